@@ -1,0 +1,157 @@
+package pack
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/xprov/xprov/adapters/config"
+	"github.com/xprov/xprov/builtins"
+)
+
+// PoolSpec declares one pool a pack uses (pack.json "pools"). Pools are global by name: two
+// packs that declare the same pool must declare the same spec.
+type PoolSpec struct {
+	// Type is "int" (value is the integer), "format" (Format with {} replaced by the integer,
+	// e.g. "65000:{}" for route distinguishers) or "prefix" (the Nth subnet of Length bits in
+	// Prefix, e.g. 10.0.0.0/16 length 30).
+	Type   string `json:"type"`
+	Start  int64  `json:"start,omitempty"`
+	End    int64  `json:"end,omitempty"`
+	Format string `json:"format,omitempty"`
+	Prefix string `json:"prefix,omitempty"`
+	Length int    `json:"length,omitempty"`
+	// Scope documents what a scope means for this pool ("global", "device", "port").
+	Scope       string `json:"scope,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// Problem is one reason a pack is broken, with its position.
+type Problem struct {
+	File string `json:"file"` // path relative to the pack directory
+	Line int    `json:"line,omitempty"`
+	Col  int    `json:"col,omitempty"`
+	Msg  string `json:"message"`
+}
+
+func (p Problem) String() string {
+	switch {
+	case p.Line > 0 && p.Col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg)
+	case p.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
+	}
+	return fmt.Sprintf("%s: %s", p.File, p.Msg)
+}
+
+// LoadError lists every problem found in one pack directory.
+type LoadError struct {
+	Dir      string
+	Problems []Problem
+}
+
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "pack %s: %d problem(s)", e.Dir, len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// FieldError is one failing field of an intent, addressed by JSON pointer.
+type FieldError struct {
+	Pointer string `json:"pointer"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists every failing field of an intent (schema violations, or a script's
+// fail(..., field=...)).
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Pointer + ": " + f.Message
+	}
+	return "invalid intent: " + strings.Join(parts, "; ")
+}
+
+// ScriptError is a failure inside a pack script: a runtime error, a step limit, a cancelled
+// context, or fail() without a field. It keeps the Starlark position and backtrace.
+type ScriptError struct {
+	File      string `json:"file"`
+	Line      int    `json:"line,omitempty"`
+	Col       int    `json:"col,omitempty"`
+	Msg       string `json:"message"`
+	Backtrace string `json:"backtrace,omitempty"`
+	// Err is the underlying cause (e.g. builtins.ErrPoolExhausted, context.Canceled).
+	Err error `json:"-"`
+}
+
+func (e *ScriptError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+func (e *ScriptError) Unwrap() error { return e.Err }
+
+// RenderInput is what the engine gives a pack to render one service.
+type RenderInput struct {
+	ServiceID string
+	// Intent is the validated intent, decoded with json.Decoder.UseNumber (integers stay exact).
+	Intent    any
+	Pools     builtins.Pools
+	Inventory builtins.Inventory
+	// Log receives the script's log.* lines; may be nil.
+	Log func(level, msg string)
+}
+
+// Endpoint is one endpoint service.star returned: the device it sits on and its vendor.
+type Endpoint struct {
+	Index  int            `json:"index"`
+	Device string         `json:"device"`
+	Vendor string         `json:"vendor"`
+	Data   map[string]any `json:"data,omitempty"`
+}
+
+// Rendered is the desired configuration of one service, per device.
+type Rendered struct {
+	Endpoints []Endpoint `json:"endpoints"`
+	// Config holds the desired leaves per device name, sorted, merged across the endpoints of
+	// one device.
+	Config map[string][]config.Leaf `json:"config"`
+	// Derived is service.star's result without endpoints (shared derived values), for display.
+	Derived map[string]any `json:"derived,omitempty"`
+}
+
+// Meta is the content of pack.json.
+type Meta struct {
+	Name        string              `json:"name"`
+	Version     string              `json:"version"`
+	Title       string              `json:"title"`
+	Description string              `json:"description,omitempty"`
+	Vendors     []string            `json:"vendors"`
+	Pools       map[string]PoolSpec `json:"pools,omitempty"`
+	Workflows   []string            `json:"workflows,omitempty"`
+	Ops         []OpSpec            `json:"ops,omitempty"`
+	// CustomerField and EndpointsField name the intent members the engine indexes
+	// (JSON pointers, default "/customer" and "/endpoints").
+	CustomerField  string `json:"customer_field,omitempty"`
+	EndpointsField string `json:"endpoints_field,omitempty"`
+}
+
+// OpSpec declares one troubleshooting op of the pack (ops.star function).
+type OpSpec struct {
+	Name        string `json:"name"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// Ensure json is used by the API (RawMessage fields live on Pack).
+var _ json.RawMessage

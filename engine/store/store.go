@@ -1,0 +1,272 @@
+// Package store is xprov's state store: services and their intents, the configuration each
+// service owns per target, pool allocations, runs and their journal, plans, inventory, events,
+// users and the audit log. It is the only package that speaks SQL.
+//
+// Store is the interface the engine and the REST layer use; SQLite (modernc.org/sqlite, WAL)
+// implements it today, and the conformance suite in storetest is what a PostgreSQL driver
+// would have to pass. Every method that a request runs uses an index.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrStale means a write was based on an old version of a service.
+	ErrStale = errors.New("stale version")
+	// ErrExists means a unique name or id is taken.
+	ErrExists = errors.New("already exists")
+	// ErrPoolExhausted means a pool has no free value in the requested range.
+	ErrPoolExhausted = errors.New("pool exhausted")
+)
+
+// Service states.
+const (
+	StateCreating  = "creating"  // first run in flight
+	StateActive    = "active"    // deployed and recorded
+	StateFailed    = "failed"    // last create failed; nothing on devices
+	StateDeleting  = "deleting"  // delete run in flight
+	StateModifying = "modifying" // modify run in flight
+)
+
+// Service is one instance of a pack.
+type Service struct {
+	ID          string          `json:"id"`
+	Type        string          `json:"type"`
+	Customer    string          `json:"customer,omitempty"`
+	State       string          `json:"state"`
+	Intent      json.RawMessage `json:"intent"`
+	PackVersion string          `json:"pack_version"`
+	// Version increases by one with every recorded change; it is the ETag.
+	Version   int64         `json:"version"`
+	Created   time.Time     `json:"created"`
+	Updated   time.Time     `json:"updated"`
+	LastRun   string        `json:"last_run,omitempty"`
+	Endpoints []EndpointRef `json:"endpoints,omitempty"`
+}
+
+// EndpointRef is a (device, port) a service uses; indexed for filters and port usage.
+type EndpointRef struct {
+	Device string `json:"device"`
+	Port   string `json:"port,omitempty"`
+}
+
+// OwnedLeaf is one configuration node a service owns on a target. Path is config.Path.String().
+type OwnedLeaf struct {
+	Target string `json:"target"`
+	Path   string `json:"path"`
+	Value  string `json:"value,omitempty"`
+}
+
+// Owner is one owner of a node (used for reference counting).
+type Owner struct {
+	Service string
+	Value   string
+}
+
+// ServiceFilter selects services for a list. Empty fields do not filter.
+type ServiceFilter struct {
+	Type     string
+	State    string
+	Customer string
+	Device   string
+	Port     string
+	// Query is free text matched against the service id and customer (prefix match).
+	Query string
+	// Sort is "id" (default), "-id", "updated" or "-updated".
+	Sort string
+	// After is the cursor returned by the previous page.
+	After string
+	Limit int
+}
+
+// Allocation is one value a service holds in a pool.
+type Allocation struct {
+	Pool    string `json:"pool"`
+	Scope   string `json:"scope"`
+	Key     string `json:"key"`
+	Value   int64  `json:"value"`
+	Service string `json:"service"`
+	RunID   string `json:"run_id,omitempty"`
+}
+
+// AllocateParams asks for a value in a pool.
+type AllocateParams struct {
+	Pool, Scope, Service, Key string
+	Lo, Hi                    int64
+	// RunID records which run took the value, so a rolled-back run can give it back.
+	RunID string
+	// Peek returns the value the service holds or would get, without taking it (dry-run).
+	Peek bool
+}
+
+// PoolUsage summarises one pool scope.
+type PoolUsage struct {
+	Pool  string `json:"pool"`
+	Scope string `json:"scope"`
+	Used  int64  `json:"used"`
+}
+
+// Run kinds and states.
+const (
+	RunCreate   = "create"
+	RunModify   = "modify"
+	RunDelete   = "delete"
+	RunRedeploy = "redeploy"
+	RunAudit    = "audit"
+
+	RunPending    = "pending"
+	RunRunning    = "running"
+	RunSucceeded  = "succeeded"
+	RunFailed     = "failed"      // rolled back cleanly
+	RunRolledBack = "rolled-back" // rolled back by recovery after a crash
+	RunCancelled  = "cancelled"
+)
+
+// Run is one execution of a workflow on one service.
+type Run struct {
+	ID       string          `json:"id"`
+	Service  string          `json:"service"`
+	Kind     string          `json:"kind"`
+	State    string          `json:"state"`
+	User     string          `json:"user,omitempty"`
+	PlanID   string          `json:"plan_id,omitempty"`
+	Error    string          `json:"error,omitempty"`
+	Targets  []TargetResult  `json:"targets,omitempty"`
+	Request  json.RawMessage `json:"request,omitempty"`
+	Created  time.Time       `json:"created"`
+	Updated  time.Time       `json:"updated"`
+	Finished *time.Time      `json:"finished,omitempty"`
+}
+
+// TargetResult is the outcome of a run on one target.
+type TargetResult struct {
+	Target string `json:"target"`
+	// State is "pending", "prepared", "committed", "rolled-back", "failed" or "unchanged".
+	State   string `json:"state"`
+	Changes int    `json:"changes"`
+	Error   string `json:"error,omitempty"`
+}
+
+// JournalEntry is one journaled step of a run.
+type JournalEntry struct {
+	RunID string          `json:"run_id"`
+	Seq   int64           `json:"seq"`
+	Step  string          `json:"step"`
+	Phase string          `json:"phase"` // "begin", "done", "failed"
+	Data  json.RawMessage `json:"data,omitempty"`
+	At    time.Time       `json:"at"`
+}
+
+// Plan is a computed set of changes that can be applied later exactly as previewed.
+type Plan struct {
+	ID          string          `json:"id"`
+	Service     string          `json:"service"`
+	Kind        string          `json:"kind"`
+	Hash        string          `json:"hash"`
+	BaseVersion int64           `json:"base_version"`
+	Body        json.RawMessage `json:"body"`
+	User        string          `json:"user,omitempty"`
+	Created     time.Time       `json:"created"`
+}
+
+// Device is an inventory device as stored (adapters.Device as JSON plus indexed columns).
+type Device struct {
+	Name   string          `json:"name"`
+	Vendor string          `json:"vendor"`
+	NMS    string          `json:"nms,omitempty"`
+	Data   json.RawMessage `json:"data"`
+	Seen   time.Time       `json:"seen"`
+}
+
+// Event is one entry of the event stream (run progress, service changes).
+type Event struct {
+	Seq     int64           `json:"seq"`
+	Type    string          `json:"type"`
+	Service string          `json:"service,omitempty"`
+	RunID   string          `json:"run_id,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	At      time.Time       `json:"at"`
+}
+
+// RecordParams is the one write that ends a successful run: the service's new row, what it
+// owns on every target it touched, allocations to release, the run's final state and an event,
+// all in one transaction.
+type RecordParams struct {
+	Service Service
+	// BaseVersion must equal the stored version (0 for a new service) or ErrStale is returned.
+	BaseVersion int64
+	// Delete removes the service, everything it owns and all its allocations.
+	Delete bool
+	// Owned replaces, per target listed, what the service owns there. Targets not listed keep
+	// their rows.
+	Owned map[string][]OwnedLeaf
+	// External records nodes found on a target before any service created them, per target.
+	External map[string][]OwnedLeaf
+	// Release lists allocations to give back (pool, scope, key).
+	Release []Allocation
+	Run     Run
+	Event   *Event
+}
+
+// Store is what the engine and the REST layer need of the state store.
+type Store interface {
+	// Services.
+	GetService(ctx context.Context, id string) (Service, error)
+	ListServices(ctx context.Context, f ServiceFilter) (page []Service, next string, err error)
+	CountServices(ctx context.Context, f ServiceFilter) (int64, error)
+	// PutServiceState sets a service's state (creating a placeholder row for a new service)
+	// without changing its version; used when a run starts.
+	PutServiceState(ctx context.Context, s Service) error
+	Record(ctx context.Context, p RecordParams) error
+	// RecordBatch records many services in one transaction (the bulk path).
+	RecordBatch(ctx context.Context, ps []RecordParams) error
+
+	// Ownership.
+	Owned(ctx context.Context, service string) ([]OwnedLeaf, error)
+	// Owners returns, for each path on target, the owners other than exclude.
+	Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error)
+	// OwnedBelow reports which of the given paths have a node strictly below them owned by a
+	// service other than exclude.
+	OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error)
+
+	// Pools.
+	Allocate(ctx context.Context, p AllocateParams) (int64, error)
+	Lookup(ctx context.Context, pool, scope, service, key string) (int64, bool, error)
+	Allocations(ctx context.Context, service string) ([]Allocation, error)
+	// ReleaseRun gives back every allocation taken by a run (rollback).
+	ReleaseRun(ctx context.Context, runID string) error
+	PoolUsage(ctx context.Context) ([]PoolUsage, error)
+
+	// Runs and journal.
+	CreateRun(ctx context.Context, r Run) error
+	UpdateRun(ctx context.Context, r Run) error
+	GetRun(ctx context.Context, id string) (Run, error)
+	ListRuns(ctx context.Context, service string, after string, limit int) ([]Run, string, error)
+	// UnfinishedRuns returns runs in state pending or running (recovery after a crash).
+	UnfinishedRuns(ctx context.Context) ([]Run, error)
+	AppendJournal(ctx context.Context, e JournalEntry) error
+	Journal(ctx context.Context, runID string) ([]JournalEntry, error)
+
+	// Plans.
+	SavePlan(ctx context.Context, p Plan) error
+	GetPlan(ctx context.Context, id string) (Plan, error)
+
+	// Inventory.
+	PutDevices(ctx context.Context, ds []Device) error
+	GetDevice(ctx context.Context, name string) (Device, error)
+	ListDevices(ctx context.Context) ([]Device, error)
+	// PortUsers returns the ids of services with an endpoint on (device, port).
+	PortUsers(ctx context.Context, device, port string, limit int) ([]string, error)
+
+	// Events.
+	AppendEvent(ctx context.Context, e Event) (int64, error)
+	EventsAfter(ctx context.Context, seq int64, limit int) ([]Event, error)
+
+	Close() error
+}
