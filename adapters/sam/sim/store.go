@@ -1,0 +1,383 @@
+package sim
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/xprov/xprov/adapters/sam/internal/xmltree"
+)
+
+// object is one managed object in the simulated SAM database.
+type object struct {
+	class    string
+	fdn      string
+	parent   *object
+	props    map[string]string
+	children map[string]*object
+	// site is the network element the object is configured on (sites and below), nil otherwise.
+	ne *neInfo
+}
+
+type neInfo struct {
+	name, addr string
+	ports      map[string]*object // by port name
+}
+
+// store is the object tree. It is guarded by Server.mu.
+type store struct {
+	objs     map[string]*object            // by FDN
+	byClass  map[string]map[string]*object // class -> FDN -> object
+	svcIDs   map[string]string             // serviceId -> FDN
+	encaps   map[string]string             // ne|port|encap -> FDN of the SAP or L3 interface
+	nesByIP  map[string]*neInfo
+	customer map[string]bool
+}
+
+func newStore() *store {
+	return &store{
+		objs:     map[string]*object{},
+		byClass:  map[string]map[string]*object{},
+		svcIDs:   map[string]string{},
+		encaps:   map[string]string{},
+		nesByIP:  map[string]*neInfo{},
+		customer: map[string]bool{},
+	}
+}
+
+func (s *store) add(o *object) {
+	s.objs[o.fdn] = o
+	m := s.byClass[o.class]
+	if m == nil {
+		m = map[string]*object{}
+		s.byClass[o.class] = m
+	}
+	m[o.fdn] = o
+	if o.parent != nil {
+		if o.parent.children == nil {
+			o.parent.children = map[string]*object{}
+		}
+		o.parent.children[o.fdn] = o
+	}
+}
+
+// fault is a SAM-O exception: it becomes a SOAP fault.
+type fault struct {
+	server bool   // SOAP:Server rather than SOAP:Client
+	typ    string // exception type
+	msg    string
+	fdn    string
+}
+
+func (f *fault) Error() string { return f.msg }
+
+func clientFault(typ, fdn, format string, a ...any) *fault {
+	return &fault{typ: typ, fdn: fdn, msg: fmt.Sprintf(format, a...)}
+}
+
+// Exception types the simulator reports.
+const (
+	excValidation = "ValidationException"
+	excNotFound   = "ObjectNotFoundException"
+	excExists     = "ObjectExistsException"
+	excClass      = "UnknownClassException"
+	excXML        = "XMLException"
+	excAuth       = "AuthenticationException"
+	excBusy       = "ServerBusyException"
+	excInjected   = "InjectedException"
+)
+
+// spec is one object of a configure request: class, action, properties and nested children.
+type spec struct {
+	class    string
+	action   string // create, modify (absent: modify for configureInstance, create for child)
+	props    map[string]string
+	children []*spec
+}
+
+// parseSpec reads <CLASS><actionMask><bit>create</bit></actionMask><prop>v</prop>...
+// <children-Set>...</children-Set></CLASS>.
+func parseSpec(n *xmltree.Node) (*spec, *fault) {
+	sp := &spec{class: n.Name.Local, props: map[string]string{}}
+	for _, c := range n.Children {
+		switch c.Name.Local {
+		case "actionMask":
+			for _, b := range c.Children {
+				if b.Name.Local == "bit" {
+					sp.action = strings.TrimSpace(b.Text)
+				}
+			}
+		case "children-Set":
+			for _, cc := range c.Children {
+				child, f := parseSpec(cc)
+				if f != nil {
+					return nil, f
+				}
+				sp.children = append(sp.children, child)
+			}
+		default:
+			if len(c.Children) > 0 {
+				return nil, clientFault(excXML, "", "attribute %s of class %s must be a simple value", c.Name.Local, sp.class)
+			}
+			if _, dup := sp.props[c.Name.Local]; dup {
+				return nil, clientFault(excXML, "", "attribute %s of class %s given twice", c.Name.Local, sp.class)
+			}
+			sp.props[c.Name.Local] = strings.TrimSpace(c.Text)
+		}
+	}
+	return sp, nil
+}
+
+// create validates and creates sp (and its children) below parent. It returns the FDNs
+// created, parents first, so a failed request can be undone.
+func (s *store) create(parent *object, sp *spec, made *[]*object) (*object, *fault) {
+	cd, ok := classes[sp.class]
+	if !ok {
+		return nil, clientFault(excClass, "", "unknown class %s", sp.class)
+	}
+	if sp.action != "" && sp.action != "create" {
+		return nil, clientFault(excXML, "", "unsupported action %q for a new %s", sp.action, sp.class)
+	}
+	allowed := false
+	for _, pc := range cd.parents {
+		if pc == parent.class {
+			allowed = true
+		}
+	}
+	if !allowed {
+		return nil, clientFault(excValidation, parent.fdn, "class %s cannot be created below %s (%s)", sp.class, parent.fdn, parent.class)
+	}
+	props := map[string]string{}
+	for _, k := range sortedKeys(sp.props) {
+		v := sp.props[k]
+		d, ok := cd.props[k]
+		if !ok {
+			return nil, clientFault(excValidation, parent.fdn, "attribute %s is not valid for class %s", k, sp.class)
+		}
+		if v == "" {
+			continue
+		}
+		if err := checkValue(sp.class, k, v, d); err != nil {
+			return nil, clientFault(excValidation, parent.fdn, "%v", err)
+		}
+		props[k] = v
+	}
+	for _, k := range sortedPropNames(cd) {
+		if cd.props[k].required && props[k] == "" {
+			return nil, clientFault(excValidation, parent.fdn, "required attribute %s of class %s is missing", k, sp.class)
+		}
+	}
+	fdn := cd.rdn(parent.fdn, props)
+	if _, exists := s.objs[fdn]; exists {
+		return nil, clientFault(excExists, fdn, "object %s already exists", fdn)
+	}
+	o := &object{class: sp.class, fdn: fdn, parent: parent, props: props, ne: parent.ne}
+	if f := s.checkRefs(o); f != nil {
+		return nil, f
+	}
+	s.add(o)
+	s.index(o, true)
+	*made = append(*made, o)
+	for _, c := range sp.children {
+		if _, f := s.create(o, c, made); f != nil {
+			return nil, f
+		}
+	}
+	return o, nil
+}
+
+// checkRefs applies the referential rules of a SAM: services have unique ids and an existing
+// customer; sites sit on managed nodes; SAPs on existing ports, once per encapsulation; SDP
+// bindings reach a managed node; PIM runs on an interface of the same site.
+func (s *store) checkRefs(o *object) *fault {
+	p := o.props
+	switch {
+	case o.parent.class == svcMgrClass:
+		if other, dup := s.svcIDs[p["serviceId"]]; dup {
+			return clientFault(excExists, o.fdn, "service id %s is already used by %s", p["serviceId"], other)
+		}
+		if !s.customer[p["customerId"]] {
+			return clientFault(excNotFound, o.fdn, "customer %s does not exist (subscriberPointer subscriber-%s)", p["customerId"], p["customerId"])
+		}
+	case strings.HasSuffix(o.class, ".Site"):
+		ne := s.nesByIP[p["siteId"]]
+		if ne == nil {
+			return clientFault(excNotFound, o.fdn, "network element with system address %s is not managed", p["siteId"])
+		}
+		o.ne = ne
+	case o.class == "vll.L2AccessInterface" || o.class == "vpls.L2AccessInterface" || o.class == "vprn.L3AccessInterface":
+		if o.ne.ports[p["portName"]] == nil {
+			return clientFault(excNotFound, o.fdn, "port %s does not exist on %s (%s)", p["portName"], o.ne.name, o.ne.addr)
+		}
+		if other, dup := s.encaps[encapKey(o)]; dup {
+			return clientFault(excExists, o.fdn, "encapsulation %s:%s is already used on %s by %s", p["portName"], encap(p), o.ne.name, other)
+		}
+	case o.class == "svt.SpokeSdpBinding" || o.class == "svt.MeshSdpBinding":
+		far := p["tunnelSelectionTerminationSiteId"]
+		if s.nesByIP[far] == nil {
+			return clientFault(excNotFound, o.fdn, "no SDP from %s to far end %s: unknown network element", o.ne.addr, far)
+		}
+		if far == o.ne.addr {
+			return clientFault(excValidation, o.fdn, "SDP far end %s is the site itself", far)
+		}
+	case o.class == "pim.Interface":
+		if o.parent.children[o.parent.fdn+":interface-"+p["interfaceName"]] == nil {
+			return clientFault(excNotFound, o.fdn, "interface %s does not exist in %s", p["interfaceName"], o.parent.fdn)
+		}
+	}
+	return nil
+}
+
+func encapKey(o *object) string {
+	return o.ne.addr + "|" + o.props["portName"] + "|" + encap(o.props)
+}
+
+// index adds (or removes) o to the uniqueness indexes.
+func (s *store) index(o *object, add bool) {
+	switch {
+	case o.parent != nil && o.parent.class == svcMgrClass:
+		if add {
+			s.svcIDs[o.props["serviceId"]] = o.fdn
+		} else {
+			delete(s.svcIDs, o.props["serviceId"])
+		}
+	case o.class == "vll.L2AccessInterface" || o.class == "vpls.L2AccessInterface" || o.class == "vprn.L3AccessInterface":
+		if add {
+			s.encaps[encapKey(o)] = o.fdn
+		} else {
+			delete(s.encaps, encapKey(o))
+		}
+	}
+}
+
+// remove deletes o and its subtree.
+func (s *store) remove(o *object) {
+	for _, c := range o.children {
+		s.remove(c)
+	}
+	s.index(o, false)
+	delete(s.objs, o.fdn)
+	delete(s.byClass[o.class], o.fdn)
+	if o.parent != nil {
+		delete(o.parent.children, o.fdn)
+	}
+}
+
+// modify changes properties of o; an empty value resets a property to its default.
+func (s *store) modify(o *object, sp *spec, made *[]*object, undo *[]func()) *fault {
+	if sp.class != o.class {
+		return clientFault(excValidation, o.fdn, "configInfo class %s does not match %s of %s", sp.class, o.class, o.fdn)
+	}
+	if sp.action != "" && sp.action != "modify" {
+		return clientFault(excXML, o.fdn, "unsupported action %q for existing %s", sp.action, o.fdn)
+	}
+	cd, ok := classes[o.class]
+	if !ok {
+		return clientFault(excValidation, o.fdn, "objects of class %s are not configurable", o.class)
+	}
+	for _, k := range sortedKeys(sp.props) {
+		v := sp.props[k]
+		d, ok := cd.props[k]
+		if !ok {
+			return clientFault(excValidation, o.fdn, "attribute %s is not valid for class %s", k, o.class)
+		}
+		if v == o.props[k] {
+			continue
+		}
+		if d.immutable {
+			return clientFault(excValidation, o.fdn, "attribute %s of %s cannot be modified after creation", k, o.fdn)
+		}
+		if v == "" && d.required {
+			return clientFault(excValidation, o.fdn, "required attribute %s of %s cannot be reset", k, o.fdn)
+		}
+		if v != "" {
+			if err := checkValue(o.class, k, v, d); err != nil {
+				return clientFault(excValidation, o.fdn, "%v", err)
+			}
+		}
+	}
+	old := make(map[string]string, len(o.props))
+	for k, v := range o.props {
+		old[k] = v
+	}
+	*undo = append(*undo, func() { o.props = old })
+	np := make(map[string]string, len(o.props))
+	for k, v := range o.props {
+		np[k] = v
+	}
+	for k, v := range sp.props {
+		if v == "" {
+			delete(np, k)
+		} else {
+			np[k] = v
+		}
+	}
+	o.props = np
+	for _, c := range sp.children {
+		if c.action == "modify" {
+			cd, ok := classes[c.class]
+			if !ok {
+				return clientFault(excClass, "", "unknown class %s", c.class)
+			}
+			child := o.children[cd.rdn(o.fdn, c.props)]
+			if child == nil {
+				return clientFault(excNotFound, o.fdn, "child %s of %s does not exist", c.class, o.fdn)
+			}
+			if f := s.modify(child, c, made, undo); f != nil {
+				return f
+			}
+			continue
+		}
+		if _, f := s.create(o, c, made); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func sortedPropNames(cd *classDef) []string {
+	ks := make([]string, 0, len(cd.props))
+	for k := range cd.props {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// attrs returns the attributes find reports for o: its properties plus read-only ones.
+func (s *store) attrs(o *object) map[string]string {
+	a := make(map[string]string, len(o.props)+3)
+	for k, v := range o.props {
+		a[k] = v
+	}
+	a["objectFullName"] = o.fdn
+	if _, ok := classes[o.class]; ok {
+		a["operationalState"] = s.operState(o)
+		if o.ne != nil {
+			a["nodeName"] = o.ne.name
+		}
+	}
+	return a
+}
+
+// operState derives the operational state: down when the object or anything it needs is
+// administratively down, or when its port is down.
+func (s *store) operState(o *object) string {
+	if o.props["administrativeState"] == "down" {
+		return "down"
+	}
+	if pn := o.props["portName"]; pn != "" && o.ne != nil {
+		if port := o.ne.ports[pn]; port == nil || port.props["operationalState"] != "up" {
+			return "down"
+		}
+	}
+	for _, c := range o.children {
+		if _, ok := classes[c.class]; ok && s.operState(c) == "down" && !strings.HasPrefix(c.class, "rtr.") {
+			return "down"
+		}
+	}
+	return "up"
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
