@@ -63,6 +63,10 @@ type OwnedLeaf struct {
 	Value  string `json:"value,omitempty"`
 }
 
+// ExternalOwner is the Owner.Service of configuration found on a target before any service
+// created it (RecordParams.External); no service removes it. It equals diff.External.
+const ExternalOwner = "~device"
+
 // Owner is one owner of a node (used for reference counting).
 type Owner struct {
 	Service string

@@ -1,0 +1,304 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Roles, from most to least privileged.
+const (
+	RoleAdmin    = "admin"
+	RoleDesigner = "designer"
+	RoleOperator = "operator"
+	RoleViewer   = "viewer"
+)
+
+// ErrUnauthorized means a token is unknown or revoked.
+var ErrUnauthorized = errors.New("unauthorized")
+
+// Token is a bearer token as stored: never its plaintext, only its SHA-256.
+type Token struct {
+	// ID is a public handle for listing and revoking: "tok_" and the first 12 hex digits of
+	// the hash.
+	ID       string     `json:"id"`
+	Name     string     `json:"name"`
+	Role     string     `json:"role"`
+	Created  time.Time  `json:"created"`
+	LastUsed time.Time  `json:"last_used,omitzero"`
+	Revoked  *time.Time `json:"revoked,omitempty"`
+}
+
+// AuditEntry is one line of the audit log: who did what to which object.
+type AuditEntry struct {
+	Seq    int64           `json:"seq"`
+	User   string          `json:"user"`
+	Role   string          `json:"role,omitempty"`
+	Action string          `json:"action"`
+	Object string          `json:"object,omitempty"`
+	Detail json.RawMessage `json:"detail,omitempty"`
+	At     time.Time       `json:"at"`
+}
+
+// AuditFilter selects audit entries, newest first. Empty fields do not filter; filtering by
+// both user and object walks the user's entries.
+type AuditFilter struct {
+	User   string
+	Object string
+	// After is the cursor returned by the previous page.
+	After string
+	// Limit defaults to 50, at most 1000.
+	Limit int
+}
+
+// Auth is what the REST layer needs for bearer tokens and the audit log.
+type Auth interface {
+	// CreateToken makes a token for name with role and returns its plaintext, the only time
+	// it is available; TokenByHash(HashToken(plaintext)) gives its record.
+	CreateToken(ctx context.Context, name, role string) (plaintext string, err error)
+	// Authenticate returns the live token whose plaintext this is, or ErrUnauthorized.
+	Authenticate(ctx context.Context, plaintext string) (Token, error)
+	// TokenByHash returns the token with this SHA-256 (revoked ones too), or ErrNotFound.
+	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	// ListTokens returns every token, revoked ones included, ordered by name then id.
+	ListTokens(ctx context.Context) ([]Token, error)
+	// RevokeToken revokes a token by id; ErrNotFound when unknown. Revoking twice is a no-op.
+	RevokeToken(ctx context.Context, id string) error
+
+	// AppendAudit appends an entry and returns its seq; a zero At is now.
+	AppendAudit(ctx context.Context, e AuditEntry) (int64, error)
+	// ListAudit returns a page of entries newest first and the cursor of the next page.
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, string, error)
+}
+
+// HashToken is the SHA-256 under which a token's plaintext is stored.
+func HashToken(plaintext string) []byte {
+	h := sha256.Sum256([]byte(plaintext))
+	return h[:]
+}
+
+// validRole reports whether role is one of the four roles.
+func validRole(role string) bool {
+	switch role {
+	case RoleAdmin, RoleDesigner, RoleOperator, RoleViewer:
+		return true
+	}
+	return false
+}
+
+const (
+	qInsertToken   = `INSERT INTO tokens (id, hash, name, role, created) VALUES (?, ?, ?, ?, ?)`
+	qTokenCols     = `id, name, role, created, last_used, revoked`
+	qTokenByHash   = `SELECT ` + qTokenCols + ` FROM tokens WHERE hash = ?`
+	qListTokens    = `SELECT ` + qTokenCols + ` FROM tokens ORDER BY name, id`
+	qRevokeToken   = `UPDATE tokens SET revoked = CASE WHEN revoked = 0 THEN ? ELSE revoked END WHERE id = ?`
+	qTouchToken    = `UPDATE tokens SET last_used = ? WHERE id = ?`
+	qInsertAudit   = `INSERT INTO audit (user, role, action, object, detail, at) VALUES (?, ?, ?, ?, ?, ?)`
+	qAuditCols     = `seq, user, role, action, object, detail, at`
+	qAuditAll      = `SELECT ` + qAuditCols + ` FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?`
+	qAuditByUser   = `SELECT ` + qAuditCols + ` FROM audit WHERE user = ? AND seq < ? ORDER BY seq DESC LIMIT ?`
+	qAuditByObject = `SELECT ` + qAuditCols + ` FROM audit WHERE object = ? AND seq < ? ORDER BY seq DESC LIMIT ?`
+	qAuditByBoth   = `SELECT ` + qAuditCols + ` FROM audit WHERE user = ? AND object = ? AND seq < ? ORDER BY seq DESC LIMIT ?`
+)
+
+// tokenTouchEvery bounds how often Authenticate writes last_used for one token, so that
+// reads do not each cost a write transaction.
+const tokenTouchEvery = time.Minute
+
+// CreateToken makes a token from 32 random bytes (base64url, prefixed "xp_").
+func (s *SQLite) CreateToken(ctx context.Context, name, role string) (string, error) {
+	if name == "" {
+		return "", errors.New("store: create token: empty name")
+	}
+	if !validRole(role) {
+		return "", fmt.Errorf("store: create token for %s: unknown role %q (want admin, designer, operator or viewer)", name, role)
+	}
+	var secret [32]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return "", fmt.Errorf("store: create token for %s: %w", name, err)
+	}
+	plain := "xp_" + base64.RawURLEncoding.EncodeToString(secret[:])
+	hash := HashToken(plain)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, qInsertToken, TokenID(hash), hash, name, role, unixNano(time.Now()))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: create token for %s: %w", name, err)
+	}
+	return plain, nil
+}
+
+// TokenID is the public id of the token with this hash.
+func TokenID(hash []byte) string {
+	return "tok_" + hex.EncodeToString(hash[:min(6, len(hash))])
+}
+
+func scanToken(sc scanner) (Token, error) {
+	var t Token
+	var created, lastUsed, revoked int64
+	if err := sc.Scan(&t.ID, &t.Name, &t.Role, &created, &lastUsed, &revoked); err != nil {
+		return Token{}, err
+	}
+	t.Created, t.LastUsed = fromNano(created), fromNano(lastUsed)
+	if revoked != 0 {
+		r := fromNano(revoked)
+		t.Revoked = &r
+	}
+	return t, nil
+}
+
+// TokenByHash returns the token stored under hash.
+func (s *SQLite) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
+	t, err := scanToken(s.r.QueryRowContext(ctx, qTokenByHash, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, fmt.Errorf("store: token by hash: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("store: token by hash: %w", err)
+	}
+	return t, nil
+}
+
+// Authenticate checks a plaintext token. It records last_used at most once a minute per
+// token.
+func (s *SQLite) Authenticate(ctx context.Context, plaintext string) (Token, error) {
+	t, err := s.TokenByHash(ctx, HashToken(plaintext))
+	if errors.Is(err, ErrNotFound) {
+		return Token{}, fmt.Errorf("store: authenticate: %w", ErrUnauthorized)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("store: authenticate: %w", err)
+	}
+	if t.Revoked != nil {
+		return Token{}, fmt.Errorf("store: authenticate %s: revoked: %w", t.ID, ErrUnauthorized)
+	}
+	now := time.Now().UTC()
+	if now.Sub(t.LastUsed) >= tokenTouchEvery {
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, qTouchToken, unixNano(now), t.ID)
+			return err
+		})
+		if err != nil {
+			return Token{}, fmt.Errorf("store: authenticate %s: %w", t.ID, err)
+		}
+		t.LastUsed = now
+	}
+	return t, nil
+}
+
+// ListTokens returns every token.
+func (s *SQLite) ListTokens(ctx context.Context) ([]Token, error) {
+	rows, err := s.r.QueryContext(ctx, qListTokens)
+	if err != nil {
+		return nil, fmt.Errorf("store: list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list tokens: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeToken revokes a token; it keeps the first revocation time.
+func (s *SQLite) RevokeToken(ctx context.Context, id string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, qRevokeToken, unixNano(time.Now()), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: revoke token %s: %w", id, err)
+	}
+	return nil
+}
+
+// AppendAudit appends an audit entry.
+func (s *SQLite) AppendAudit(ctx context.Context, e AuditEntry) (int64, error) {
+	if e.Action == "" {
+		return 0, errors.New("store: append audit: empty action")
+	}
+	var seq int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, qInsertAudit, e.User, e.Role, e.Action, e.Object, jsonText(e.Detail), unixNano(nowOr(e.At)))
+		if err != nil {
+			return err
+		}
+		seq, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: append audit %s %s: %w", e.Action, e.Object, err)
+	}
+	return seq, nil
+}
+
+// ListAudit returns a page of the audit log, newest first.
+func (s *SQLite) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, string, error) {
+	n := limit(f.Limit, DefaultPageSize, MaxPageSize)
+	before := int64(math.MaxInt64)
+	if f.After != "" {
+		k, _, err := decodeCursor(f.After)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: list audit: %w", err)
+		}
+		before = k
+	}
+	var rows *sql.Rows
+	var err error
+	switch {
+	case f.User != "" && f.Object != "":
+		rows, err = s.r.QueryContext(ctx, qAuditByBoth, f.User, f.Object, before, n+1)
+	case f.User != "":
+		rows, err = s.r.QueryContext(ctx, qAuditByUser, f.User, before, n+1)
+	case f.Object != "":
+		rows, err = s.r.QueryContext(ctx, qAuditByObject, f.Object, before, n+1)
+	default:
+		rows, err = s.r.QueryContext(ctx, qAuditAll, before, n+1)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("store: list audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var detail sql.NullString
+		var at int64
+		if err := rows.Scan(&e.Seq, &e.User, &e.Role, &e.Action, &e.Object, &detail, &at); err != nil {
+			return nil, "", fmt.Errorf("store: list audit: %w", err)
+		}
+		e.Detail, e.At = rawJSON(detail), fromNano(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("store: list audit: %w", err)
+	}
+	var next string
+	if len(out) > n {
+		out = out[:n]
+		next = encodeCursor(out[n-1].Seq, "")
+	}
+	return out, next, nil
+}

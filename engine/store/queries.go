@@ -1,0 +1,78 @@
+package store
+
+// Named queries. Values are always bound parameters; the only SQL built at run time is
+// ListServices' WHERE and ORDER BY, assembled from the fixed fragments in services.go, and
+// the placeholder lists of batched IN queries.
+const (
+	qServiceCols = `s.id, s.type, s.customer, s.state, s.intent, s.pack_version, s.version, s.created, s.updated, s.last_run`
+
+	qGetService       = `SELECT ` + qServiceCols + ` FROM services s WHERE s.id = ?`
+	qServiceVersion   = `SELECT version FROM services WHERE id = ?`
+	qServiceEndpoints = `SELECT device, port FROM service_endpoints WHERE service_id = ? ORDER BY device, port`
+	qUpsertService    = `INSERT INTO services (id, type, customer, state, intent, pack_version, version, created, updated, last_run)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET type = excluded.type, customer = excluded.customer, state = excluded.state,
+			intent = excluded.intent, pack_version = excluded.pack_version, version = excluded.version,
+			updated = excluded.updated, last_run = excluded.last_run`
+	qInsertPlaceholder = `INSERT INTO services (id, type, customer, state, intent, pack_version, version, created, updated, last_run)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`
+	qPutServiceState = `UPDATE services SET state = ?, updated = ?,
+		last_run = CASE WHEN ? <> '' THEN ? ELSE last_run END WHERE id = ?`
+	qDeleteService   = `DELETE FROM services WHERE id = ?`
+	qDeleteEndpoints = `DELETE FROM service_endpoints WHERE service_id = ?`
+	qInsertEndpoint  = `INSERT OR IGNORE INTO service_endpoints (service_id, device, port) VALUES (?, ?, ?)`
+	qCountByType     = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE type = ?`
+	qCountByState    = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE state = ?`
+	qCountByBoth     = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE type = ? AND state = ?`
+	qCountAll        = `SELECT COALESCE(SUM(n), 0) FROM service_counts`
+
+	qDeleteOwnedTarget = `DELETE FROM owned WHERE service_id = ? AND target = ?`
+	qInsertOwned       = `INSERT OR REPLACE INTO owned (target, path, service_id, value) VALUES (?, ?, ?, ?)`
+	qInsertExternal    = `INSERT OR IGNORE INTO external (target, path, value) VALUES (?, ?, ?)`
+	qOwned             = `SELECT target, path, value FROM owned WHERE service_id = ? ORDER BY target, path`
+	qOwnedExternal     = `SELECT target, path, value FROM external ORDER BY target, path`
+	// qOwners is completed with a placeholder list for path IN (...).
+	qOwners         = `SELECT path, service_id, value FROM owned WHERE target = ? AND service_id <> ? AND path IN (%s)`
+	qOwnersExternal = `SELECT path, value FROM external WHERE target = ? AND path IN (%s)`
+	qOwnedBelow     = `SELECT 1 FROM owned WHERE target = ? AND path > ? AND path < ? AND service_id <> ? LIMIT 1`
+	qExternalBelow  = `SELECT 1 FROM external WHERE target = ? AND path > ? AND path < ? LIMIT 1`
+
+	qAllocLookup = `SELECT value FROM allocations WHERE pool = ? AND scope = ? AND service_id = ? AND key = ?`
+	qAllocTaken  = `SELECT 1 FROM allocations WHERE pool = ? AND scope = ? AND value = ?`
+	qPoolCursor  = `SELECT next FROM pools WHERE pool = ? AND scope = ?`
+	// qAllocGap finds the end of the run of taken values that starts at or after ?: the first
+	// taken value in [?, ?) whose successor is free. It walks the (pool, scope, value) index.
+	qAllocGap = `SELECT a.value + 1 FROM allocations a WHERE a.pool = ?1 AND a.scope = ?2 AND a.value >= ?3 AND a.value < ?4
+		AND NOT EXISTS (SELECT 1 FROM allocations b WHERE b.pool = ?1 AND b.scope = ?2 AND b.value = a.value + 1)
+		ORDER BY a.value LIMIT 1`
+	qAllocInsert   = `INSERT INTO allocations (pool, scope, value, service_id, key, run_id) VALUES (?, ?, ?, ?, ?, ?)`
+	qAllocRelease  = `DELETE FROM allocations WHERE pool = ? AND scope = ? AND service_id = ? AND key = ?`
+	qAllocByServ   = `SELECT pool, scope, key, value, service_id, run_id FROM allocations WHERE service_id = ? ORDER BY pool, scope, key`
+	qAllocByRunDel = `DELETE FROM allocations WHERE run_id = ? AND run_id <> ''`
+	qPoolUsage     = `SELECT pool, scope, used FROM pools ORDER BY pool, scope`
+
+	qRunCols   = `id, service_id, kind, state, user, plan_id, error, targets, request, created, updated, finished`
+	qInsertRun = `INSERT INTO runs (` + qRunCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateRun = `UPDATE runs SET service_id = ?, kind = ?, state = ?, user = ?, plan_id = ?, error = ?, targets = ?,
+		request = COALESCE(?, request), updated = ?, finished = ? WHERE id = ?`
+	qUpsertRun = `INSERT INTO runs (` + qRunCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET service_id = excluded.service_id, kind = excluded.kind, state = excluded.state,
+			user = excluded.user, plan_id = excluded.plan_id, error = excluded.error, targets = excluded.targets,
+			request = COALESCE(excluded.request, request), updated = excluded.updated, finished = excluded.finished`
+	qGetRun         = `SELECT ` + qRunCols + ` FROM runs WHERE id = ?`
+	qRunsByService  = `SELECT ` + qRunCols + ` FROM runs WHERE service_id = ? AND (created, id) < (?, ?) ORDER BY created DESC, id DESC LIMIT ?`
+	qRunsAll        = `SELECT ` + qRunCols + ` FROM runs WHERE (created, id) < (?, ?) ORDER BY created DESC, id DESC LIMIT ?`
+	qUnfinishedRuns = `SELECT ` + qRunCols + ` FROM runs WHERE state IN ('pending', 'running') ORDER BY created, id`
+	qJournalNextSeq = `SELECT COALESCE(MAX(seq), 0) + 1 FROM journal WHERE run_id = ?`
+	qInsertJournal  = `INSERT INTO journal (run_id, seq, step, phase, data, at) VALUES (?, ?, ?, ?, ?, ?)`
+	qJournal        = `SELECT run_id, seq, step, phase, data, at FROM journal WHERE run_id = ? ORDER BY seq`
+	qSavePlan       = `INSERT INTO plans (id, service_id, kind, hash, base_version, body, user, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	qGetPlan        = `SELECT id, service_id, kind, hash, base_version, body, user, created FROM plans WHERE id = ?`
+	qUpsertDevice   = `INSERT INTO devices (name, vendor, nms, data, seen) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET vendor = excluded.vendor, nms = excluded.nms, data = excluded.data, seen = excluded.seen`
+	qGetDevice   = `SELECT name, vendor, nms, data, seen FROM devices WHERE name = ?`
+	qListDevices = `SELECT name, vendor, nms, data, seen FROM devices ORDER BY name`
+	qPortUsers   = `SELECT service_id FROM service_endpoints WHERE device = ? AND port = ? ORDER BY service_id LIMIT ?`
+	qInsertEvent = `INSERT INTO events (type, service_id, run_id, data, at) VALUES (?, ?, ?, ?, ?)`
+	qEventsAfter = `SELECT seq, type, service_id, run_id, data, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
+)

@@ -1,0 +1,574 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxParams bounds the parameters of one batched IN query (SQLite's default limit is far
+// higher, PostgreSQL's is 65535; 500 keeps statements small and plans cached).
+const maxParams = 500
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanService(sc scanner) (Service, error) {
+	var (
+		s                         Service
+		intent                    sql.NullString
+		created, updated, version int64
+	)
+	if err := sc.Scan(&s.ID, &s.Type, &s.Customer, &s.State, &intent, &s.PackVersion, &version, &created, &updated, &s.LastRun); err != nil {
+		return Service{}, err
+	}
+	s.Intent = rawJSON(intent)
+	s.Version = version
+	s.Created, s.Updated = fromNano(created), fromNano(updated)
+	return s, nil
+}
+
+// GetService returns a service with its endpoints, or ErrNotFound.
+func (s *SQLite) GetService(ctx context.Context, id string) (Service, error) {
+	svc, err := scanService(s.r.QueryRowContext(ctx, qGetService, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Service{}, fmt.Errorf("store: get service %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Service{}, fmt.Errorf("store: get service %s: %w", id, err)
+	}
+	rows, err := s.r.QueryContext(ctx, qServiceEndpoints, id)
+	if err != nil {
+		return Service{}, fmt.Errorf("store: get service %s: endpoints: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e EndpointRef
+		if err := rows.Scan(&e.Device, &e.Port); err != nil {
+			return Service{}, fmt.Errorf("store: get service %s: endpoints: %w", id, err)
+		}
+		svc.Endpoints = append(svc.Endpoints, e)
+	}
+	if err := rows.Err(); err != nil {
+		return Service{}, fmt.Errorf("store: get service %s: endpoints: %w", id, err)
+	}
+	return svc, nil
+}
+
+// serviceSort is one whitelisted sort order of ListServices.
+type serviceSort struct {
+	order string // ORDER BY clause
+	// after is the keyset condition for the cursor; byUpdated says whether it binds the
+	// updated time before the id.
+	after     string
+	byUpdated bool
+}
+
+var serviceSorts = map[string]serviceSort{
+	"":         {order: "s.id", after: "s.id > ?"},
+	"id":       {order: "s.id", after: "s.id > ?"},
+	"-id":      {order: "s.id DESC", after: "s.id < ?"},
+	"updated":  {order: "s.updated, s.id", after: "(s.updated, s.id) > (?, ?)", byUpdated: true},
+	"-updated": {order: "s.updated DESC, s.id DESC", after: "(s.updated, s.id) < (?, ?)", byUpdated: true},
+}
+
+// Page sizes of ListServices.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+)
+
+// encodeCursor makes the opaque cursor of a service page: the sort key and the id.
+func encodeCursor(updated int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(updated, 10) + "\x00" + id))
+}
+
+func decodeCursor(c string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, "", fmt.Errorf("bad cursor: %w", err)
+	}
+	k, id, ok := strings.Cut(string(b), "\x00")
+	if !ok {
+		return 0, "", errors.New("bad cursor")
+	}
+	n, err := strconv.ParseInt(k, 10, 64)
+	if err != nil {
+		return 0, "", fmt.Errorf("bad cursor: %w", err)
+	}
+	return n, id, nil
+}
+
+// prefixEnd returns the smallest string greater than every string with prefix p (bytewise),
+// or false when there is none.
+func prefixEnd(p string) (string, bool) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+// serviceWhere builds the FROM and WHERE of a service filter from fixed fragments; the
+// values are returned as arguments.
+func serviceWhere(f ServiceFilter) (from string, where []string, args []any) {
+	from = "services s"
+	if f.Device != "" {
+		// Drive from the endpoint index: the services on a device (and port) are found
+		// without touching the others.
+		sub := "SELECT DISTINCT service_id FROM service_endpoints WHERE device = ?"
+		args = append(args, f.Device)
+		if f.Port != "" {
+			sub += " AND port = ?"
+			args = append(args, f.Port)
+		}
+		from = "(" + sub + ") e CROSS JOIN services s ON s.id = e.service_id"
+	}
+	if f.Type != "" {
+		where = append(where, "s.type = ?")
+		args = append(args, f.Type)
+	}
+	if f.State != "" {
+		where = append(where, "s.state = ?")
+		args = append(args, f.State)
+	}
+	if f.Customer != "" {
+		where = append(where, "s.customer = ?")
+		args = append(args, f.Customer)
+	}
+	if f.Query != "" {
+		if end, ok := prefixEnd(f.Query); ok {
+			where = append(where, "((s.id >= ? AND s.id < ?) OR (s.customer >= ? AND s.customer < ?))")
+			args = append(args, f.Query, end, f.Query, end)
+		} else {
+			where = append(where, "(s.id >= ? OR s.customer >= ?)")
+			args = append(args, f.Query, f.Query)
+		}
+	}
+	return from, where, args
+}
+
+// listServicesSQL returns the query of a page (without its LIMIT argument).
+func listServicesSQL(f ServiceFilter) (string, []any, error) {
+	srt, ok := serviceSorts[f.Sort]
+	if !ok {
+		return "", nil, fmt.Errorf("unknown sort %q (want id, -id, updated or -updated)", f.Sort)
+	}
+	from, where, args := serviceWhere(f)
+	if f.After != "" {
+		k, id, err := decodeCursor(f.After)
+		if err != nil {
+			return "", nil, err
+		}
+		where = append(where, srt.after)
+		if srt.byUpdated {
+			args = append(args, k)
+		}
+		args = append(args, id)
+	}
+	q := "SELECT " + qServiceCols + " FROM " + from
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY " + srt.order + " LIMIT ?"
+	return q, args, nil
+}
+
+// ListServices returns one page of services in the filter's sort order and the cursor of the
+// next page ("" on the last page). Each page walks one index range; filters on device or
+// port, and Query, cost O(matching services) because their matches are sorted for the page.
+func (s *SQLite) ListServices(ctx context.Context, f ServiceFilter) ([]Service, string, error) {
+	n := limit(f.Limit, DefaultPageSize, MaxPageSize)
+	q, args, err := listServicesSQL(f)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: list services: %w", err)
+	}
+	args = append(args, n+1)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: list services: %w", err)
+	}
+	defer rows.Close()
+	page := make([]Service, 0, min(n+1, 64))
+	for rows.Next() {
+		svc, err := scanService(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: list services: %w", err)
+		}
+		page = append(page, svc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("store: list services: %w", err)
+	}
+	rows.Close()
+	var next string
+	if len(page) > n {
+		page = page[:n]
+		last := page[n-1]
+		next = encodeCursor(unixNano(last.Updated), last.ID)
+	}
+	if err := s.fillEndpoints(ctx, page); err != nil {
+		return nil, "", fmt.Errorf("store: list services: %w", err)
+	}
+	return page, next, nil
+}
+
+// fillEndpoints loads the endpoints of a page of services in batched queries.
+func (s *SQLite) fillEndpoints(ctx context.Context, page []Service) error {
+	if len(page) == 0 {
+		return nil
+	}
+	idx := make(map[string]int, len(page))
+	ids := make([]any, len(page))
+	for i, svc := range page {
+		idx[svc.ID] = i
+		ids[i] = svc.ID
+	}
+	for _, c := range chunk(ids, maxParams) {
+		rows, err := s.r.QueryContext(ctx, `SELECT service_id, device, port FROM service_endpoints WHERE service_id IN (`+
+			placeholders(len(c))+`) ORDER BY service_id, device, port`, c...)
+		if err != nil {
+			return fmt.Errorf("endpoints: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var e EndpointRef
+			if err := rows.Scan(&id, &e.Device, &e.Port); err != nil {
+				rows.Close()
+				return fmt.Errorf("endpoints: %w", err)
+			}
+			if i, ok := idx[id]; ok {
+				page[i].Endpoints = append(page[i].Endpoints, e)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("endpoints: %w", err)
+		}
+	}
+	return nil
+}
+
+// CountServices counts the services a filter selects (Query, Sort, After and Limit are
+// honoured as in ListServices except that sort and cursor are ignored). Filters on type and
+// state alone are answered from counters kept by triggers in O(1); other filters walk their
+// index, O(matching services).
+func (s *SQLite) CountServices(ctx context.Context, f ServiceFilter) (int64, error) {
+	var n int64
+	var err error
+	switch {
+	case f.Customer != "" || f.Device != "" || f.Port != "" || f.Query != "":
+		from, where, args := serviceWhere(f)
+		q := "SELECT count(*) FROM " + from
+		if len(where) > 0 {
+			q += " WHERE " + strings.Join(where, " AND ")
+		}
+		err = s.r.QueryRowContext(ctx, q, args...).Scan(&n)
+	case f.Type != "" && f.State != "":
+		err = s.r.QueryRowContext(ctx, qCountByBoth, f.Type, f.State).Scan(&n)
+	case f.Type != "":
+		err = s.r.QueryRowContext(ctx, qCountByType, f.Type).Scan(&n)
+	case f.State != "":
+		err = s.r.QueryRowContext(ctx, qCountByState, f.State).Scan(&n)
+	default:
+		err = s.r.QueryRowContext(ctx, qCountAll).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: count services: %w", err)
+	}
+	return n, nil
+}
+
+// PutServiceState sets a service's state, updated time and (when given) last run without
+// changing its version. For a service not yet stored it creates a placeholder row at version
+// 0 with the given type, customer, intent, pack version and endpoints (so a create in flight
+// is visible and its ports are claimed); Record with BaseVersion 0 then completes it.
+func (s *SQLite) PutServiceState(ctx context.Context, svc Service) error {
+	if svc.ID == "" {
+		return fmt.Errorf("store: put service state: empty id")
+	}
+	now := nowOr(svc.Updated)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, qPutServiceState, svc.State, unixNano(now), svc.LastRun, svc.LastRun, svc.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, qInsertPlaceholder, svc.ID, svc.Type, svc.Customer, svc.State, jsonText(svc.Intent),
+			svc.PackVersion, unixNano(nowOr(svc.Created)), unixNano(now), svc.LastRun); err != nil {
+			return err
+		}
+		for _, e := range svc.Endpoints {
+			if _, err := tx.ExecContext(ctx, qInsertEndpoint, svc.ID, e.Device, e.Port); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: put service state %s: %w", svc.ID, err)
+	}
+	return nil
+}
+
+// Record writes the end of a run in one transaction; see RecordParams.
+func (s *SQLite) Record(ctx context.Context, p RecordParams) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		return s.record(ctx, tx, &p)
+	})
+	if err != nil {
+		return fmt.Errorf("store: record service %s: %w", p.Service.ID, err)
+	}
+	return nil
+}
+
+// RecordBatch records many services in one transaction: all of them or none (the first error,
+// such as ErrStale, rolls the whole batch back and names its service).
+func (s *SQLite) RecordBatch(ctx context.Context, ps []RecordParams) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	var failed string
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for i := range ps {
+			if err := s.record(ctx, tx, &ps[i]); err != nil {
+				failed = ps[i].Service.ID
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: record batch of %d: service %s: %w", len(ps), failed, err)
+	}
+	return nil
+}
+
+// record is one service's part of Record and RecordBatch.
+func (s *SQLite) record(ctx context.Context, tx *sql.Tx, p *RecordParams) error {
+	svc := &p.Service
+	if svc.ID == "" {
+		return errors.New("empty service id")
+	}
+	var cur int64
+	switch err := tx.QueryRowContext(ctx, qServiceVersion, svc.ID).Scan(&cur); {
+	case errors.Is(err, sql.ErrNoRows):
+		cur = 0
+	case err != nil:
+		return err
+	}
+	if cur != p.BaseVersion {
+		return fmt.Errorf("%w: stored version is %d, change is based on %d", ErrStale, cur, p.BaseVersion)
+	}
+	now := time.Now().UTC()
+	if p.Delete {
+		// Cascades to endpoints, owned rows and allocations.
+		if _, err := tx.ExecContext(ctx, qDeleteService, svc.ID); err != nil {
+			return fmt.Errorf("delete: %w", err)
+		}
+	} else {
+		updated := nowOr(svc.Updated)
+		if _, err := tx.ExecContext(ctx, qUpsertService, svc.ID, svc.Type, svc.Customer, svc.State, jsonText(svc.Intent),
+			svc.PackVersion, p.BaseVersion+1, unixNano(nowOr(svc.Created)), unixNano(updated), svc.LastRun); err != nil {
+			return fmt.Errorf("upsert: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, qDeleteEndpoints, svc.ID); err != nil {
+			return fmt.Errorf("endpoints: %w", err)
+		}
+		for _, e := range svc.Endpoints {
+			if _, err := tx.ExecContext(ctx, qInsertEndpoint, svc.ID, e.Device, e.Port); err != nil {
+				return fmt.Errorf("endpoint %s %s: %w", e.Device, e.Port, err)
+			}
+		}
+		for _, target := range sortedKeys(p.Owned) {
+			if _, err := tx.ExecContext(ctx, qDeleteOwnedTarget, svc.ID, target); err != nil {
+				return fmt.Errorf("owned on %s: %w", target, err)
+			}
+			for _, l := range p.Owned[target] {
+				if _, err := tx.ExecContext(ctx, qInsertOwned, target, l.Path, svc.ID, l.Value); err != nil {
+					return fmt.Errorf("owned on %s %s: %w", target, l.Path, err)
+				}
+			}
+		}
+		for _, a := range p.Release {
+			if _, err := tx.ExecContext(ctx, qAllocRelease, a.Pool, a.Scope, svc.ID, a.Key); err != nil {
+				return fmt.Errorf("release %s/%s/%s: %w", a.Pool, a.Scope, a.Key, err)
+			}
+		}
+	}
+	for _, target := range sortedKeys(p.External) {
+		for _, l := range p.External[target] {
+			if _, err := tx.ExecContext(ctx, qInsertExternal, target, l.Path, l.Value); err != nil {
+				return fmt.Errorf("external on %s %s: %w", target, l.Path, err)
+			}
+		}
+	}
+	if p.Run.ID != "" {
+		if err := upsertRun(ctx, tx, p.Run, now); err != nil {
+			return fmt.Errorf("run %s: %w", p.Run.ID, err)
+		}
+	}
+	if p.Event != nil {
+		e := *p.Event
+		if e.Service == "" {
+			e.Service = svc.ID
+		}
+		if e.RunID == "" {
+			e.RunID = p.Run.ID
+		}
+		if _, err := insertEvent(ctx, tx, e); err != nil {
+			return fmt.Errorf("event: %w", err)
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Owned returns what a service owns on every target, ordered by target and path. For the
+// service "~device" it returns the pre-existing configuration recorded as External.
+func (s *SQLite) Owned(ctx context.Context, service string) ([]OwnedLeaf, error) {
+	var rows *sql.Rows
+	var err error
+	if service == ExternalOwner {
+		rows, err = s.r.QueryContext(ctx, qOwnedExternal)
+	} else {
+		rows, err = s.r.QueryContext(ctx, qOwned, service)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: owned by %s: %w", service, err)
+	}
+	defer rows.Close()
+	var out []OwnedLeaf
+	for rows.Next() {
+		var l OwnedLeaf
+		if err := rows.Scan(&l.Target, &l.Path, &l.Value); err != nil {
+			return nil, fmt.Errorf("store: owned by %s: %w", service, err)
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: owned by %s: %w", service, err)
+	}
+	return out, nil
+}
+
+// Owners returns, for each of paths on target that has owners other than exclude, those
+// owners ordered by service id; pre-existing configuration appears as owner ExternalOwner
+// (unless exclude is ExternalOwner). Paths without other owners are absent from the map.
+func (s *SQLite) Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error) {
+	out := make(map[string][]Owner)
+	uniq := dedupe(paths)
+	for _, c := range chunk(uniq, maxParams) {
+		args := make([]any, 0, len(c)+2)
+		args = append(args, target, exclude)
+		for _, p := range c {
+			args = append(args, p)
+		}
+		if err := s.ownersChunk(ctx, fmt.Sprintf(qOwners, placeholders(len(c))), args, out, false); err != nil {
+			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+		}
+		if exclude != ExternalOwner {
+			args = append(args[:1], args[2:]...)
+			if err := s.ownersChunk(ctx, fmt.Sprintf(qOwnersExternal, placeholders(len(c))), args, out, true); err != nil {
+				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+			}
+		}
+	}
+	for p := range out {
+		sort.Slice(out[p], func(i, j int) bool { return out[p][i].Service < out[p][j].Service })
+	}
+	return out, nil
+}
+
+func (s *SQLite) ownersChunk(ctx context.Context, q string, args []any, out map[string][]Owner, external bool) error {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var path string
+		o := Owner{Service: ExternalOwner}
+		if external {
+			err = rows.Scan(&path, &o.Value)
+		} else {
+			err = rows.Scan(&path, &o.Service, &o.Value)
+		}
+		if err != nil {
+			return err
+		}
+		out[path] = append(out[path], o)
+	}
+	return rows.Err()
+}
+
+// OwnedBelow reports, for each of paths, whether a node strictly below it (a path that
+// starts with path + "/") on target is owned by a service other than exclude, or is
+// pre-existing configuration (unless exclude is ExternalOwner). Each answer is one range
+// probe of the (target, path) key; paths with no such node are absent from the map.
+func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error) {
+	out := make(map[string]bool)
+	conn, err := s.r.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
+	}
+	defer conn.Close()
+	below, err := conn.PrepareContext(ctx, qOwnedBelow)
+	if err != nil {
+		return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
+	}
+	defer below.Close()
+	ext, err := conn.PrepareContext(ctx, qExternalBelow)
+	if err != nil {
+		return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
+	}
+	defer ext.Close()
+	for _, p := range dedupe(paths) {
+		lo, hi := p+"/", p+"0"
+		var one int
+		err := below.QueryRowContext(ctx, target, lo, hi, exclude).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) && exclude != ExternalOwner {
+			err = ext.QueryRowContext(ctx, target, lo, hi).Scan(&one)
+		}
+		switch {
+		case err == nil:
+			out[p] = true
+		case errors.Is(err, sql.ErrNoRows):
+		default:
+			return nil, fmt.Errorf("store: owned below on %s %s: %w", target, p, err)
+		}
+	}
+	return out, nil
+}
+
+func dedupe(xs []string) []string {
+	seen := make(map[string]struct{}, len(xs))
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		if _, ok := seen[x]; !ok {
+			seen[x] = struct{}{}
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,294 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go)
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// SQLiteOptions tune OpenSQLite. The zero value is ready to use.
+type SQLiteOptions struct {
+	// ReadConns is the size of the read pool (default 4). Writes always go through one
+	// connection: SQLite allows one writer, and serializing in Go avoids SQLITE_BUSY.
+	ReadConns int
+	// BusyTimeout is how long a connection waits for a lock (default 10s).
+	BusyTimeout time.Duration
+	// CacheKiB is the page cache per connection in KiB (default 16384, i.e. 16 MiB for the
+	// writer; readers get a quarter). It bounds memory whatever the number of services.
+	CacheKiB int
+}
+
+// SQLite is the SQLite implementation of Store and Auth (modernc.org/sqlite, WAL mode).
+type SQLite struct {
+	w *sql.DB // one connection: every write transaction
+	r *sql.DB // read pool; the same *sql.DB as w for ":memory:"
+
+	memory bool
+	// lastUsedAt throttles token last_used writes (unix seconds of the last flush).
+	lastUsedAt atomic.Int64
+}
+
+var (
+	_ Store = (*SQLite)(nil)
+	_ Auth  = (*SQLite)(nil)
+)
+
+// OpenSQLite opens (creating if needed) the database at path and applies the embedded
+// migrations. path ":memory:" (or "") gives a private in-memory database on one connection,
+// for tests; it is gone when closed.
+func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, error) {
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 4
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 10 * time.Second
+	}
+	if opts.CacheKiB <= 0 {
+		opts.CacheKiB = 16384
+	}
+	s := &SQLite{}
+	params := func(cacheKiB int, readOnly bool) string {
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout("+strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)+")")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "cache_size(-"+strconv.Itoa(cacheKiB)+")")
+		q.Add("_pragma", "temp_store(MEMORY)")
+		if readOnly {
+			q.Add("_pragma", "query_only(1)")
+		} else {
+			// Take the write lock at BEGIN: a deferred transaction that later upgrades can
+			// fail with SQLITE_BUSY without waiting.
+			q.Set("_txlock", "immediate")
+		}
+		return q.Encode()
+	}
+	var err error
+	if path == "" || path == ":memory:" {
+		// Several connections to ":memory:" would each see their own empty database; one
+		// connection serves reads and writes alike.
+		s.memory = true
+		s.w, err = sql.Open("sqlite", ":memory:?"+params(opts.CacheKiB, false))
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		s.w.SetMaxOpenConns(1)
+		s.w.SetMaxIdleConns(1)
+		s.w.SetConnMaxLifetime(0)
+		s.w.SetConnMaxIdleTime(0)
+		s.r = s.w
+	} else {
+		if strings.ContainsRune(path, '?') {
+			return nil, fmt.Errorf("store: open %s: path must not contain '?'", path)
+		}
+		// The writer sets WAL first; the mode is persistent, so readers find it.
+		s.w, err = sql.Open("sqlite", path+"?_pragma=journal_mode(WAL)&"+params(opts.CacheKiB, false))
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		s.w.SetMaxOpenConns(1)
+		s.w.SetMaxIdleConns(1)
+		s.w.SetConnMaxLifetime(0)
+		s.w.SetConnMaxIdleTime(0)
+		if err := s.w.PingContext(ctx); err != nil {
+			s.w.Close()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		s.r, err = sql.Open("sqlite", path+"?"+params(max(opts.CacheKiB/4, 2048), true))
+		if err != nil {
+			s.w.Close()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		s.r.SetMaxOpenConns(opts.ReadConns)
+		s.r.SetMaxIdleConns(opts.ReadConns)
+		s.r.SetConnMaxLifetime(0)
+		s.r.SetConnMaxIdleTime(0)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database. It runs PRAGMA optimize first so that the planner's statistics
+// follow the data.
+func (s *SQLite) Close() error {
+	_, _ = s.w.Exec("PRAGMA optimize")
+	var err error
+	if s.r != s.w {
+		err = s.r.Close()
+	}
+	return errors.Join(err, s.w.Close())
+}
+
+// migration is one embedded migration file, NNNN_name.sql.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(name, ".sql") {
+			return nil, fmt.Errorf("migration %s: name is not NNNN_name.sql", name)
+		}
+		body, err := fs.ReadFile(migrationFS, "migrations/"+name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: name, sql: string(body)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i := range ms {
+		if ms[i].version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected version %d", ms[i].name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the newest migration this binary knows.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil {
+		panic("store: " + err.Error())
+	}
+	return len(ms)
+}
+
+// migrate applies, each in its own transaction, the migrations the database lacks. It refuses
+// a database written by a newer binary.
+func (s *SQLite) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var have int
+	if err := s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if have > len(ms) {
+		return fmt.Errorf("migrate: database schema version %d is newer than this binary's %d", have, len(ms))
+	}
+	for _, m := range ms[have:] {
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
+				m.version, m.name, unixNano(time.Now()))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// write runs fn in one write transaction on the writer connection.
+func (s *SQLite) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// unixNano stores a time; the zero time is stored as 0.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNano is the inverse of unixNano; times come back in UTC.
+func fromNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// nowOr returns t, or the current time when t is zero.
+func nowOr(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now().UTC()
+	}
+	return t
+}
+
+// jsonText stores a JSON value; an empty one is stored as NULL.
+func jsonText(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return string(b)
+}
+
+// rawJSON reads a JSON column.
+func rawJSON(s sql.NullString) []byte {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	return []byte(s.String)
+}
+
+// limit clamps a page size: def when n <= 0, at most max.
+func limit(n, def, maxN int) int {
+	if n <= 0 {
+		return def
+	}
+	return min(n, maxN)
+}
+
+// chunk splits xs into slices of at most n (the bound on SQL parameters per statement).
+func chunk[T any](xs []T, n int) [][]T {
+	var out [][]T
+	for len(xs) > n {
+		out = append(out, xs[:n])
+		xs = xs[n:]
+	}
+	if len(xs) > 0 {
+		out = append(out, xs)
+	}
+	return out
+}
+
+// placeholders returns "?, ?, ?" for n parameters.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
