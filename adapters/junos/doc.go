@@ -1,0 +1,28 @@
+// Package junos is the adapter for Juniper routers reached directly over NETCONF (RFC 6241
+// over SSH, RFC 6242). It implements adapters.Target on github.com/Juniper/go-netconf and
+// golang.org/x/crypto/ssh.
+//
+// It uses the standard NETCONF operations wherever they suffice (get-config with subtree
+// filters, edit-config on the candidate, validate, commit with confirmed/confirm-timeout,
+// discard-changes, lock, unlock), so transactions, Fetch and Render also work against any RFC
+// 6241 server with a candidate datastore; Junos-only RPCs are used when the server advertises
+// the Junos capability (commit-configuration for commit check and commit comments,
+// load-configuration rollback, the discovery RPCs and the command RPC).
+//
+// A transaction on a device is: lock the candidate, load the change set (XML produced with
+// encoding/xml from the structured changes), commit check, commit confirmed; then the
+// confirming commit and unlock, or, on rollback, discard-changes and unlock before the
+// confirmed commit, or rollback 1 and commit after it.
+//
+// go-netconf v0.1.1 has traps this package works around (PROTOCOLS.md §0 and §3):
+//   - RPCReply.Ok is never set: the adapter looks for <ok/> itself.
+//   - rpc-error elements nested in load-configuration-results or commit-results are not
+//     reported: the adapter searches the whole reply for rpc-error and xnm:error.
+//   - a hello it cannot parse leaves SessionID at 0 without an error: the adapter treats that
+//     as a failed handshake.
+//   - there is no read timeout unless DialSSHTimeout is used, and none per call: the adapter
+//     dials with DialSSHTimeout and bounds every call itself, closing the session on timeout.
+//   - only end-of-message framing is supported and the client hello only offers base:1.0, so
+//     servers never switch to chunked framing with this client; the simulator implements
+//     both framings for other clients.
+package junos

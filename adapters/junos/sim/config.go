@@ -1,0 +1,560 @@
+package sim
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// kind classifies a configuration node. Junos XML has no schema on the wire, so the simulator
+// infers it the way the Junos XML API spells configuration: an element with a <name> child is a
+// keyed-list entry, an element with children is a container, an element with text is a leaf,
+// an empty element is a presence node (a container without children), and a few known
+// statements are leaf-lists (repeated elements with text).
+type kind uint8
+
+const (
+	kContainer kind = iota // container or presence node
+	kEntry                 // keyed-list entry: key is the <name> child
+	kLeaf                  // leaf with a value
+	kLLEntry               // leaf-list entry: key is the value
+)
+
+// node is one node of a configuration tree. Trees are copied on commit, so nodes are plain
+// values with no back pointers.
+type node struct {
+	name  string
+	kind  kind
+	key   string
+	value string
+	kids  []*node
+
+	// Edit-only fields, set when the node comes from a load or edit-config request.
+	op          string // merge, replace, create, delete, remove, none; "" inherits
+	junosDelete bool   // delete="delete" (Junos): deleting an absent node only warns
+}
+
+// leafLists are the Junos statements whose XML form is a repeated element with text.
+var leafLists = map[string]bool{
+	"vrf-import": true, "vrf-export": true, "import": true, "export": true,
+	"members": true, "apply-groups": true, "vlan-id-list": true,
+}
+
+// hiddenLists maps a container to the list whose element name the CLI omits: `set interfaces
+// ge-0/0/1` is <interfaces><interface><name>ge-0/0/1</name>.
+var hiddenLists = map[string]string{
+	"interfaces": "interface", "routing-instances": "instance", "vlans": "vlan",
+	"bridge-domains": "domain",
+}
+
+// hiddenLeaves maps a container to the single leaf whose name the CLI omits:
+// `route-distinguisher 65000:1` is <route-distinguisher><rd-type>65000:1</rd-type>.
+var hiddenLeaves = map[string]string{"route-distinguisher": "rd-type", "vrf-target": "community"}
+
+// listWords and leafWords tell the set-line parser how to read the word after a statement.
+var listWords = map[string]bool{
+	"unit": true, "neighbor": true, "interface": true, "address": true, "group": true,
+	"area": true, "route": true, "policy-statement": true, "term": true, "filter": true,
+	"site": true, "label-switched-path": true, "path": true, "instance": true, "user": true,
+}
+
+var leafWords = map[string]bool{
+	"host-name": true, "description": true, "encapsulation": true, "vlan-id": true,
+	"inner-vlan-id": true, "virtual-circuit-id": true, "mtu": true, "instance-type": true,
+	"route-distinguisher": true, "vrf-target": true, "type": true, "peer-as": true,
+	"local-as": true, "local-address": true, "next-hop": true, "speed": true,
+	"encapsulation-type": true, "vpls-id": true, "site-identifier": true, "site-range": true,
+	"remote-site-id": true, "mode": true, "autonomous-system": true, "router-id": true,
+	"interface-mode": true, "metric": true, "preference": true, "domain-name": true,
+	"time-zone": true, "class": true, "community": true, "to": true, "from": true,
+}
+
+func (n *node) isEntry() bool { return n.kind == kEntry || n.kind == kLLEntry }
+
+// same reports whether a and b address the same node among siblings.
+func same(a, b *node) bool {
+	if a.name != b.name {
+		return false
+	}
+	if a.isEntry() || b.isEntry() {
+		return a.kind == b.kind && a.key == b.key
+	}
+	return true
+}
+
+func (n *node) find(m *node) (int, *node) {
+	for i, k := range n.kids {
+		if same(k, m) {
+			return i, k
+		}
+	}
+	return -1, nil
+}
+
+func (n *node) findName(name string) *node {
+	for _, k := range n.kids {
+		if k.name == name && !k.isEntry() {
+			return k
+		}
+	}
+	return nil
+}
+
+func (n *node) entry(name, key string) *node {
+	for _, k := range n.kids {
+		if k.name == name && k.kind == kEntry && k.key == key {
+			return k
+		}
+	}
+	return nil
+}
+
+func (n *node) entries(name string) []*node {
+	var out []*node
+	for _, k := range n.kids {
+		if k.name == name && k.kind == kEntry {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// at walks a path of names; an element "name=key" selects a list entry.
+func (n *node) at(steps ...string) *node {
+	cur := n
+	for _, s := range steps {
+		if cur == nil {
+			return nil
+		}
+		if name, key, ok := strings.Cut(s, "="); ok {
+			cur = cur.entry(name, key)
+		} else {
+			cur = cur.findName(s)
+		}
+	}
+	return cur
+}
+
+func (n *node) leafValue(name string) string {
+	if k := n.findName(name); k != nil {
+		if k.kind == kLeaf {
+			return k.value
+		}
+		// A hidden leaf (route-distinguisher/rd-type) counts as the container's value.
+		if h, ok := hiddenLeaves[name]; ok {
+			if l := k.findName(h); l != nil {
+				return l.value
+			}
+		}
+	}
+	return ""
+}
+
+func (n *node) remove(i int) { n.kids = append(n.kids[:i:i], n.kids[i+1:]...) }
+
+// clone deep-copies n without edit attributes.
+func (n *node) clone() *node {
+	c := &node{name: n.name, kind: n.kind, key: n.key, value: n.value}
+	if len(n.kids) > 0 {
+		c.kids = make([]*node, len(n.kids))
+		for i, k := range n.kids {
+			c.kids[i] = k.clone()
+		}
+	}
+	return c
+}
+
+func (n *node) shallow() *node { return &node{name: n.name, kind: n.kind, key: n.key, value: n.value} }
+
+// equal compares two trees, ignoring sibling order.
+func equal(a, b *node) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if !same(a, b) || a.value != b.value || len(a.kids) != len(b.kids) {
+		return false
+	}
+	for _, k := range a.kids {
+		_, m := b.find(k)
+		if m == nil || !equal(k, m) {
+			return false
+		}
+	}
+	return true
+}
+
+// fromElem converts configuration XML into nodes, reading edit attributes.
+func fromElem(e *elem) *node {
+	n := &node{name: e.Name.Local}
+	if op, ok := e.attrValue("operation"); ok {
+		n.op = op
+	}
+	if v, ok := e.attrValue("delete"); ok && v == "delete" {
+		n.op, n.junosDelete = "delete", true
+	}
+	if v, ok := e.attrValue("replace"); ok && v == "replace" {
+		n.op = "replace"
+	}
+	if v, ok := e.attrValue("create"); ok && v == "create" {
+		n.op = "create"
+	}
+	var nameKid *elem
+	for _, k := range e.Kids {
+		if k.Name.Local == "name" && len(k.Kids) == 0 {
+			nameKid = k
+			break
+		}
+	}
+	switch {
+	case nameKid != nil:
+		n.kind, n.key = kEntry, strings.TrimSpace(nameKid.Text)
+	case len(e.Kids) > 0:
+		n.kind = kContainer
+	default:
+		v := strings.TrimSpace(e.Text)
+		switch {
+		case leafLists[n.name] && v != "":
+			n.kind, n.key = kLLEntry, v
+		case v != "":
+			n.kind, n.value = kLeaf, v
+		default:
+			n.kind = kContainer
+		}
+		return n
+	}
+	for _, k := range e.Kids {
+		if k == nameKid {
+			continue
+		}
+		n.kids = append(n.kids, fromElem(k))
+	}
+	return n
+}
+
+// toElem renders a node as Junos XML.
+func (n *node) toElem() *elem {
+	e := el(n.name)
+	switch n.kind {
+	case kLeaf:
+		e.Text = n.value
+	case kLLEntry:
+		e.Text = n.key
+	case kEntry:
+		e.add(tx("name", n.key))
+	}
+	for _, k := range n.kids {
+		e.add(k.toElem())
+	}
+	return e
+}
+
+// editError is a failure (or warning) found while editing or checking a configuration; it
+// becomes one rpc-error.
+type editError struct {
+	tag      string // NETCONF error-tag
+	severity string // "error" or "warning"
+	path     string // Junos error-path, "[edit interfaces ge-0/0/1]"
+	message  string
+	bad      string // error-info/bad-element
+	// sessionID is error-info/session-id (the lock holder for lock-denied).
+	sessionID string
+}
+
+// editPath renders the Junos "[edit ...]" form of a chain of nodes.
+func editPath(chain []*node) string {
+	words := []string{"edit"}
+	for i, n := range chain {
+		parent := ""
+		if i > 0 {
+			parent = chain[i-1].name
+		}
+		words = append(words, nodeWords(parent, n)...)
+	}
+	return "[" + strings.Join(words, " ") + "]"
+}
+
+// nodeWords renders the CLI words naming n below a parent named parent (without a leaf value).
+func nodeWords(parent string, n *node) []string {
+	switch n.kind {
+	case kEntry:
+		if hiddenLists[parent] == n.name {
+			return []string{quote(n.key)}
+		}
+		return []string{n.name, quote(n.key)}
+	case kLLEntry:
+		return []string{n.name, quote(n.key)}
+	case kLeaf:
+		if hiddenLeaves[parent] == n.name {
+			return nil
+		}
+	}
+	return []string{n.name}
+}
+
+// edit applies the edit tree e to target. defOp is the operation nodes without their own
+// attribute inherit. It returns warnings and errors; on any error the caller discards the
+// result (edits are applied to a copy).
+func edit(target, e *node, defOp string, chain []*node, errs *[]editError) {
+	for _, ec := range e.kids {
+		op := ec.op
+		if op == "" {
+			op = defOp
+		}
+		here := append(chain[:len(chain):len(chain)], ec)
+		i, m := target.find(ec)
+		switch op {
+		case "delete", "remove":
+			if m == nil {
+				switch {
+				case ec.junosDelete:
+					*errs = append(*errs, editError{tag: "data-missing", severity: "warning", path: editPath(chain), message: "statement not found", bad: strings.Join(nodeWords("", ec), " ")})
+				case op == "delete":
+					*errs = append(*errs, editError{tag: "data-missing", severity: "error", path: editPath(here), message: "statement not found: cannot delete a node that does not exist", bad: ec.name})
+				}
+				continue
+			}
+			if ec.kind == kLeaf && m.kind == kLeaf && ec.value != m.value && ec.junosDelete {
+				// `delete ... vlan-id 200` when it is 100: Junos refuses.
+				*errs = append(*errs, editError{tag: "data-missing", severity: "warning", path: editPath(chain), message: "statement not found", bad: ec.value})
+				continue
+			}
+			target.remove(i)
+		case "create":
+			if m != nil {
+				*errs = append(*errs, editError{tag: "data-exists", severity: "error", path: editPath(here), message: "statement already exists", bad: ec.name})
+				continue
+			}
+			target.kids = append(target.kids, ec.clone())
+		case "replace":
+			c := ec.clone()
+			if m != nil {
+				target.kids[i] = c
+			} else {
+				target.kids = append(target.kids, c)
+			}
+		case "merge", "none":
+			if m == nil {
+				if op == "none" && ec.kind != kContainer && ec.kind != kEntry {
+					continue
+				}
+				m = ec.shallow()
+				if op == "none" {
+					edit(m, ec, op, here, errs)
+					if len(m.kids) > 0 {
+						target.kids = append(target.kids, m)
+					}
+					continue
+				}
+				target.kids = append(target.kids, m)
+			} else if op == "merge" && ec.kind == kLeaf {
+				m.kind, m.value, m.kids = kLeaf, ec.value, nil
+			} else if op == "merge" && m.kind == kLeaf && ec.kind == kContainer {
+				m.kind, m.value = kContainer, ""
+			}
+			had := len(m.kids) > 0
+			edit(m, ec, op, here, errs)
+			// Junos does not keep a container whose last statement was deleted (an empty
+			// `protocols l2circuit`); presence statements never had children and stay.
+			if had && len(m.kids) == 0 && m.kind == kContainer {
+				if j, _ := target.find(m); j >= 0 {
+					target.remove(j)
+				}
+			}
+		default:
+			*errs = append(*errs, editError{tag: "bad-attribute", severity: "error", path: editPath(here), message: fmt.Sprintf("invalid operation %q", op), bad: op})
+		}
+	}
+}
+
+// quote renders a value as the CLI shows it.
+func quote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\"';{}[]#\\") {
+		return s
+	}
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(s) + `"`
+}
+
+// setLines renders a tree as Junos `set` commands.
+func setLines(root *node) []string {
+	var out []string
+	var walk func(parent *node, prefix []string)
+	walk = func(parent *node, prefix []string) {
+		for _, k := range parent.kids {
+			words := append(prefix[:len(prefix):len(prefix)], nodeWords(parent.name, k)...)
+			switch {
+			case k.kind == kLeaf:
+				out = append(out, "set "+strings.Join(append(words, quote(k.value)), " "))
+			case len(k.kids) == 0:
+				out = append(out, "set "+strings.Join(words, " "))
+			default:
+				walk(k, words)
+			}
+		}
+	}
+	walk(root, nil)
+	return out
+}
+
+// curly renders a tree in the Junos curly-brace text format.
+func curly(root *node) string {
+	var b strings.Builder
+	var walk func(parent *node, depth int)
+	walk = func(parent *node, depth int) {
+		ind := strings.Repeat("    ", depth)
+		for _, k := range parent.kids {
+			words := nodeWords(parent.name, k)
+			head := strings.Join(words, " ")
+			switch {
+			case k.kind == kLeaf && len(words) == 0:
+				fmt.Fprintf(&b, "%s%s;\n", ind, quote(k.value))
+			case k.kind == kLeaf:
+				fmt.Fprintf(&b, "%s%s %s;\n", ind, head, quote(k.value))
+			case len(k.kids) == 0:
+				fmt.Fprintf(&b, "%s%s;\n", ind, head)
+			default:
+				fmt.Fprintf(&b, "%s%s {\n", ind, head)
+				walk(k, depth+1)
+				fmt.Fprintf(&b, "%s}\n", ind)
+			}
+		}
+	}
+	walk(root, 0)
+	return b.String()
+}
+
+// splitWords tokenizes a set line: quoted strings keep spaces, "[ a b ]" lists become one
+// token per value with a leading "[" marker token kept out.
+func splitWords(line string) ([]string, error) {
+	var words []string
+	i := 0
+	for i < len(line) {
+		c := line[i]
+		switch {
+		case c == ' ' || c == '\t':
+			i++
+		case c == '"':
+			var b strings.Builder
+			j := i + 1
+			for ; j < len(line) && line[j] != '"'; j++ {
+				if line[j] == '\\' && j+1 < len(line) {
+					j++
+				}
+				b.WriteByte(line[j])
+			}
+			if j >= len(line) {
+				return nil, fmt.Errorf("unterminated quoted string")
+			}
+			words = append(words, b.String())
+			i = j + 1
+		default:
+			j := i
+			for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+				j++
+			}
+			words = append(words, line[i:j])
+			i = j
+		}
+	}
+	return words, nil
+}
+
+// parseSetLines converts `set`/`delete` lines into an edit tree rooted at a configuration
+// node. Each line becomes its own branch so lines apply in order.
+func parseSetLines(text string) (*node, []editError) {
+	root := &node{name: "configuration"}
+	var errs []editError
+	for _, raw := range strings.Split(text, "\n") {
+		line := strings.TrimSpace(raw)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		words, err := splitWords(line)
+		if err != nil || len(words) < 2 || (words[0] != "set" && words[0] != "delete") {
+			errs = append(errs, editError{tag: "invalid-value", severity: "error", message: "syntax error", bad: line})
+			continue
+		}
+		top, last := parseStatement(words[1:])
+		if top == nil {
+			errs = append(errs, editError{tag: "invalid-value", severity: "error", message: "syntax error", bad: line})
+			continue
+		}
+		if words[0] == "delete" {
+			last.op, last.junosDelete = "delete", true
+		}
+		root.kids = append(root.kids, top)
+	}
+	return root, errs
+}
+
+// parseStatement turns the words of one set line into a chain of nodes; it returns the top
+// node and the last node the words named.
+func parseStatement(words []string) (top, last *node) {
+	parent := &node{name: "configuration"}
+	cur := parent
+	add := func(n *node) *node {
+		cur.kids = append(cur.kids, n)
+		last = n
+		return n
+	}
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		next := ""
+		if i+1 < len(words) {
+			next = words[i+1]
+		}
+		switch {
+		case hiddenLists[cur.name] != "" && cur != parent && len(parentChain(parent, cur)) == 1:
+			cur = add(&node{name: hiddenLists[cur.name], kind: kEntry, key: w})
+		case listWords[w] && next != "":
+			cur = add(&node{name: w, kind: kEntry, key: next})
+			i++
+		case leafLists[w] && next != "":
+			vals := []string{next}
+			i++
+			if next == "[" {
+				vals = nil
+				for i++; i < len(words) && words[i] != "]"; i++ {
+					vals = append(vals, words[i])
+				}
+			}
+			for _, v := range vals {
+				add(&node{name: w, kind: kLLEntry, key: v})
+			}
+		case w == "vrf-target" && (next == "import" || next == "export"):
+			cur = add(&node{name: w})
+		case leafWords[w] && next != "":
+			add(&node{name: w, kind: kLeaf, value: next})
+			i++
+		default:
+			cur = add(&node{name: w})
+		}
+	}
+	if len(parent.kids) == 0 {
+		return nil, nil
+	}
+	return parent.kids[0], last
+}
+
+// parentChain returns the chain of nodes from root's child to n (inclusive).
+func parentChain(root, n *node) []*node {
+	for _, k := range root.kids {
+		if k == n {
+			return []*node{k}
+		}
+		if c := parentChain(k, n); c != nil {
+			return append([]*node{k}, c...)
+		}
+	}
+	return nil
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

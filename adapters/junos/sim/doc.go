@@ -1,0 +1,26 @@
+// Package sim is a Junos NETCONF simulator: an SSH server (golang.org/x/crypto/ssh) that offers
+// the netconf subsystem and behaves like a Junos router for provisioning and troubleshooting
+// clients.
+//
+// Each Device listens on its own address and keeps its state in memory: a running and a
+// candidate configuration tree, per-session locks, a confirmed commit that rolls itself back,
+// a rollback history and a small operational model (ports, l2circuits, routes) derived from the
+// configuration. It speaks the standard RFC 6241 operations (get-config with subtree filters,
+// edit-config, validate, commit incl. confirmed commits, discard-changes, lock, unlock,
+// close-session, kill-session) and the Junos RPCs a provisioning system uses
+// (load-configuration, commit-configuration, get-configuration, open-configuration,
+// get-system-information, get-chassis-inventory, get-interface-information, command).
+// base:1.0 end-of-message framing is used unless both sides advertise base:1.1, in which case
+// the session switches to chunked framing after the hello.
+//
+// A commit check validates the candidate the way Junos does for service configuration:
+// referenced logical interfaces must exist, a port carries no duplicate VLAN IDs, unit
+// encapsulations must fit the port, a vrf needs a route distinguisher and a vrf-target or
+// import/export policies, and an l2circuit interface needs a virtual-circuit-id. Failures come
+// back as rpc-error elements shaped as Junos shapes them (nested in load-configuration-results
+// or commit-results for the Junos RPCs).
+//
+// Faults can be injected per device: refuse logins, drop the session in the middle of the
+// next commit, fail the next commit with a message, and add latency to every reply. A Fleet
+// starts many devices on consecutive ports; a device costs one listener and a few kilobytes.
+package sim

@@ -1,0 +1,796 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type action int
+
+const (
+	actReply action = iota
+	actClose        // reply, then end the session
+	actDrop         // end the session without a reply
+)
+
+func xmlName(space, local string) xml.Name { return xml.Name{Space: space, Local: local} }
+
+// reply is an rpc-reply under construction.
+type reply struct {
+	e *elem
+}
+
+func newReply(rpc *elem) *reply {
+	r := &elem{Name: xmlName(nsBase, "rpc-reply")}
+	if rpc != nil {
+		for _, a := range rpc.Attr {
+			r.Attr = append(r.Attr, a)
+		}
+	}
+	return &reply{e: r}
+}
+
+func (r *reply) bytes() []byte { return r.e.marshal() }
+
+// errElem renders one rpc-error.
+func errElem(e editError, typ string) *elem {
+	if typ == "" {
+		typ = "application"
+	}
+	sev := e.severity
+	if sev == "" {
+		sev = "error"
+	}
+	tag := e.tag
+	if tag == "" {
+		tag = "operation-failed"
+	}
+	x := el("rpc-error", tx("error-type", typ), tx("error-tag", tag), tx("error-severity", sev))
+	if e.path != "" {
+		x.add(tx("error-path", e.path))
+	}
+	x.add(tx("error-message", e.message))
+	info := el("error-info")
+	if e.bad != "" {
+		info.add(tx("bad-element", e.bad))
+	}
+	if e.sessionID != "" {
+		info.add(tx("session-id", e.sessionID))
+	}
+	if len(info.Kids) > 0 {
+		x.add(info)
+	}
+	return x
+}
+
+func errorReply(rpc *elem, e editError, typ string) []byte {
+	r := newReply(rpc)
+	r.e.add(errElem(e, typ))
+	return r.bytes()
+}
+
+func hasErrors(errs []editError) bool {
+	for _, e := range errs {
+		if e.severity != "warning" {
+			return true
+		}
+	}
+	return false
+}
+
+// handle serves one rpc message.
+func (s *session) handle(msg []byte) ([]byte, action) {
+	rpc, err := parseElem(msg)
+	if err != nil {
+		return errorReply(nil, editError{tag: "malformed-message", message: err.Error()}, "rpc"), actReply
+	}
+	if rpc.Name.Local != "rpc" {
+		return errorReply(nil, editError{tag: "malformed-message", message: "expected <rpc>, got <" + rpc.Name.Local + ">", bad: rpc.Name.Local}, "rpc"), actReply
+	}
+	if len(rpc.Kids) == 0 {
+		return errorReply(rpc, editError{tag: "missing-element", message: "rpc has no operation", bad: "rpc"}, "rpc"), actReply
+	}
+	op := rpc.Kids[0]
+	r := newReply(rpc)
+	d := s.dev
+	act := actReply
+	switch op.Name.Local {
+	case "get-config", "get":
+		s.getConfig(r, op)
+	case "get-configuration":
+		s.getConfiguration(r, op)
+	case "edit-config":
+		s.editConfig(r, op)
+	case "load-configuration":
+		s.loadConfiguration(r, op)
+	case "validate":
+		s.validate(r, op)
+	case "commit":
+		act = s.commit(r, op)
+	case "commit-configuration":
+		act = s.commitConfiguration(r, op)
+	case "cancel-commit":
+		s.cancelCommit(r, op)
+	case "discard-changes":
+		d.mu.Lock()
+		if d.lockHolder != 0 && d.lockHolder != s.id {
+			r.e.add(errElem(lockedBy(d.lockHolder), "protocol"))
+		} else {
+			d.candidate = d.running.clone()
+			r.e.add(el("ok"))
+		}
+		d.mu.Unlock()
+	case "lock", "lock-configuration":
+		s.lock(r, op)
+	case "unlock", "unlock-configuration":
+		s.unlock(r, op)
+	case "open-configuration":
+		d.mu.Lock()
+		if op.child("private") != nil {
+			s.private = d.running.clone()
+		}
+		d.mu.Unlock()
+		r.e.add(el("ok"))
+	case "close-configuration":
+		s.private = nil
+		r.e.add(el("ok"))
+	case "close-session":
+		r.e.add(el("ok"))
+		act = actClose
+	case "kill-session":
+		s.killSession(r, op)
+	case "get-system-information":
+		r.e.add(d.systemInformation())
+	case "get-software-information":
+		r.e.add(d.softwareInformation())
+	case "get-chassis-inventory":
+		r.e.add(d.chassisInventory())
+	case "get-interface-information":
+		r.e.add(d.interfaceInformation(op.child("terse") != nil, op.childText("interface-name")))
+	case "get-rollback-information":
+		s.rollbackInformation(r, op)
+	case "command":
+		s.command(r, op)
+	default:
+		r.e.add(errElem(editError{tag: "operation-not-supported", message: "syntax error, expecting <rpc> method", bad: op.Name.Local}, "protocol"))
+	}
+	return r.bytes(), act
+}
+
+func lockedBy(sid int) editError {
+	return editError{tag: "lock-denied", message: fmt.Sprintf("configuration database locked by: root terminal p0 (pid %d) on since %s", sid, time.Now().Format("2006-01-02 15:04:05 MST")), sessionID: strconv.Itoa(sid)}
+}
+
+// datastore returns the datastore named by a <source> or <target> child.
+func datastore(op *elem, which string) string {
+	c := op.child(which)
+	if c == nil || len(c.Kids) == 0 {
+		return ""
+	}
+	return c.Kids[0].Name.Local
+}
+
+func (d *Device) junosNS() string { return fmt.Sprintf(nsJunosFmt, d.opts.Version) }
+
+// configElem renders a tree as the <configuration> element Junos returns.
+func (d *Device) configElem(t *node, committed bool) *elem {
+	e := t.toElem()
+	e.Name = xmlName(nsXNM, "configuration")
+	if committed {
+		d.mu.Lock()
+		h := d.history[0]
+		d.mu.Unlock()
+		ns := d.junosNS()
+		e.Attr = append(e.Attr,
+			xml.Attr{Name: xmlName(ns, "commit-seconds"), Value: strconv.FormatInt(h.at.Unix(), 10)},
+			xml.Attr{Name: xmlName(ns, "commit-localtime"), Value: h.at.Format("2006-01-02 15:04:05 MST")},
+			xml.Attr{Name: xmlName(ns, "commit-user"), Value: h.user})
+	}
+	return e
+}
+
+// sourceTree returns a copy-safe view of the requested datastore.
+func (s *session) sourceTree(name string) (*node, bool) {
+	d := s.dev
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch name {
+	case "running", "committed", "":
+		return d.running, true
+	case "candidate":
+		if s.private != nil {
+			return s.private, true
+		}
+		return d.candidate, true
+	}
+	return nil, false
+}
+
+func (s *session) getConfig(r *reply, op *elem) {
+	src := datastore(op, "source")
+	if op.Name.Local == "get" {
+		src = "running"
+	}
+	t, ok := s.sourceTree(src)
+	if !ok {
+		r.e.add(errElem(editError{tag: "invalid-value", message: "unknown datastore " + src, bad: src}, "protocol"))
+		return
+	}
+	if f := op.child("filter"); f != nil {
+		if typ, ok := f.attrValue("type"); ok && typ != "subtree" {
+			r.e.add(errElem(editError{tag: "operation-not-supported", message: "only subtree filters are supported", bad: typ}, "protocol"))
+			return
+		}
+		t = applyFilter(t, f)
+	}
+	data := el("data")
+	if t != nil {
+		data.add(s.dev.configElem(t, src != "candidate"))
+	}
+	r.e.add(data)
+}
+
+// applyFilter applies an RFC 6241 subtree filter to the configuration tree. The filter may
+// name <configuration> at its top or start below it.
+func applyFilter(t *node, f *elem) *node {
+	if len(f.Kids) == 0 {
+		return &node{name: "configuration"}
+	}
+	sel := &elem{Name: xmlName("", "configuration")}
+	for _, k := range f.Kids {
+		if k.Name.Local == "configuration" {
+			sel.Kids = append(sel.Kids, k.Kids...)
+			if len(k.Kids) == 0 {
+				return t
+			}
+		} else {
+			sel.Kids = append(sel.Kids, k)
+		}
+	}
+	out, _ := filterNode(t, sel)
+	if out == nil {
+		return &node{name: "configuration"}
+	}
+	return out
+}
+
+// filterNode returns the part of n the filter element f selects.
+func filterNode(n *node, f *elem) (*node, bool) {
+	var sels []*elem
+	for _, k := range f.Kids {
+		if len(k.Kids) == 0 && strings.TrimSpace(k.Text) != "" {
+			v := strings.TrimSpace(k.Text)
+			// Content match: the key (<name>) or a leaf value must be equal.
+			if k.Name.Local == "name" && n.kind == kEntry {
+				if n.key != v {
+					return nil, false
+				}
+				continue
+			}
+			found := false
+			for _, c := range n.kids {
+				if c.name == k.Name.Local && ((c.kind == kLeaf && c.value == v) || (c.kind == kLLEntry && c.key == v)) {
+					found = true
+				}
+			}
+			if !found {
+				return nil, false
+			}
+			continue
+		}
+		sels = append(sels, k)
+	}
+	if len(sels) == 0 {
+		return n.clone(), true
+	}
+	out := n.shallow()
+	for _, fs := range sels {
+		for _, c := range n.kids {
+			if c.name != fs.Name.Local {
+				continue
+			}
+			if len(fs.Kids) == 0 {
+				out.kids = append(out.kids, c.clone())
+				continue
+			}
+			if sub, ok := filterNode(c, fs); ok {
+				out.kids = append(out.kids, sub)
+			}
+		}
+	}
+	return out, true
+}
+
+func (s *session) getConfiguration(r *reply, op *elem) {
+	db, _ := op.attrValue("database")
+	src := "candidate"
+	if db == "committed" {
+		src = "running"
+	}
+	if rb, ok := op.attrValue("rollback"); ok {
+		n, err := strconv.Atoi(rb)
+		d := s.dev
+		d.mu.Lock()
+		if err != nil || n < 0 || n >= len(d.history) {
+			d.mu.Unlock()
+			r.e.add(errElem(editError{tag: "invalid-value", message: "rollback " + rb + " does not exist", bad: rb}, "application"))
+			return
+		}
+		t := d.history[n].tree
+		d.mu.Unlock()
+		s.renderConfig(r, op, t, true)
+		return
+	}
+	t, _ := s.sourceTree(src)
+	if f := op.child("configuration"); f != nil && len(f.Kids) > 0 {
+		t, _ = filterNode(t, f)
+		if t == nil {
+			t = &node{name: "configuration"}
+		}
+	}
+	s.renderConfig(r, op, t, src == "running")
+}
+
+func (s *session) renderConfig(r *reply, op *elem, t *node, committed bool) {
+	format, _ := op.attrValue("format")
+	switch format {
+	case "", "xml":
+		r.e.add(s.dev.configElem(t, committed))
+	case "set":
+		r.e.add(tx("configuration-set", strings.Join(setLines(t), "\n")+"\n"))
+	case "text":
+		r.e.add(tx("configuration-text", curly(t)))
+	default:
+		r.e.add(errElem(editError{tag: "invalid-value", message: "unsupported format " + format, bad: format}, "protocol"))
+	}
+}
+
+// writable returns the tree edits go to, or an error when another session holds the lock.
+func (s *session) writableLocked() (*node, *editError) {
+	d := s.dev
+	if s.private != nil {
+		return s.private, nil
+	}
+	if d.lockHolder != 0 && d.lockHolder != s.id {
+		e := lockedBy(d.lockHolder)
+		e.tag = "in-use"
+		return nil, &e
+	}
+	return d.candidate, nil
+}
+
+// applyEdit applies an edit tree to the session's candidate; the candidate only changes when
+// the whole edit succeeds.
+func (s *session) applyEdit(ed *node, defOp string, testOnly bool) []editError {
+	d := s.dev
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	target, lerr := s.writableLocked()
+	if lerr != nil {
+		return []editError{*lerr}
+	}
+	c := target.clone()
+	var errs []editError
+	edit(c, ed, defOp, nil, &errs)
+	if hasErrors(errs) {
+		return errs
+	}
+	if testOnly {
+		return append(errs, checkConfig(c)...)
+	}
+	if s.private != nil {
+		s.private = c
+	} else {
+		d.candidate = c
+	}
+	return errs
+}
+
+func (s *session) editConfig(r *reply, op *elem) {
+	if tgt := datastore(op, "target"); tgt != "candidate" {
+		r.e.add(errElem(editError{tag: "operation-not-supported", message: "only the candidate configuration can be edited (writable-running is not supported)", bad: tgt}, "protocol"))
+		return
+	}
+	defOp := op.childText("default-operation")
+	if defOp == "" {
+		defOp = "merge"
+	}
+	if defOp != "merge" && defOp != "replace" && defOp != "none" {
+		r.e.add(errElem(editError{tag: "invalid-value", message: "bad default-operation", bad: defOp}, "protocol"))
+		return
+	}
+	cfg := op.child("config")
+	if cfg == nil {
+		r.e.add(errElem(editError{tag: "missing-element", message: "edit-config needs <config>", bad: "config"}, "protocol"))
+		return
+	}
+	root := cfg
+	if c := cfg.child("configuration"); c != nil {
+		root = c
+	}
+	ed := fromElem(root)
+	ed.op = ""
+	var errs []editError
+	if defOp == "replace" {
+		// Replace the whole candidate with the given configuration.
+		ed.op = "replace"
+		wrap := &node{name: "", kids: []*node{ed}}
+		errs = s.applyReplaceAll(wrap)
+	} else {
+		errs = s.applyEdit(ed, defOp, op.childText("test-option") == "test-only")
+	}
+	for _, e := range errs {
+		r.e.add(errElem(e, "application"))
+	}
+	if !hasErrors(errs) {
+		r.e.add(el("ok"))
+	}
+}
+
+// applyReplaceAll implements default-operation replace and load override: the candidate
+// becomes exactly the given configuration.
+func (s *session) applyReplaceAll(wrap *node) []editError {
+	d := s.dev
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, lerr := s.writableLocked(); lerr != nil {
+		return []editError{*lerr}
+	}
+	c := &node{name: "configuration"}
+	var errs []editError
+	edit(c, wrap.kids[0], "merge", nil, &errs)
+	if hasErrors(errs) {
+		return errs
+	}
+	if s.private != nil {
+		s.private = c
+	} else {
+		d.candidate = c
+	}
+	return errs
+}
+
+func (s *session) loadConfiguration(r *reply, op *elem) {
+	res := el("load-configuration-results")
+	r.e.add(res)
+	action, _ := op.attrValue("action")
+	format, _ := op.attrValue("format")
+	var errs []editError
+	if rb, ok := op.attrValue("rollback"); ok {
+		errs = s.loadRollback(rb)
+	} else {
+		switch {
+		case action == "set" || op.child("configuration-set") != nil:
+			ed, perrs := parseSetLines(op.childText("configuration-set"))
+			errs = perrs
+			if !hasErrors(errs) {
+				errs = append(errs, s.applyEdit(ed, "merge", false)...)
+			}
+		case format == "text" || op.child("configuration-text") != nil:
+			errs = []editError{{tag: "operation-not-supported", message: "the simulator loads xml and set formats only", bad: "configuration-text"}}
+		default:
+			cfg := op.child("configuration")
+			if cfg == nil {
+				errs = []editError{{tag: "missing-element", message: "load-configuration needs <configuration>", bad: "configuration"}}
+				break
+			}
+			ed := fromElem(cfg)
+			ed.op = ""
+			switch action {
+			case "override":
+				errs = s.applyReplaceAll(&node{kids: []*node{ed}})
+			case "", "merge", "replace", "update":
+				errs = s.applyEdit(ed, "merge", false)
+			default:
+				errs = []editError{{tag: "invalid-value", message: "bad action " + action, bad: action}}
+			}
+		}
+	}
+	for _, e := range errs {
+		res.add(errElem(e, "protocol"))
+	}
+	if !hasErrors(errs) {
+		res.add(el("ok"))
+	}
+}
+
+func (s *session) loadRollback(rb string) []editError {
+	n, err := strconv.Atoi(rb)
+	d := s.dev
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err != nil || n < 0 || n >= len(d.history) {
+		return []editError{{tag: "invalid-value", message: "rollback " + rb + " does not exist", bad: rb}}
+	}
+	if _, lerr := s.writableLocked(); lerr != nil {
+		return []editError{*lerr}
+	}
+	t := d.history[n].tree.clone()
+	if s.private != nil {
+		s.private = t
+	} else {
+		d.candidate = t
+	}
+	return nil
+}
+
+func (s *session) validate(r *reply, op *elem) {
+	var t *node
+	if src := op.child("source"); src != nil && src.child("config") != nil {
+		cfg := src.child("config")
+		root := cfg
+		if c := cfg.child("configuration"); c != nil {
+			root = c
+		}
+		t = fromElem(root)
+	} else {
+		var ok bool
+		if t, ok = s.sourceTree(datastore(op, "source")); !ok {
+			r.e.add(errElem(editError{tag: "invalid-value", message: "unknown datastore", bad: datastore(op, "source")}, "protocol"))
+			return
+		}
+	}
+	errs := s.dev.check(t)
+	for _, e := range errs {
+		r.e.add(errElem(e, "application"))
+	}
+	if !hasErrors(errs) {
+		r.e.add(el("ok"))
+	}
+}
+
+// check runs the commit check, including an injected failure, and the commit delay.
+func (d *Device) check(t *node) []editError {
+	if delay := time.Duration(d.commitDelay.Load()); delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-d.closing:
+		}
+	}
+	d.mu.Lock()
+	errs := checkConfig(t)
+	d.mu.Unlock()
+	d.failMu.Lock()
+	msg := d.failNextCommit
+	d.failNextCommit = ""
+	d.failMu.Unlock()
+	if msg != "" {
+		errs = append(errs, editError{tag: "operation-failed", message: msg})
+	}
+	if hasErrors(errs) {
+		errs = append(errs, editError{tag: "operation-failed", message: "configuration check-out failed"})
+	}
+	return errs
+}
+
+// commitRequest is what both commit RPCs ask for.
+type commitRequest struct {
+	confirmed bool
+	timeout   time.Duration
+	persist   string
+	persistID string
+	log       string
+	check     bool
+}
+
+// doCommit commits the session's candidate. It returns errors, or the action for the session
+// (actDrop when a fault drops it).
+func (s *session) doCommit(req commitRequest) ([]editError, action) {
+	d := s.dev
+	d.mu.Lock()
+	if d.lockHolder != 0 && d.lockHolder != s.id {
+		e := lockedBy(d.lockHolder)
+		d.mu.Unlock()
+		return []editError{e}, actReply
+	}
+	if s.private != nil && !equal(d.candidate, d.running) {
+		d.mu.Unlock()
+		return []editError{{tag: "operation-failed", message: "shared configuration database modified: commit of a private copy is not allowed"}}, actReply
+	}
+	cand := d.candidate
+	if s.private != nil {
+		cand = s.private
+	}
+	cand = cand.clone()
+	d.mu.Unlock()
+
+	if errs := d.check(cand); hasErrors(errs) || req.check {
+		return errs, actReply
+	}
+	drop := d.dropNextCommit.Swap(false)
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if p := d.pending; p != nil {
+		if p.persist != "" && req.persistID != p.persist && !req.confirmed {
+			if req.persistID == "" {
+				// Junos lets any commit confirm; RFC 6241 1.1 needs the persist-id.
+				return []editError{{tag: "invalid-value", message: "a persist-id is required to confirm this commit", bad: "persist-id"}}, actReply
+			}
+			return []editError{{tag: "invalid-value", message: "persist-id does not match the pending confirmed commit", bad: req.persistID}}, actReply
+		}
+	}
+	how := "netconf"
+	if req.confirmed {
+		how = "confirmed"
+		prior := d.running
+		if d.pending != nil {
+			prior = d.pending.prior
+			d.pending.timer.Stop()
+		}
+		d.pendingGen++
+		gen := d.pendingGen
+		p := &pendingCommit{prior: prior, session: s.id, persist: req.persist, gen: gen}
+		p.timer = time.AfterFunc(req.timeout, func() {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if d.pending != nil && d.pending.gen == gen {
+				d.rollbackPendingLocked("commit not confirmed")
+			}
+		})
+		d.pending = p
+	} else if d.pending != nil {
+		d.pending.timer.Stop()
+		d.pending = nil
+	}
+	d.commitLocked(cand, how, s.user, req.log)
+	d.candidate = cand.clone()
+	if s.private != nil {
+		s.private = cand.clone()
+	}
+	if drop {
+		return nil, actDrop
+	}
+	return nil, actReply
+}
+
+func (s *session) commit(r *reply, op *elem) action {
+	req := commitRequest{confirmed: op.child("confirmed") != nil, timeout: 600 * time.Second, persist: op.childText("persist"), persistID: op.childText("persist-id")}
+	if v := op.childText("confirm-timeout"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			r.e.add(errElem(editError{tag: "invalid-value", message: "bad confirm-timeout", bad: v}, "protocol"))
+			return actReply
+		}
+		req.timeout = time.Duration(n) * time.Second
+	}
+	errs, act := s.doCommit(req)
+	for _, e := range errs {
+		r.e.add(errElem(e, "application"))
+	}
+	if !hasErrors(errs) {
+		r.e.add(el("ok"))
+	}
+	return act
+}
+
+func (s *session) commitConfiguration(r *reply, op *elem) action {
+	req := commitRequest{confirmed: op.child("confirmed") != nil, timeout: 10 * time.Minute, log: op.childText("log"), check: op.child("check") != nil}
+	if v := op.childText("confirm-timeout"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 65535 {
+			r.e.add(el("commit-results").add(errElem(editError{tag: "invalid-value", message: "confirm-timeout must be 1..65535 minutes", bad: v}, "protocol")))
+			return actReply
+		}
+		req.timeout = time.Duration(n) * time.Minute
+	}
+	errs, act := s.doCommit(req)
+	res := el("commit-results")
+	r.e.add(res)
+	re := el("routing-engine", tx("name", "re0"))
+	for _, e := range errs {
+		res.add(errElem(e, "protocol"))
+	}
+	if !hasErrors(errs) {
+		if req.check {
+			re.add(el("commit-check-success"))
+		} else {
+			re.add(el("commit-success"))
+		}
+		res.add(re)
+	}
+	return act
+}
+
+func (s *session) cancelCommit(r *reply, op *elem) {
+	d := s.dev
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p := d.pending
+	switch {
+	case p == nil:
+		r.e.add(errElem(editError{tag: "invalid-value", message: "no confirmed commit is pending"}, "protocol"))
+		return
+	case p.persist != "" && op.childText("persist-id") != p.persist:
+		r.e.add(errElem(editError{tag: "invalid-value", message: "persist-id does not match the pending confirmed commit", bad: "persist-id"}, "protocol"))
+		return
+	case p.persist == "" && p.session != s.id:
+		r.e.add(errElem(editError{tag: "invalid-value", message: "the confirmed commit was issued by another session"}, "protocol"))
+		return
+	}
+	d.rollbackPendingLocked("commit cancelled")
+	r.e.add(el("ok"))
+}
+
+func (s *session) lock(r *reply, op *elem) {
+	tgt := datastore(op, "target")
+	if op.Name.Local == "lock-configuration" {
+		tgt = "candidate"
+	}
+	if tgt != "candidate" && tgt != "running" {
+		r.e.add(errElem(editError{tag: "invalid-value", message: "unknown datastore", bad: tgt}, "protocol"))
+		return
+	}
+	d := s.dev
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.lockHolder == s.id:
+		r.e.add(errElem(editError{tag: "lock-denied", message: "configuration database already locked by this session", sessionID: strconv.Itoa(s.id)}, "protocol"))
+	case d.lockHolder != 0:
+		r.e.add(errElem(lockedBy(d.lockHolder), "protocol"))
+	case tgt == "candidate" && !equal(d.candidate, d.running):
+		r.e.add(errElem(editError{tag: "lock-denied", message: "configuration database modified", sessionID: "0"}, "protocol"))
+	default:
+		d.lockHolder = s.id
+		r.e.add(el("ok"))
+	}
+}
+
+func (s *session) unlock(r *reply, op *elem) {
+	d := s.dev
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.lockHolder != s.id {
+		r.e.add(errElem(editError{tag: "operation-failed", message: "configuration database is not locked by this session"}, "protocol"))
+		return
+	}
+	d.lockHolder = 0
+	// Junos discards uncommitted changes made under an exclusive lock when it is released.
+	d.candidate = d.running.clone()
+	r.e.add(el("ok"))
+}
+
+func (s *session) killSession(r *reply, op *elem) {
+	id, err := strconv.Atoi(op.childText("session-id"))
+	if err != nil || id == s.id {
+		r.e.add(errElem(editError{tag: "invalid-value", message: "invalid session-id", bad: op.childText("session-id")}, "protocol"))
+		return
+	}
+	d := s.dev
+	d.mu.Lock()
+	victim := d.sessions[id]
+	d.mu.Unlock()
+	if victim == nil {
+		r.e.add(errElem(editError{tag: "invalid-value", message: "no such session", bad: strconv.Itoa(id)}, "protocol"))
+		return
+	}
+	victim.kill()
+	r.e.add(el("ok"))
+}
+
+func (s *session) rollbackInformation(r *reply, op *elem) {
+	d := s.dev
+	n, _ := strconv.Atoi(op.childText("rollback"))
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n < 0 || n >= len(d.history) {
+		r.e.add(errElem(editError{tag: "invalid-value", message: "rollback does not exist", bad: op.childText("rollback")}, "application"))
+		return
+	}
+	info := el("rollback-information")
+	for i, h := range d.history {
+		info.add(el("rollback-history",
+			tx("rollback-number", strconv.Itoa(i)),
+			tx("date-time", h.at.Format("2006-01-02 15:04:05 MST")),
+			tx("user", h.user), tx("client", h.how), tx("log", h.log)))
+	}
+	var b bytes.Buffer
+	b.WriteString(curly(d.history[n].tree))
+	info.add(el("configuration-information", tx("configuration-output", b.String())))
+	r.e.add(info)
+}

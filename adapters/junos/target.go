@@ -1,0 +1,228 @@
+package junos
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/xprov/xprov/adapters"
+	"github.com/xprov/xprov/adapters/config"
+)
+
+// Fetch returns the running configuration at or below each path, parsed back into leaves.
+// A nil or empty path means the whole configuration.
+func (c *Client) Fetch(ctx context.Context, paths []config.Path) ([]config.Leaf, error) {
+	if err := c.connect(ctx, "fetch"); err != nil {
+		return nil, err
+	}
+	dl := c.dialect()
+	filter, filtered, err := dl.filterXML(paths)
+	if err != nil {
+		return nil, c.errf("fetch", err, "build filter: %v", err)
+	}
+	body := rpcGetConfig("")
+	if filtered {
+		body = rpcGetConfig(filter)
+	}
+	r, _, err := c.call(ctx, "fetch", body, callOpts{retry: true})
+	if err != nil {
+		return nil, err
+	}
+	data := r.Root.child("data")
+	if data == nil {
+		return nil, c.errf("fetch", adapters.ErrRejected, "get-config reply has no <data>")
+	}
+	if dl.junos {
+		if cfg := data.child("configuration"); cfg != nil {
+			data = cfg
+		} else {
+			data = &xelem{}
+		}
+	}
+	var all []config.Leaf
+	leavesOf(data, nil, &all)
+	out := all[:0]
+	for _, l := range all {
+		for _, p := range paths {
+			if l.Path.HasPrefix(p) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	if len(paths) == 0 {
+		out = all
+	}
+	config.SortLeaves(out)
+	return out, nil
+}
+
+// Discover reads the device's identity, loopback and physical ports.
+func (c *Client) Discover(ctx context.Context) ([]adapters.Device, error) {
+	if err := c.connect(ctx, "discover"); err != nil {
+		return nil, err
+	}
+	if !c.isJunos() {
+		return nil, c.errf("discover", adapters.ErrRejected, "the server does not advertise the Junos capability; discovery needs the Junos RPCs")
+	}
+	o := callOpts{retry: true}
+	dev := adapters.Device{Name: c.cfg.Name, Vendor: "junos"}
+	r, _, err := c.call(ctx, "discover", mk("get-system-information").String(), o)
+	if err != nil {
+		return nil, err
+	}
+	if si := r.Root.child("system-information"); si != nil {
+		dev.Platform = strings.ToUpper(si.text("hardware-model"))
+		dev.OSVersion = si.text("os-version")
+		dev.Serial = si.text("serial-number")
+	}
+	r, _, err = c.call(ctx, "discover", mk("get-chassis-inventory").String(), o)
+	if err != nil {
+		return nil, err
+	}
+	if ch := r.Root.child("chassis-inventory").child("chassis"); ch != nil {
+		if s := ch.text("serial-number"); s != "" {
+			dev.Serial = s
+		}
+		if d := ch.text("description"); d != "" {
+			dev.Platform = d
+		}
+	}
+	r, _, err = c.call(ctx, "discover", mk("get-interface-information").String(), o)
+	if err != nil {
+		return nil, err
+	}
+	for _, pi := range r.Root.child("interface-information").find("physical-interface") {
+		name := strings.TrimSpace(pi.text("name"))
+		if !isPort(name) {
+			continue
+		}
+		dev.Ports = append(dev.Ports, adapters.Port{
+			Name:        name,
+			SpeedMbps:   parseSpeed(pi.text("speed")),
+			AdminUp:     pi.text("admin-status") == "up",
+			OperUp:      pi.text("oper-status") == "up",
+			Description: pi.text("description"),
+		})
+	}
+	filter := mk("configuration", mk("interfaces", mk("interface", txt("name", "lo0"))))
+	r, _, err = c.call(ctx, "discover", getConfiguration(filter), o)
+	if err != nil {
+		return nil, err
+	}
+	for _, ifc := range r.Root.find("interface") {
+		if ifc.text("name") != "lo0" {
+			continue
+		}
+		for _, u := range ifc.find("unit") {
+			if u.text("name") != "0" {
+				continue
+			}
+			for _, a := range u.child("family").child("inet").find("address") {
+				if ip, _, ok := strings.Cut(a.text("name"), "/"); ok || ip != "" {
+					if dev.Address == "" {
+						dev.Address = ip
+					}
+				}
+			}
+		}
+	}
+	return []adapters.Device{dev}, nil
+}
+
+func getConfiguration(filter *el) string {
+	e := mk("get-configuration", filter).attr("database", "committed").attr("format", "xml")
+	return e.String()
+}
+
+func isPort(name string) bool {
+	for _, p := range []string{"ge-", "xe-", "et-", "fe-", "mge-"} {
+		if strings.HasPrefix(name, p) && !strings.Contains(name, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// parseSpeed reads Junos speed strings ("1000mbps", "10Gbps", "Unlimited") as Mbps.
+func parseSpeed(s string) int {
+	s = strings.ToLower(strings.TrimSpace(s))
+	mult := 1
+	switch {
+	case strings.HasSuffix(s, "gbps"):
+		mult, s = 1000, strings.TrimSuffix(s, "gbps")
+	case strings.HasSuffix(s, "mbps"):
+		s = strings.TrimSuffix(s, "mbps")
+	default:
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0
+	}
+	return n * mult
+}
+
+// Op runs an operational command through the Junos command RPC and returns its text and XML
+// forms.
+func (c *Client) Op(ctx context.Context, device, command string) (adapters.OpResult, error) {
+	if device != "" && device != c.cfg.Name {
+		return adapters.OpResult{}, c.errf("op", adapters.ErrRejected, "device %q is not this target", device)
+	}
+	o := callOpts{retry: true}
+	r, _, err := c.call(ctx, "op", txt("command", command).attr("format", "text").String(), o)
+	if err != nil {
+		return adapters.OpResult{}, err
+	}
+	res := adapters.OpResult{}
+	if out := r.Root.find("output"); len(out) > 0 {
+		res.Text = out[0].Text
+	}
+	r, _, err = c.call(ctx, "op", txt("command", command).String(), o)
+	if err != nil {
+		return res, err
+	}
+	if len(r.Root.Kids) > 0 {
+		res.XML = innerXML(r.Root)
+	}
+	return res, nil
+}
+
+// innerXML re-encodes the children of e.
+func innerXML(e *xelem) string {
+	var b strings.Builder
+	for _, k := range e.Kids {
+		b.WriteString(toEl(k).String())
+	}
+	return b.String()
+}
+
+func toEl(x *xelem) *el {
+	e := &el{name: x.Name.Local}
+	if len(x.Kids) == 0 {
+		e.text = x.Text
+	}
+	for _, a := range x.Attr {
+		if a.Name.Space == "" && a.Name.Local != "xmlns" {
+			e.attrs = append(e.attrs, a)
+		}
+	}
+	for _, k := range x.Kids {
+		e.kids = append(e.kids, toEl(k))
+	}
+	return e
+}
+
+// Render renders cs as Junos set/delete lines, with the NETCONF edit-config XML beside them.
+func (c *Client) Render(cs config.ChangeSet) (adapters.Rendering, error) {
+	dl := c.dialect()
+	if !dl.junos && len(c.cfg.Namespaces) == 0 {
+		dl.junos = true // not connected yet: render as for Junos
+	}
+	doc, err := dl.editXML(cs)
+	if err != nil {
+		return adapters.Rendering{}, fmt.Errorf("junos: render for %s: %w", c.cfg.Name, err)
+	}
+	return adapters.Rendering{Format: "junos-set", Text: SetLines(cs), Extra: map[string]string{"netconf-xml": doc}}, nil
+}

@@ -1,0 +1,187 @@
+package junos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/xprov/xprov/adapters"
+	"github.com/xprov/xprov/adapters/config"
+)
+
+// txState is how far a transaction got on the device.
+type txState int
+
+const (
+	txBegun     txState = iota
+	txLocked            // candidate locked (and maybe loaded)
+	txConfirmed         // commit confirmed done: running holds the change until confirmed
+	txDone              // committed or rolled back
+)
+
+// tx is one transaction on the device. Its steps run on one NETCONF session: the lock and
+// the confirmed commit belong to that session, so a new session in the middle means the
+// device has already released the lock, discarded the candidate and (for a confirmed commit
+// without persist) rolled back.
+type tx struct {
+	c     *Client
+	state txState
+	gen   int
+	once  sync.Once
+	log   string
+}
+
+// Begin starts a transaction; it waits (within ctx) while another transaction on this device
+// is open.
+func (c *Client) Begin(ctx context.Context) (adapters.Tx, error) {
+	select {
+	case c.txSem <- struct{}{}:
+		return &tx{c: c}, nil
+	case <-ctx.Done():
+		return nil, c.errf("prepare", adapters.ErrLocked, "waiting for the previous transaction on this device: %v", ctx.Err())
+	}
+}
+
+func (t *tx) end() {
+	t.state = txDone
+	t.once.Do(func() { <-t.c.txSem })
+}
+
+// Prepare locks the candidate, loads cs, runs a commit check and commits it confirmed.
+func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.PrepareOptions) error {
+	c := t.c
+	if t.state != txBegun {
+		return c.errf("prepare", errors.New("prepare called twice"), "transaction already prepared")
+	}
+	t.log = opts.Comment
+	if err := c.connect(ctx, "prepare"); err != nil {
+		return err
+	}
+	dl := c.dialect()
+	doc, err := dl.editXML(cs)
+	if err != nil {
+		return c.errf("prepare", adapters.ErrRejected, "render change set: %v", err)
+	}
+	_, gen, err := c.call(ctx, "prepare", rpcLock(), callOpts{})
+	if err != nil {
+		return err
+	}
+	t.gen, t.state = gen, txLocked
+	o := callOpts{gen: gen}
+	if !cs.Empty() {
+		if _, _, err := c.call(ctx, "prepare", rpcEdit(doc), o); err != nil {
+			return err
+		}
+	}
+	// Commit check. On Junos commit-configuration/check answers inside <commit-results>
+	// (errors nested where go-netconf does not look); elsewhere validate does the same job.
+	check := rpcValidate()
+	if dl.junos {
+		check = rpcCommitConfiguration(true, "")
+	}
+	o.timeout = c.cfg.CommitTimeout
+	if _, _, err := c.call(ctx, "prepare", check, o); err != nil {
+		return err
+	}
+	secs := opts.ConfirmTimeoutSeconds
+	if secs <= 0 {
+		secs = int(c.cfg.ConfirmTimeout / time.Second)
+	}
+	o.mutating = true
+	if _, _, err := c.call(ctx, "prepare", rpcCommitConfirmed(secs), o); err != nil {
+		var ae *adapters.Error
+		if errors.As(err, &ae) && errors.Is(err, adapters.ErrPossiblyApplied) {
+			// The session is gone with the timeout, and with it the confirmed commit rolls
+			// back on the device (no persist); the caller still has to check.
+			t.state = txDone
+			t.once.Do(func() { <-c.txSem })
+		}
+		return err
+	}
+	t.state = txConfirmed
+	return nil
+}
+
+// Commit confirms the confirmed commit (with the run's comment on Junos) and unlocks.
+func (t *tx) Commit(ctx context.Context) error {
+	c := t.c
+	if t.state != txConfirmed {
+		return c.errf("commit", errors.New("not prepared"), "commit without a successful prepare")
+	}
+	confirm := rpcCommit()
+	if c.isJunos() {
+		confirm = rpcCommitConfiguration(false, t.log)
+	}
+	_, _, err := c.call(ctx, "commit", confirm, callOpts{gen: t.gen, timeout: c.cfg.CommitTimeout, mutating: true})
+	if err != nil {
+		if errors.Is(err, errSessionLost) {
+			t.end()
+			return c.errf("commit", adapters.ErrRejected, "the session ended before the confirming commit; the device rolled the confirmed commit back")
+		}
+		if errors.Is(err, adapters.ErrPossiblyApplied) {
+			t.end()
+		}
+		return err
+	}
+	_, _, uerr := c.call(ctx, "commit", rpcUnlock(), callOpts{gen: t.gen})
+	t.end()
+	if uerr != nil && !errors.Is(uerr, errSessionLost) {
+		// The change is committed; a failed unlock only leaves the lock to the session's end.
+		c.drop(t.gen)
+	}
+	return nil
+}
+
+// Rollback undoes what Prepare did: discard and unlock before the confirmed commit; after it,
+// load rollback 1 and commit on Junos, or cancel-commit elsewhere (closing the session if the
+// server has no cancel-commit, which rolls a confirmed commit back per RFC 6241 §8.4).
+func (t *tx) Rollback(ctx context.Context) error {
+	c := t.c
+	defer t.end()
+	switch t.state {
+	case txDone, txBegun:
+		return nil
+	case txLocked:
+		o := callOpts{gen: t.gen}
+		if _, _, err := c.call(ctx, "rollback", rpcDiscard(), o); err != nil {
+			if errors.Is(err, errSessionLost) {
+				return nil // the device discarded the candidate when the session ended
+			}
+			c.drop(t.gen)
+			return c.errf("rollback", adapters.ErrRollbackFailed, "discard-changes failed, session closed so the device discards the candidate: %v", err)
+		}
+		if _, _, err := c.call(ctx, "rollback", rpcUnlock(), o); err != nil && !errors.Is(err, errSessionLost) {
+			c.drop(t.gen)
+		}
+		return nil
+	}
+	// txConfirmed.
+	o := callOpts{gen: t.gen, timeout: c.cfg.CommitTimeout, mutating: true}
+	var err error
+	if c.isJunos() {
+		load := mk("load-configuration").attr("rollback", "1").String()
+		if _, _, err = c.call(ctx, "rollback", load, o); err == nil {
+			_, _, err = c.call(ctx, "rollback", rpcCommitConfiguration(false, "rollback: "+t.log), o)
+		}
+	} else {
+		_, _, err = c.call(ctx, "rollback", mk("cancel-commit").String(), o)
+		if err != nil && !errors.Is(err, errSessionLost) && !errors.Is(err, adapters.ErrPossiblyApplied) {
+			// No cancel-commit on this server: ending the session rolls back instead.
+			c.drop(t.gen)
+			err = nil
+		}
+	}
+	if err != nil {
+		if errors.Is(err, errSessionLost) {
+			return nil // the confirmed commit rolled back when its session ended
+		}
+		c.drop(t.gen)
+		return &adapters.Error{Target: c.cfg.Name, Op: "rollback", Msg: fmt.Sprintf("undoing the confirmed commit failed; it rolls back by itself when its timeout expires: %v", err), Err: errors.Join(adapters.ErrRollbackFailed, err)}
+	}
+	if _, _, err := c.call(ctx, "rollback", rpcUnlock(), callOpts{gen: t.gen}); err != nil && !errors.Is(err, errSessionLost) {
+		c.drop(t.gen)
+	}
+	return nil
+}
