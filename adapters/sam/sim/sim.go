@@ -69,6 +69,9 @@ type Injection struct {
 	// Apply lets the request take effect before the fault is returned (a reply lost after
 	// the change was made).
 	Apply bool
+	// Delay, when set, turns the injection into a slow reply instead of a fault: the request
+	// takes effect and its reply is held back by Delay.
+	Delay time.Duration
 }
 
 type injection struct {
@@ -94,6 +97,9 @@ type Server struct {
 	injections  []*injection
 
 	requests atomic.Int64
+
+	logMu sync.Mutex
+	log   []string // recent requests, "method target", bounded
 
 	srvMu sync.Mutex
 	srv   *http.Server
@@ -254,6 +260,35 @@ func (s *Server) ClearInjections() {
 // Requests is the number of SAM-O requests received so far.
 func (s *Server) Requests() int64 { return s.requests.Load() }
 
+// RequestLog returns the most recent requests (up to 1000) that reached a method, oldest
+// first, as "method target" (the FDN or class acted on), e.g.
+// "generic.GenericObject.deleteInstance svc-mgr:service-100".
+func (s *Server) RequestLog() []string {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return append([]string(nil), s.log...)
+}
+
+func (s *Server) record(method string, m *xmltree.Node) {
+	target := m.ChildText("distinguishedName")
+	switch method {
+	case "find":
+		target = m.ChildText("fullClassName")
+	case "generic.GenericObject.deleteInstance":
+		target = m.ChildText("instanceName")
+	case "generic.GenericObject.configureChildInstance":
+		if c := m.Child("childConfigInfo"); c != nil && len(c.Children) > 0 {
+			target += " " + c.Children[0].Name.Local
+		}
+	}
+	s.logMu.Lock()
+	if len(s.log) >= 1000 {
+		s.log = append(s.log[:0], s.log[1:]...)
+	}
+	s.log = append(s.log, method+" "+target)
+	s.logMu.Unlock()
+}
+
 // Exists reports whether an object with this FDN exists.
 func (s *Server) Exists(fdn string) bool {
 	s.mu.RLock()
@@ -338,7 +373,9 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		}
 		f = clientFault(excXML, "", "malformed request: %v", err)
 	} else {
-		resp, f = s.handle(r.Context(), env, req)
+		var delay time.Duration
+		resp, f, delay = s.handle(r.Context(), env, req)
+		latency += delay
 	}
 	if latency > 0 {
 		t := time.NewTimer(latency)
@@ -352,29 +389,38 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, req, resp, f, status)
 }
 
-func (s *Server) handle(ctx context.Context, env *xmltree.Node, req *request) (func(*xmlWriter), *fault) {
+func (s *Server) handle(ctx context.Context, env *xmltree.Node, req *request) (func(*xmlWriter), *fault, time.Duration) {
+	resp, f, inj := s.handleInj(ctx, env, req)
+	if inj != nil && inj.Delay > 0 {
+		return resp, f, inj.Delay
+	}
+	return resp, f, 0
+}
+
+func (s *Server) handleInj(ctx context.Context, env *xmltree.Node, req *request) (func(*xmlWriter), *fault, *injection) {
 	if env.Name.Local != "Envelope" || env.Name.Space != soapNS {
-		return nil, clientFault(excXML, "", "not a SOAP 1.1 envelope: root element {%s}%s", env.Name.Space, env.Name.Local)
+		return nil, clientFault(excXML, "", "not a SOAP 1.1 envelope: root element {%s}%s", env.Name.Space, env.Name.Local), nil
 	}
 	hdr := env.Child("Header").Child("header")
 	bodyEl := env.Child("Body")
 	if bodyEl == nil || len(bodyEl.Children) == 0 {
-		return nil, clientFault(excXML, "", "SOAP body is empty")
+		return nil, clientFault(excXML, "", "SOAP body is empty"), nil
 	}
 	if len(bodyEl.Children) > 1 {
-		return nil, clientFault(excXML, "", "one method per request, got %d", len(bodyEl.Children))
+		return nil, clientFault(excXML, "", "one method per request, got %d", len(bodyEl.Children)), nil
 	}
 	req.method = bodyEl.Children[0]
 	if hdr != nil {
 		req.requestID = hdr.ChildText("requestID")
 	}
 	if f := s.authenticate(hdr); f != nil {
-		return nil, f
+		return nil, f, nil
 	}
 	if req.requestID == "" {
-		return nil, clientFault(excXML, "", "header requestID is missing")
+		return nil, clientFault(excXML, "", "header requestID is missing"), nil
 	}
 	method := req.method.Name.Local
+	s.record(method, req.method)
 	s.cfgMu.Lock()
 	busy := s.busy
 	var inj *injection
@@ -391,15 +437,20 @@ func (s *Server) handle(ctx context.Context, env *xmltree.Node, req *request) (f
 	}
 	s.cfgMu.Unlock()
 	if busy {
-		return nil, &fault{server: true, typ: excBusy, msg: "server busy: too many outstanding requests, retry later"}
+		return nil, &fault{server: true, typ: excBusy, msg: "server busy: too many outstanding requests, retry later"}, nil
+	}
+	if inj != nil && inj.Delay > 0 {
+		resp, f := s.dispatch(method, req.method)
+		return resp, f, inj
 	}
 	if inj != nil {
 		if inj.Apply {
 			s.dispatch(method, req.method)
 		}
-		return nil, &fault{server: inj.Server, typ: excInjected, msg: inj.Message}
+		return nil, &fault{server: inj.Server, typ: excInjected, msg: inj.Message}, inj
 	}
-	return s.dispatch(method, req.method)
+	resp, f := s.dispatch(method, req.method)
+	return resp, f, nil
 }
 
 // authenticate checks the header's user and password: an MD5 hex digest by default, plain

@@ -169,12 +169,12 @@ func (s *store) create(parent *object, sp *spec, made *[]*object) (*object, *fau
 		}
 	}
 	fdn := cd.rdn(parent.fdn, props)
-	if _, exists := s.objs[fdn]; exists {
-		return nil, clientFault(excExists, fdn, "object %s already exists", fdn)
-	}
 	o := &object{class: sp.class, fdn: fdn, parent: parent, props: props, ne: parent.ne}
 	if f := s.checkRefs(o); f != nil {
 		return nil, f
+	}
+	if _, exists := s.objs[fdn]; exists {
+		return nil, clientFault(excExists, fdn, "object %s already exists", fdn)
 	}
 	s.add(o)
 	s.index(o, true)
