@@ -16,6 +16,9 @@ import (
 type filter func(attrs map[string]string) bool
 
 func compileFilter(n *xmltree.Node) (filter, *fault) {
+	if f := noText(n, "filter"); f != nil {
+		return nil, f
+	}
 	if n == nil || len(n.Children) == 0 {
 		return func(map[string]string) bool { return true }, nil
 	}
@@ -138,6 +141,15 @@ func compareValues(a, b string) (int, bool) {
 		return 0, true
 	}
 	return strings.Compare(a, b), true
+}
+
+// noText refuses an xsd:anyType part that carries text where SAM-O wants elements (a client
+// that serialised XML as a string).
+func noText(n *xmltree.Node, what string) *fault {
+	if n != nil && strings.TrimSpace(n.Text) != "" {
+		return clientFault(excXML, "", "%s must hold elements, not text", what)
+	}
+	return nil
 }
 
 // like matches s against an SQL LIKE pattern (% any run, _ one character), iteratively so

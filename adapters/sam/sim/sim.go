@@ -570,6 +570,9 @@ func fdnEquality(n *xmltree.Node) (string, bool) {
 }
 
 func singleSpec(n *xmltree.Node, what string) (*spec, *fault) {
+	if f := noText(n, what); f != nil {
+		return nil, f
+	}
 	if n == nil || len(n.Children) != 1 {
 		return nil, clientFault(excXML, "", "%s must hold exactly one object", what)
 	}
