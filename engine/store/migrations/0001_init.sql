@@ -33,6 +33,8 @@ CREATE TABLE service_counts (
     PRIMARY KEY (type, state)
 ) WITHOUT ROWID;
 
+CREATE INDEX service_counts_state ON service_counts (state, type);
+
 CREATE TRIGGER services_count_insert AFTER INSERT ON services BEGIN
     INSERT INTO service_counts (type, state, n) VALUES (new.type, new.state, 1)
         ON CONFLICT (type, state) DO UPDATE SET n = n + 1;
