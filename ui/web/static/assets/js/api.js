@@ -1,0 +1,74 @@
+// The REST client: bearer token from sessionStorage, RFC 9457 problems as ApiError.
+
+const KEY = 'xprov.token';
+const meta = document.querySelector('meta[name="xprov-api"]');
+/** base is the REST prefix (from the page, default /api/v1). */
+export const base = (meta && meta.content && !meta.content.startsWith('{{')) ? meta.content : '/api/v1';
+
+/** ApiError carries a problem document. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.title = problem.title || plainStatus(status);
+    this.detail = problem.detail || '';
+    this.errors = problem.errors || [];
+    this.problem = problem;
+  }
+}
+
+function plainStatus(status) {
+  return ({
+    400: 'The request was not understood', 401: 'Please sign in again', 403: 'Your role does not allow this',
+    404: 'Not found', 409: 'The network or the service changed since this plan was made', 412: 'Someone changed this service meanwhile; reload it and try again',
+    422: 'Some fields are not valid', 428: 'The service version is missing', 500: 'The server failed', 503: 'The server is not ready',
+  })[status] || `Request failed (HTTP ${status})`;
+}
+
+/** token returns the signed-in token or ''. */
+export function token() { return sessionStorage.getItem(KEY) || ''; }
+/** setToken keeps the token for this browser tab only. */
+export function setToken(t) { if (t) sessionStorage.setItem(KEY, t); else sessionStorage.removeItem(KEY); }
+
+/** qs builds a query string from an object, skipping empty values. */
+export function qs(params) {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+let onUnauthorized = () => {};
+/** setUnauthorizedHandler is called on any 401 (token expired or revoked). */
+export function setUnauthorizedHandler(f) { onUnauthorized = f; }
+
+/** call performs one request and returns {status, data, etag}. */
+export async function call(method, path, { body, headers, query } = {}) {
+  const hd = { Accept: 'application/json, application/problem+json', ...(headers || {}) };
+  const t = token();
+  if (t) hd.Authorization = `Bearer ${t}`;
+  if (body !== undefined) hd['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(base + path + qs(query), { method, headers: hd, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, { title: 'The server cannot be reached', detail: String(e.message || e) });
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) { try { data = JSON.parse(text); } catch { data = { detail: text }; } }
+  if (!res.ok) {
+    if (res.status === 401) onUnauthorized();
+    throw new ApiError(res.status, data && typeof data === 'object' ? data : {});
+  }
+  return { status: res.status, data, etag: res.headers.get('ETag') || '' };
+}
+
+/** get is call('GET') returning only the body. */
+export async function get(path, query) { return (await call('GET', path, { query })).data; }
+
+/** eventsURL is the SSE stream; EventSource cannot send headers, so the token rides in the query. */
+export function eventsURL(params = {}) { return base + '/events' + qs({ ...params, access_token: token() }); }
+
+/** list accepts either a bare array or {items}. */
+export function items(data) { return Array.isArray(data) ? data : ((data && data.items) || []); }

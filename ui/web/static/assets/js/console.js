@@ -1,0 +1,160 @@
+// Inventory, pools, audits and reports.
+
+import { h, clear, link, errorBox, table, fmtTime, badge, toast } from './dom.js';
+import { call, get, items } from './api.js';
+import { session } from './state.js';
+import { previewOp } from './pages.js';
+import { servicesOf, resetInventoryCache } from './form.js';
+import { barChart, usageBar, donut, pairs } from './charts.js';
+
+function speed(m) { return !m ? '' : m >= 1000 ? `${m / 1000} Gb/s` : `${m} Mb/s`; }
+
+/** inventory lists the managed devices. */
+export async function inventory(view) {
+  const problem = h('div', { 'aria-live': 'assertive' });
+  const head = h('div', { class: 'titlebar' }, h('h1', 'Inventory'));
+  if (session.canWrite) {
+    const b = h('button', { type: 'button', class: 'btn secondary' }, 'Discover all devices');
+    b.addEventListener('click', async () => {
+      b.disabled = true; b.textContent = 'Discovering…'; clear(problem);
+      try { await call('POST', '/devices/discover', { body: {} }); resetInventoryCache(); toast('Inventory refreshed.'); view.replaceChildren(); await inventory(view); } catch (e) { problem.append(errorBox(e)); b.disabled = false; b.textContent = 'Discover all devices'; }
+    });
+    head.append(b);
+  }
+  view.append(head, problem);
+  const devs = items(await get('/devices'));
+  view.append(table([
+    ['Device', (d) => link(`/inventory/${encodeURIComponent(d.name)}`, d.name)],
+    ['Vendor', (d) => d.vendor], ['Platform', (d) => [d.platform, d.os_version].filter(Boolean).join(' ')],
+    ['Address', (d) => d.address || ''], ['Reached through', (d) => d.nms ? `NMS ${d.nms}` : 'NETCONF (direct)'],
+    ['Ports', (d) => (d.ports ? String(d.ports.length) : (d.port_count ?? ''))],
+  ], devs, { caption: `${devs.length} devices`, empty: 'No devices yet: run a discovery.' }));
+}
+
+/** deviceDetail shows one device's ports and the services that use each. */
+export async function deviceDetail(view, name) {
+  const d = await get(`/devices/${encodeURIComponent(name)}`);
+  view.append(h('h1', d.name), h('dl', { class: 'facts' },
+    h('dt', 'Vendor'), h('dd', d.vendor), h('dt', 'Platform'), h('dd', [d.platform, d.os_version].filter(Boolean).join(' ') || '—'),
+    h('dt', 'Address'), h('dd', d.address || '—'), h('dt', 'Serial'), h('dd', d.serial || '—'),
+    h('dt', 'Reached through'), h('dd', d.nms ? `NMS ${d.nms}` : 'NETCONF (direct)')));
+  const ports = d.ports || [];
+  view.append(h('h2', 'Ports'), table([
+    ['Port', (p) => h('code', p.name)], ['Speed', (p) => speed(p.speed_mbps)],
+    ['Admin', (p) => badge(p.admin_up ? 'up' : 'down')], ['Oper', (p) => badge(p.oper_up ? 'up' : 'down')],
+    ['Description', (p) => p.description || ''],
+    ['Used by', (p) => { const u = servicesOf(p); return u.length ? h('span', u.map((x, i) => [i ? ', ' : '', link(`/services/${encodeURIComponent(x.id)}`, x.id)])) : h('span', { class: 'muted' }, 'free'); }],
+  ], ports, { empty: 'No ports discovered.' }));
+  if (session.canWrite) {
+    const out = h('div', { 'aria-live': 'polite' });
+    const input = h('input', { id: 'op-cmd', type: 'text', autocomplete: 'off', spellcheck: false, placeholder: d.vendor === 'junos' ? 'show interfaces terse' : 'show port' });
+    const form = h('form', { class: 'inline' }, h('div', { class: 'field' }, h('label', { for: 'op-cmd' }, 'Operational command'), input), h('button', { type: 'submit', class: 'btn secondary' }, 'Run'));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (!input.value.trim()) { input.focus(); return; }
+      clear(out, h('p', { class: 'muted' }, 'Running…'));
+      try { const r = (await call('POST', `/devices/${encodeURIComponent(name)}/ops`, { body: { command: input.value.trim() } })).data; clear(out, h('pre', { class: 'native', tabindex: '0' }, r.text || '')); } catch (e) { clear(out, errorBox(e)); }
+    });
+    view.append(h('h2', 'Troubleshoot'), form, out);
+  }
+}
+
+function poolRows(data) {
+  return items(data && data.pools ? data.pools : data);
+}
+
+function poolSize(p) {
+  if (p.size !== undefined) return Number(p.size);
+  if (p.capacity !== undefined) return Number(p.capacity);
+  if (p.total !== undefined) return Number(p.total);
+  if (p.min !== undefined && p.max !== undefined) return Number(p.max) - Number(p.min) + 1;
+  return 0;
+}
+
+/** pools shows how full each pool is. */
+export async function pools(view) {
+  view.append(h('h1', 'Pools'));
+  const rows = poolRows(await get('/pools'));
+  view.append(table([
+    ['Pool', (p) => h('strong', p.pool || p.name)], ['Scope', (p) => p.scope || 'global'],
+    ['Range', (p) => (p.min !== undefined ? `${p.min}–${p.max}` : '')],
+    ['Usage', (p) => usageBar(`${p.pool || p.name} ${p.scope || ''} usage`, Number(p.used || 0), poolSize(p))],
+  ], rows, { empty: 'No pool has allocations yet.', class: 'data pools' }));
+}
+
+/** renderAudit draws an audit result with its drift and a re-deploy action. */
+export function renderAudit(r, etag) {
+  const box = h('section', { class: ['audit', r.in_sync ? 'sync' : 'drift'], 'aria-label': `Audit of ${r.service}` });
+  box.append(h('h2', r.in_sync ? `${r.service} is in sync` : `${r.service} has drifted`),
+    h('p', r.in_sync ? 'Every device holds exactly what this service owns.' : 'Some devices no longer hold what this service owns. Re-deploy puts it back (previewed first).'));
+  for (const d of r.drift || []) {
+    const pre = h('pre', { class: 'native diff', tabindex: '0', 'aria-label': `Drift on ${d.target}` });
+    for (const m of d.missing || []) pre.append(h('span', { class: 'ln ln-del' }, `- ${typeof m.path === 'string' ? m.path : JSON.stringify(m.path)}${m.value ? ' ' + m.value : ''}   (missing on the device)`), '\n');
+    for (const c of d.changed || []) {
+      pre.append(h('span', { class: 'ln ln-del' }, `- ${c.path} ${c.want}   (what the service owns)`), '\n',
+        h('span', { class: 'ln ln-add' }, `+ ${c.path} ${c.actual}   (what the device holds)`), '\n');
+    }
+    box.append(h('h3', d.target), d.error ? h('p', { class: 'error' }, `Could not read ${d.target}: ${d.error}`) : null, pre);
+  }
+  if (!r.in_sync && session.canWrite) {
+    const b = h('button', { type: 'button', class: 'btn primary' }, 'Re-deploy (preview)');
+    const prob = h('div');
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        let tag = etag;
+        if (!tag) { const res = await call('GET', `/services/${encodeURIComponent(r.service)}`); tag = res.etag || `"${res.data.version}"`; }
+        await previewOp('POST', `/services/${encodeURIComponent(r.service)}/redeploy`, tag);
+      } catch (e) { prob.append(errorBox(e)); b.disabled = false; }
+    });
+    box.append(h('div', { class: 'actions' }, b), prob);
+  }
+  return box;
+}
+
+/** audits runs an audit of one service and shows the drift. */
+export async function audits(view, _x, params) {
+  view.append(h('h1', 'Audits'), h('p', { class: 'lead' }, 'An audit compares what a service owns with what its devices hold now.'));
+  const out = h('div', { 'aria-live': 'polite' });
+  const input = h('input', { id: 'audit-svc', type: 'text', autocomplete: 'off', spellcheck: false, required: true, value: params.get('service') || '', 'aria-describedby': 'audit-help' });
+  const form = h('form', { class: 'inline', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'audit-svc' }, 'Service id'), input, h('p', { class: 'help', id: 'audit-help' }, 'The service to audit, e.g. eline-42.')),
+    h('button', { type: 'submit', class: 'btn primary', disabled: !session.canWrite }, 'Run audit'));
+  if (!session.canWrite) form.append(h('p', { class: 'muted' }, 'Your role can read audit results in reports but not run audits.'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const id = input.value.trim();
+    if (!id) { clear(out, h('p', { class: 'msg' }, 'Enter a service id.')); input.focus(); return; }
+    clear(out, h('p', { class: 'muted' }, `Auditing ${id}…`));
+    try { clear(out, renderAudit((await call('POST', `/services/${encodeURIComponent(id)}/audit`)).data)); } catch (e) { clear(out, errorBox(e)); }
+  });
+  view.append(form, out);
+  try {
+    const sum = await get('/reports/summary');
+    if (sum && sum.compliance) view.append(h('h2', 'Compliance'), complianceChart(sum.compliance));
+  } catch { /* reports are optional here */ }
+}
+
+function complianceChart(c) {
+  return donut('Audit compliance', [
+    { label: 'In sync', value: Number(c.in_sync ?? c.sync ?? 0), color: '#15803d' },
+    { label: 'Drifted', value: Number(c.drifted ?? c.drift ?? 0), color: '#b91c1c' },
+    { label: 'Not audited', value: Number(c.unaudited ?? c.not_audited ?? 0), color: '#9ca3af' },
+  ]);
+}
+
+/** reports shows services by type, state and vendor, pool utilisation and compliance. */
+export async function reports(view) {
+  view.append(h('h1', 'Reports'));
+  const sum = await get('/reports/summary');
+  const grid = h('div', { class: 'grid' });
+  grid.append(
+    barChart('Services by type', pairs(sum.by_type || sum.types)),
+    barChart('Services by state', pairs(sum.by_state || sum.states)),
+    barChart('Services by vendor', pairs(sum.by_vendor || sum.vendors)),
+    complianceChart(sum.compliance || {}));
+  const pl = poolRows(sum.pools || []);
+  grid.append(barChart('Pool utilisation', pl.map((p) => ({ label: `${p.pool || p.name}${p.scope ? ' ' + p.scope : ''}`, value: poolSize(p) ? Math.round((Number(p.used) / poolSize(p)) * 1000) / 10 : Number(p.used || 0) })), { unit: pl.some(poolSize) ? '%' : '' }));
+  view.append(grid);
+  if (sum.generated || sum.at) view.append(h('p', { class: 'muted small' }, `As of ${fmtTime(sum.generated || sum.at)}`));
+}

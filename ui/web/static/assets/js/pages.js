@@ -1,0 +1,345 @@
+// Catalogue, the generated create/modify form, the plan preview and the live run.
+
+import { h, clear, link, errorBox, table, fmtTime, badge, toast } from './dom.js';
+import { call, get, items, eventsURL } from './api.js';
+import { session, navigate } from './state.js';
+import { Form, resetInventoryCache } from './form.js';
+import { loadCommon } from './schema.js';
+
+/** plans keeps plans this tab computed, so the preview needs no second request. */
+export const plans = new Map();
+/** drafts keeps form input per create/modify, so "Back to edit" loses nothing. */
+export const drafts = new Map();
+
+const packs = new Map();
+/** pack loads one pack with its schema and form (cached for the tab). */
+export async function pack(name) {
+  if (!packs.has(name)) packs.set(name, get(`/types/${encodeURIComponent(name)}`).catch((e) => { packs.delete(name); throw e; }));
+  return packs.get(name);
+}
+
+function vendorChips(vs) { return h('span', { class: 'chips' }, (vs || []).map((v) => h('span', { class: 'chip' }, v))); }
+
+/** catalogue lists the packs the engine loaded. */
+export async function catalogue(view) {
+  view.append(h('h1', 'Service catalogue'), h('p', { class: 'lead' }, 'Choose a service type. Every form below is generated from the pack\'s form and schema.'));
+  const types = items(await get('/types'));
+  if (!types.length) { view.append(h('p', { class: 'muted' }, 'No service packs are loaded.')); return; }
+  view.append(h('ul', { class: 'cards' }, types.map((t) => h('li', { class: 'card' },
+    h('h2', t.title || t.name),
+    h('p', { class: 'muted small' }, h('code', t.name), ` · version ${t.version || '?'}`),
+    t.description ? h('p', t.description) : null,
+    h('p', 'Vendors: ', vendorChips(t.vendors)),
+    h('div', { class: 'actions' },
+      session.canWrite ? link(`/catalogue/${encodeURIComponent(t.name)}`, `New ${t.title || t.name}`) : null,
+      link(`/services?type=${encodeURIComponent(t.name)}`, 'Its services'))))));
+  view.querySelectorAll('.card .actions a:first-child').forEach((a) => a.classList.add('btn', 'primary'));
+}
+
+/** createService draws the generated form for a new service of one pack. */
+export async function createService(view, type) {
+  const p = await pack(type);
+  if (!session.canWrite) {
+    view.append(h('h1', `New ${p.title || type}`), h('p', { class: 'error' }, `Your role (${session.me.role}) can look but not create services.`));
+    return;
+  }
+  await formPage(view, { type, pack: p, mode: 'create' });
+}
+
+/**
+ * formPage renders a generated form and previews the change as a plan.
+ * mode: create | modify | migrate; for modify/migrate: service, etag, root (migrate).
+ */
+export async function formPage(view, o) {
+  const common = await loadCommon();
+  const key = `${o.mode}:${o.service ? o.service.id : o.type}`;
+  const draft = drafts.get(key);
+  const title = o.title || (o.mode === 'create' ? `New ${o.pack.title || o.type}` : `Modify ${o.service.id}`);
+  view.append(h('h1', title));
+  if (o.lead) view.append(h('p', { class: 'lead' }, o.lead));
+  if (draft) view.append(h('p', { class: 'note' }, 'Your earlier input is restored. ', h('button', { type: 'button', class: 'btn link', onclick: () => { drafts.delete(key); navigate(location.pathname, true); } }, 'Start over')));
+  const gen = new Form({
+    type: o.type, schema: o.pack.schema, form: o.pack.form, common,
+    data: draft ? draft.intent : (o.service ? o.service.intent : undefined),
+    serviceId: o.service ? o.service.id : '', root: o.root,
+  });
+  const problem = h('div', { 'aria-live': 'assertive' });
+  let idInput = null;
+  const formEl = h('form', { class: 'svcform', novalidate: true });
+  if (o.mode === 'create') {
+    idInput = h('input', { id: 'svc-id', type: 'text', autocomplete: 'off', spellcheck: false, pattern: '[A-Za-z0-9][A-Za-z0-9._\\-]*', maxLength: 128, value: draft ? draft.id || '' : '', 'aria-describedby': 'svc-id-help' });
+    formEl.append(h('div', { class: 'field' }, h('label', { for: 'svc-id' }, 'Service id'), idInput,
+      h('p', { class: 'help', id: 'svc-id-help' }, 'Optional. Leave empty and xprov picks one.')));
+  }
+  formEl.append(gen.render(), problem,
+    h('div', { class: 'actions sticky' },
+      h('button', { type: 'submit', class: 'btn primary' }, 'Preview changes'),
+      o.service ? link(`/services/${encodeURIComponent(o.service.id)}`, 'Cancel') : link('/catalogue', 'Cancel')));
+  view.append(formEl);
+  formEl.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(problem);
+    if (idInput && !idInput.checkValidity()) { problem.append(errorBox({ title: 'The service id may use letters, digits, dot, dash and underscore.' })); idInput.focus(); return; }
+    const btn = formEl.querySelector('button[type=submit]');
+    btn.disabled = true; btn.textContent = 'Checking…';
+    try {
+      if (!(await gen.check())) return;
+      btn.textContent = 'Computing the plan…';
+      const intent = gen.value();
+      drafts.set(key, { intent, id: idInput ? idInput.value.trim() : '' });
+      let res;
+      if (o.mode === 'create') {
+        const body = { type: o.type, intent };
+        if (idInput && idInput.value.trim()) body.id = idInput.value.trim();
+        res = await call('POST', '/services', { body, query: { dry_run: 'true' } });
+      } else {
+        res = await call('PUT', `/services/${encodeURIComponent(o.service.id)}`, { body: { intent }, query: { dry_run: 'true' }, headers: { 'If-Match': o.etag } });
+      }
+      const plan = res.data;
+      plans.set(plan.id, { plan, back: location.pathname });
+      navigate(`/plans/${encodeURIComponent(plan.id)}`);
+    } catch (e) {
+      if (e.status === 422 && e.errors && e.errors.length) {
+        gen.serverErrors = e.errors.flatMap((x) => gen.place(x));
+        gen.submitted = true;
+        for (const f of gen.fields.values()) gen.showField(f);
+        gen.renderSummary();
+        gen.summary.focus();
+      } else {
+        problem.append(errorBox(e));
+        problem.querySelector('[role=alert]').tabIndex = -1;
+        problem.querySelector('[role=alert]').focus();
+      }
+    } finally {
+      btn.disabled = false; btn.textContent = 'Preview changes';
+    }
+  });
+  const first = formEl.querySelector('input:not([type=hidden]),select,textarea');
+  if (first) first.focus();
+  return gen;
+}
+
+/** previewDelete and friends: operations without a form go straight to a dry-run plan. */
+export async function previewOp(method, path, etag, body) {
+  const res = await call(method, path, { body, query: { dry_run: 'true' }, headers: etag ? { 'If-Match': etag } : {} });
+  plans.set(res.data.id, { plan: res.data, back: location.pathname });
+  navigate(`/plans/${encodeURIComponent(res.data.id)}`);
+}
+
+const OPS = { create: 'Create', modify: 'Modify', delete: 'Delete', redeploy: 'Re-deploy', migrate: 'Migrate' };
+
+function countChanges(cs) {
+  const c = { create: 0, update: 0, delete: 0 };
+  for (const ch of (cs && cs.changes) || []) c[ch.op] = (c[ch.op] || 0) + 1;
+  return c;
+}
+
+function pathText(p) {
+  if (typeof p === 'string') return p;
+  if (Array.isArray(p)) return p.map((s) => (s.key !== undefined && (s.key !== '' || s.keyed) ? `${s.name}[${s.key}]` : s.name)).join('/');
+  return String(p);
+}
+
+// nativeText draws a rendering with each line coloured by what it does.
+function nativeText(text, label) {
+  const pre = h('pre', { class: 'native', tabindex: '0', 'aria-label': label });
+  for (const line of String(text || '').split('\n')) {
+    const w = line.trim().split(/\s+/)[0].toLowerCase();
+    const cls = /^(set|create|add|\+)/.test(w) ? 'ln-add' : /^(delete|remove|destroy|-)/.test(w) ? 'ln-del' : /^(modify|update|replace|~)/.test(w) ? 'ln-mod' : '';
+    pre.append(h('span', { class: ['ln', cls] }, line), '\n');
+  }
+  return pre;
+}
+
+/** renderPlan draws a plan: per target its native form, the change set and the allocations. */
+export function renderPlan(plan) {
+  const out = h('div', { class: 'plan' });
+  const targets = plan.targets || [];
+  const totals = targets.reduce((a, t) => { const c = countChanges(t.change_set); a.create += c.create; a.update += c.update; a.delete += c.delete; return a; }, { create: 0, update: 0, delete: 0 });
+  out.append(h('dl', { class: 'facts' },
+    h('dt', 'Service'), h('dd', plan.service ? link(`/services/${encodeURIComponent(plan.service)}`, plan.service) : '(new)'),
+    h('dt', 'Type'), h('dd', `${plan.type || ''} ${plan.pack_version ? '(pack ' + plan.pack_version + ')' : ''}`),
+    h('dt', 'Operation'), h('dd', OPS[plan.op] || plan.op || ''),
+    h('dt', 'Changes'), h('dd', `${targets.length} target${targets.length === 1 ? '' : 's'}: ${totals.create} to add, ${totals.update} to change, ${totals.delete} to remove`),
+    h('dt', 'Plan'), h('dd', h('code', plan.id || ''), plan.hash ? h('span', { class: 'muted small' }, ` hash ${String(plan.hash).slice(0, 12)}`) : null)));
+  if (!targets.length || targets.every((t) => !((t.change_set && t.change_set.changes) || []).length)) {
+    out.append(h('p', { class: 'note' }, 'Nothing changes on any device: the network already matches this request.'));
+  }
+  for (const t of targets) {
+    const c = countChanges(t.change_set);
+    const r = t.rendering || {};
+    const fmt = { 'junos-set': 'Junos set commands', 'sam-ops': 'SAM object operations', 'netconf-xml': 'NETCONF XML', text: 'Text' }[r.format] || r.format || 'Changes';
+    const sec = h('section', { class: 'target', 'aria-label': `Changes on ${t.target}` },
+      h('h2', t.target, ' ', h('span', { class: 'muted small' }, (t.devices && t.devices.length && (t.devices.length > 1 || t.devices[0] !== t.target)) ? `devices ${t.devices.join(', ')} · ` : '', `${c.create} add, ${c.update} change, ${c.delete} remove`)),
+      h('h3', { class: 'small' }, fmt),
+      nativeText(r.text || '(no changes)', `${fmt} for ${t.target}`));
+    for (const [k, v] of Object.entries(r.extra || {})) {
+      const name = { 'netconf-xml': 'NETCONF XML', 'junos-set': 'Junos set commands', 'sam-ops': 'SAM object operations', 'soap-xml': 'SAM-O SOAP XML' }[k] || k;
+      sec.append(h('details', { class: 'extra' }, h('summary', name), h('pre', { class: 'native xml', tabindex: '0' }, v)));
+    }
+    const chs = (t.change_set && t.change_set.changes) || [];
+    if (chs.length) {
+      sec.append(h('details', { class: 'extra' }, h('summary', `Change set (${chs.length} nodes)`),
+        table([['Op', (x) => h('span', { class: `op-${x.op}` }, x.op)], ['Path', (x) => h('code', pathText(x.path))], ['Value', (x) => (x.old !== undefined && x.old !== '' ? `${x.old} → ${x.value || ''}` : (x.value || ''))]], chs)));
+    }
+    out.append(sec);
+  }
+  const allocs = plan.allocations || [];
+  out.append(h('section', { class: 'allocs' }, h('h2', 'Allocations'),
+    allocs.length ? table([['Pool', (a) => a.pool], ['Scope', (a) => a.scope || ''], ['Key', (a) => a.key || ''], ['Value', (a) => String(a.value)]], allocs)
+      : h('p', { class: 'muted' }, 'This plan takes nothing from the pools.')));
+  return out;
+}
+
+/** planPage shows a plan and commits it. */
+export async function planPage(view, id) {
+  let entry = plans.get(id);
+  if (!entry) {
+    let p = await get(`/plans/${encodeURIComponent(id)}`);
+    if (p && p.body && !p.targets) p = { ...(typeof p.body === 'string' ? JSON.parse(p.body) : p.body), id: p.id };
+    entry = { plan: p, back: p.service && p.op !== 'create' ? `/services/${encodeURIComponent(p.service)}` : '/catalogue' };
+  }
+  const plan = entry.plan;
+  view.append(h('h1', `Preview: ${OPS[plan.op] || plan.op || 'change'} ${plan.service || ''}`.trim()),
+    h('p', { class: 'lead' }, 'Nothing has touched the network yet. Check the changes each device would receive, then commit this exact plan.'));
+  const problem = h('div', { 'aria-live': 'assertive' });
+  const actions = h('div', { class: 'actions sticky' });
+  if (session.canWrite) {
+    const commit = h('button', { type: 'button', class: 'btn primary', id: 'commit' }, 'Commit this plan');
+    commit.addEventListener('click', async () => {
+      commit.disabled = true; commit.textContent = 'Committing…';
+      clear(problem);
+      try {
+        const res = await call('POST', `/plans/${encodeURIComponent(id)}/apply`);
+        const run = res.data || {};
+        plans.delete(id);
+        if (plan.request && plan.request.op) drafts.clear();
+        navigate(`/runs/${encodeURIComponent(run.id)}`);
+      } catch (e) {
+        commit.disabled = false; commit.textContent = 'Commit this plan';
+        const box = errorBox(e.status === 409 ? { title: 'The network or the service changed since this plan was made', detail: (e.detail ? e.detail + ' ' : '') + 'Go back and preview again.' } : e);
+        box.tabIndex = -1;
+        problem.append(box);
+        box.focus();
+      }
+    });
+    actions.append(commit);
+  }
+  actions.append(link(entry.back || '/services', 'Back to edit'));
+  view.append(renderPlan(plan), problem, actions);
+  const c = view.querySelector('#commit');
+  if (c) c.focus();
+}
+
+const FINAL = ['succeeded', 'failed', 'cancelled', 'rolled-back'];
+
+function stepName(step) {
+  const [kind, target] = String(step).split(':');
+  return ({
+    compute: 'Compute the plan', decide: 'Every device is ready: commit', record: 'Record the service and what it owns',
+    recover: 'Recover after a restart', prepare: `Load and check the candidate on ${target}`, commit: `Commit on ${target}`,
+    rollback: `Roll back on ${target}`, confirm: `Confirm the commit on ${target}`, allocate: 'Allocate from pools', audit: 'Audit',
+  })[kind] || step;
+}
+
+/** plainError explains an engine or device error in words an operator acts on. */
+export function plainError(msg) {
+  const m = String(msg || '');
+  if (!m) return '';
+  if (/possibly applied/i.test(m)) return `A device did not answer after the commit, so the change may or may not be there. Run an audit on this service before trying again. (${m})`;
+  if (/unreachable|connection refused|no route|timeout/i.test(m)) return `A device could not be reached; nothing was changed. (${m})`;
+  if (/locked/i.test(m)) return `Another session holds the configuration lock on a device; nothing was changed. Try again in a moment. (${m})`;
+  if (/rejected|commit check|fault/i.test(m)) return `A device refused the change, so every device was rolled back. The device said: ${m}`;
+  if (/stale|version/i.test(m)) return `The service changed while this was being prepared. Reload it and preview again. (${m})`;
+  if (/conflict|owned by|owns/i.test(m)) return `Another service owns part of this configuration with a different value. (${m})`;
+  return m;
+}
+
+const OUTCOME = {
+  pending: 'Waiting to start…', running: 'Applying the plan to the devices…',
+  succeeded: 'Done: every device committed the change.', failed: 'Failed: every device was rolled back; nothing of this change remains.',
+  cancelled: 'Cancelled: nothing was changed.', 'rolled-back': 'Rolled back after a restart: nothing of this change remains.',
+};
+
+/** runPage follows a run live through server-sent events. */
+export async function runPage(view, id) {
+  const head = h('h1', `Run ${id}`);
+  const status = h('div', { class: 'outcome', role: 'status', 'aria-live': 'polite' });
+  const facts = h('div');
+  const steps = h('ol', { class: 'steps', 'aria-label': 'Steps' });
+  const targets = h('div');
+  const after = h('div', { class: 'actions' });
+  view.append(head, status, facts, h('h2', 'Steps'), steps, h('h2', 'Per target'), targets, after);
+  let es = null; let poll = null; let done = false;
+  const stop = () => { if (es) es.close(); es = null; clearTimeout(poll); };
+  const draw = (run) => {
+    clear(facts, h('dl', { class: 'facts' },
+      h('dt', 'Service'), h('dd', run.service ? link(`/services/${encodeURIComponent(run.service)}`, run.service) : ''),
+      h('dt', 'Kind'), h('dd', run.kind || ''),
+      h('dt', 'State'), h('dd', badge(run.state)),
+      h('dt', 'By'), h('dd', run.user || ''),
+      h('dt', 'Started'), h('dd', fmtTime(run.created)),
+      run.finished ? [h('dt', 'Finished'), h('dd', fmtTime(run.finished))] : null,
+      run.plan_id ? [h('dt', 'Plan'), h('dd', h('code', run.plan_id))] : null));
+    clear(status, h('p', { class: ['banner', `st-${run.state}`] }, OUTCOME[run.state] || run.state),
+      run.error ? h('p', { class: 'error' }, plainError(run.error)) : null);
+    const seen = new Map();
+    for (const j of run.journal || []) seen.set(j.step, j);
+    clear(steps, [...seen.values()].map((j) => {
+      const icon = j.phase === 'done' ? '✓' : j.phase === 'failed' ? '✗' : '…';
+      const word = j.phase === 'done' ? 'done' : j.phase === 'failed' ? 'failed' : 'in progress';
+      let detail = '';
+      if (j.data && typeof j.data === 'object' && (j.data.error || j.data.outcome)) detail = j.data.error ? plainError(j.data.error) : j.data.outcome;
+      return h('li', { class: `ph-${j.phase}` }, h('span', { class: 'icon', 'aria-hidden': 'true' }, icon), ` ${stepName(j.step)} `, h('span', { class: 'sr-only' }, `(${word})`), detail ? h('span', { class: 'muted small' }, ` — ${detail}`) : null);
+    }));
+    if (!seen.size) steps.append(h('li', { class: 'muted' }, FINAL.includes(run.state) ? 'No steps were journaled.' : 'Waiting for the first step…'));
+    clear(targets, table([['Target', (t) => t.target], ['Outcome', (t) => badge(t.state)], ['Changes', (t) => String(t.changes ?? '')], ['Error', (t) => (t.error ? plainError(t.error) : '')]], run.targets || [], { empty: 'No target results yet.' }));
+    if (FINAL.includes(run.state) && !done) {
+      done = true;
+      stop();
+      resetInventoryCache();
+      clear(after);
+      if (run.service && !(run.kind === 'delete' && run.state === 'succeeded')) after.append(link(`/services/${encodeURIComponent(run.service)}`, 'Open the service'));
+      if (run.kind === 'delete' && run.state === 'succeeded') after.append(h('p', 'The service is deleted. '), link('/services', 'Back to services'));
+      toast(OUTCOME[run.state] || run.state);
+    }
+  };
+  let loading = false; let again = false;
+  const refresh = async () => {
+    if (loading) { again = true; return; }
+    loading = true;
+    try {
+      const run = await get(`/runs/${encodeURIComponent(id)}`);
+      if (view.isConnected) draw(run);
+    } catch (e) {
+      if (view.isConnected) clear(status, errorBox(e));
+    } finally {
+      loading = false;
+      if (again && !done) { again = false; refresh(); }
+    }
+  };
+  const pollLoop = () => {
+    if (done || !view.isConnected) return;
+    refresh().then(() => { if (!done) poll = setTimeout(pollLoop, 1000); });
+  };
+  await refresh();
+  if (done) return;
+  try {
+    es = new EventSource(eventsURL());
+    const onEv = (ev) => {
+      if (!view.isConnected) { stop(); return; }
+      let d = {};
+      try { d = JSON.parse(ev.data); } catch { /* not JSON */ }
+      if (!d.run_id || d.run_id === id) refresh();
+    };
+    es.onmessage = onEv;
+    for (const t of ['run.pending', 'run.running', 'run.step', 'run.succeeded', 'run.failed', 'run.cancelled', 'run.rolled-back']) es.addEventListener(t, onEv);
+    es.onopen = () => refresh();
+    es.onerror = () => { if (es && es.readyState === EventSource.CLOSED) { es = null; pollLoop(); } };
+  } catch {
+    pollLoop();
+  }
+  // Events only say that something happened; a slow poll catches anything a proxy dropped.
+  const slow = () => { if (done || !view.isConnected) { stop(); return; } refresh(); poll = setTimeout(slow, 3000); };
+  poll = setTimeout(slow, 3000);
+}
