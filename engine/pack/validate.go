@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
@@ -56,11 +57,45 @@ func leafErrors(ve *jsonschema.ValidationError) []FieldError {
 			}
 			return
 		}
-		for _, c := range e.Causes {
+		causes := e.Causes
+		if strings.HasSuffix(e.KeywordLocation, "/oneOf") || strings.HasSuffix(e.KeywordLocation, "/anyOf") {
+			causes = relevantBranches(causes)
+		}
+		for _, c := range causes {
 			walk(c)
 		}
 	}
 	walk(ve)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
 	return out
+}
+
+// relevantBranches keeps, of the failing branches of a oneOf/anyOf, those that failed on
+// something else than the value's type or a constant: for {"vlan": 5000} against
+// "vlanId or \"auto\" or null" the operator needs "must be <= 4094", not why 5000 is not
+// "auto" or null. When every branch failed on type or constant, all are kept.
+func relevantBranches(causes []*jsonschema.ValidationError) []*jsonschema.ValidationError {
+	var keep []*jsonschema.ValidationError
+	for _, c := range causes {
+		if hasSubstantiveLeaf(c) {
+			keep = append(keep, c)
+		}
+	}
+	if len(keep) == 0 {
+		return causes
+	}
+	return keep
+}
+
+func hasSubstantiveLeaf(e *jsonschema.ValidationError) bool {
+	if len(e.Causes) == 0 {
+		kw := e.KeywordLocation
+		return !(strings.HasSuffix(kw, "/type") || strings.HasSuffix(kw, "/const") || strings.HasSuffix(kw, "/enum"))
+	}
+	for _, c := range e.Causes {
+		if hasSubstantiveLeaf(c) {
+			return true
+		}
+	}
+	return false
 }
