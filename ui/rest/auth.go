@@ -1,0 +1,91 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/xprov/xprov/engine/store"
+)
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	TokenID string `json:"token_id"`
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+}
+
+type principalKey struct{}
+
+// pkey is the one context key of the principal (an unexported pointer, as chi does).
+var pkey = &principalKey{}
+
+func withPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, pkey, p)
+}
+
+func principalOf(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(pkey).(Principal)
+	return p, ok
+}
+
+// roleRank orders the roles; each includes the rights of those below it.
+var roleRank = map[string]int{
+	store.RoleViewer:   1,
+	store.RoleOperator: 2,
+	store.RoleDesigner: 3,
+	store.RoleAdmin:    4,
+}
+
+// Authenticate is middleware that resolves `Authorization: Bearer <token>` through auth and
+// puts the caller in the request context. A missing or unknown token is a 401.
+func Authenticate(auth store.Auth) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := r.Header.Get("Authorization")
+			scheme, tok, ok := strings.Cut(h, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="xprov"`)
+				writeProblem(w, r, Problem{Type: ProblemTypeBase + "unauthorized", Title: http.StatusText(http.StatusUnauthorized),
+					Status: http.StatusUnauthorized, Detail: "a bearer token is required"})
+				return
+			}
+			t, err := auth.Authenticate(r.Context(), strings.TrimSpace(tok))
+			if err != nil {
+				status, detail := http.StatusUnauthorized, "unknown or revoked token"
+				if !errors.Is(err, store.ErrUnauthorized) {
+					status, detail = http.StatusInternalServerError, "cannot check the token"
+				}
+				w.Header().Set("WWW-Authenticate", `Bearer realm="xprov", error="invalid_token"`)
+				writeProblem(w, r, Problem{Type: ProblemTypeBase + "unauthorized", Title: http.StatusText(status), Status: status, Detail: detail})
+				return
+			}
+			p := Principal{TokenID: t.ID, Name: t.Name, Role: t.Role}
+			if info, ok := requestInfoFrom(r.Context()); ok {
+				info.user = p.Name
+			}
+			next.ServeHTTP(w, r.WithContext(withPrincipal(r.Context(), p)))
+		})
+	}
+}
+
+// RequireRole is middleware that lets through callers whose role is at least min; others get
+// a 403. It must run after Authenticate.
+func RequireRole(min string) func(http.Handler) http.Handler {
+	need, ok := roleRank[min]
+	if !ok {
+		panic("rest: RequireRole: unknown role " + min)
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, ok := principalOf(r.Context())
+			if !ok || roleRank[p.Role] < need {
+				writeProblem(w, r, Problem{Type: ProblemTypeBase + "forbidden", Title: http.StatusText(http.StatusForbidden),
+					Status: http.StatusForbidden, Detail: "this needs the " + min + " role"})
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}

@@ -1,0 +1,118 @@
+package rest
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/xprov/xprov/engine/store"
+)
+
+// Summary is GET /reports/summary.
+type Summary struct {
+	Services int64            `json:"services"`
+	ByType   map[string]int64 `json:"by_type"`
+	ByState  map[string]int64 `json:"by_state"`
+	// ByVendor counts service endpoints per device vendor (a service with endpoints on two
+	// devices of one vendor counts twice: the store has no distinct count per vendor).
+	ByVendor   map[string]int64  `json:"by_vendor"`
+	Pools      []store.PoolUsage `json:"pools"`
+	Compliance Compliance        `json:"compliance"`
+}
+
+// Compliance counts services by their last audit through this server since it started.
+type Compliance struct {
+	Audited int `json:"audited"`
+	InSync  int `json:"in_sync"`
+	Drifted int `json:"drifted"`
+}
+
+func (s *Server) pools(w http.ResponseWriter, r *http.Request) {
+	u, err := s.st.PoolUsage(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list(u, ""))
+}
+
+var serviceStates = []string{store.StateCreating, store.StateActive, store.StateFailed, store.StateDeleting, store.StateModifying}
+
+func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	out := Summary{ByType: map[string]int64{}, ByState: map[string]int64{}, ByVendor: map[string]int64{}, Pools: []store.PoolUsage{}}
+	var err error
+	if out.Services, err = s.st.CountServices(ctx, store.ServiceFilter{}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, t := range s.eng.Types() {
+		if out.ByType[t.Name], err = s.st.CountServices(ctx, store.ServiceFilter{Type: t.Name}); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	for _, st := range serviceStates {
+		if out.ByState[st], err = s.st.CountServices(ctx, store.ServiceFilter{State: st}); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	devs, err := s.st.ListDevices(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, d := range devs {
+		n, err := s.st.CountServices(ctx, store.ServiceFilter{Device: d.Name})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out.ByVendor[d.Vendor] += n
+	}
+	if u, err := s.st.PoolUsage(ctx); err != nil {
+		s.writeError(w, r, err)
+		return
+	} else if u != nil {
+		out.Pools = u
+	}
+	out.Compliance = s.audits.counts()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// auditCache keeps the last audit outcome per service seen by this process. The store keeps
+// no audit results (see the report), so compliance covers audits since the server started.
+type auditCache struct {
+	mu   sync.Mutex
+	last map[string]bool
+}
+
+func newAuditCache() *auditCache { return &auditCache{last: map[string]bool{}} }
+
+func (c *auditCache) put(service string, inSync bool, _ time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.last[service] = inSync
+}
+
+func (c *auditCache) forget(service string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.last, service)
+}
+
+func (c *auditCache) counts() Compliance {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out Compliance
+	for _, ok := range c.last {
+		out.Audited++
+		if ok {
+			out.InSync++
+		} else {
+			out.Drifted++
+		}
+	}
+	return out
+}

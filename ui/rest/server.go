@@ -1,0 +1,251 @@
+package rest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/xprov/xprov/adapters"
+	"github.com/xprov/xprov/engine"
+	"github.com/xprov/xprov/engine/pack"
+	"github.com/xprov/xprov/engine/store"
+)
+
+// Engine is what the REST layer needs of the engine; *engine.Engine implements it.
+type Engine interface {
+	Store() store.Store
+	Types() []engine.PackInfo
+	Type(name string) (engine.PackInfo, bool)
+	Plan(ctx context.Context, req engine.Request) (*engine.Plan, error)
+	GetPlan(ctx context.Context, id string) (*engine.Plan, error)
+	Submit(ctx context.Context, req engine.Request) (store.Run, error)
+	ApplyPlan(ctx context.Context, planID, user string) (store.Run, error)
+	Wait(ctx context.Context, runID string) (store.Run, error)
+	Cancel(ctx context.Context, runID string) error
+	Subscribe(ctx context.Context, after int64) <-chan store.Event
+	Devices(ctx context.Context, vendor string) ([]adapters.Device, error)
+	Discover(ctx context.Context, targets ...string) ([]adapters.Device, error)
+	RunOp(ctx context.Context, device, command string) (adapters.OpResult, error)
+	Audit(ctx context.Context, serviceID string) (*engine.AuditResult, error)
+}
+
+var _ Engine = (*engine.Engine)(nil)
+
+// Options configure a Server.
+type Options struct {
+	Engine Engine
+	// Packs validates intents for POST /types/{name}/validate (the engine's packs).
+	Packs engine.Packs
+	Auth  store.Auth
+	// Logger receives request logs and errors; nil discards.
+	Logger *slog.Logger
+	// Registry receives the metrics; nil makes a private one (served at /metrics either way).
+	Registry *prometheus.Registry
+	// BodyLimit bounds request bodies; 0 means DefaultBodyLimit.
+	BodyLimit int64
+	// RateLimit limits requests per token; nil means 50/s with bursts of 100.
+	RateLimit *RateLimiter
+	// IdempotencyTTL is how long an Idempotency-Key is remembered (default 24h).
+	IdempotencyTTL time.Duration
+	// WaitTimeout bounds `?wait=true` (default 5 minutes); after it the run is returned as is
+	// with 202.
+	WaitTimeout time.Duration
+	// Reload reloads the packs from disk (POST /types/reload); nil answers 501.
+	Reload func(ctx context.Context) ([]pack.Problem, error)
+	// Ready reports whether the server can take requests (/readyz); nil means ready.
+	Ready func(ctx context.Context) error
+	// UI is mounted at / (the web UI); nil serves 404 there.
+	UI http.Handler
+}
+
+// Server is the REST API. Create it with New, serve Handler, and Close it when done.
+type Server struct {
+	o       Options
+	eng     Engine
+	st      store.Store
+	auth    store.Auth
+	log     *slog.Logger
+	metrics *metrics
+	idem    *idempotency
+	handler http.Handler
+
+	// streams ends with Close: the watcher and every open event stream stop.
+	streams context.Context
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
+	audits *auditCache
+}
+
+// New returns a Server and starts its run watcher (metrics).
+func New(o Options) (*Server, error) {
+	if o.Engine == nil || o.Auth == nil || o.Packs == nil {
+		panic("rest: New: Engine, Packs and Auth are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if o.BodyLimit <= 0 {
+		o.BodyLimit = DefaultBodyLimit
+	}
+	if o.RateLimit == nil {
+		o.RateLimit = &RateLimiter{Rate: 50, Burst: 100}
+	}
+	if o.IdempotencyTTL <= 0 {
+		o.IdempotencyTTL = 24 * time.Hour
+	}
+	if o.WaitTimeout <= 0 {
+		o.WaitTimeout = 5 * time.Minute
+	}
+	s := &Server{o: o, eng: o.Engine, st: o.Engine.Store(), auth: o.Auth, log: o.Logger,
+		idem: newIdempotency(o.IdempotencyTTL, nil), audits: newAuditCache()}
+	m, err := newMetrics(o.Registry, s.st)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	s.handler = s.routes()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	if err := s.startWatcher(ctx); err != nil {
+		cancel()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops the run watcher and ends open event streams (call it when the HTTP server shuts
+// down, e.g. from http.Server.RegisterOnShutdown, or Shutdown waits for streams forever).
+func (s *Server) Close() {
+	s.stop()
+	s.wg.Wait()
+}
+
+// Handler returns the whole HTTP surface: /api/v1, /metrics, /healthz, /readyz and the UI.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(RequestLog(s.log), Recoverer(s.log), s.metrics.middleware)
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	r.Get("/readyz", s.readyz)
+	r.Handle("/metrics", promhttp.HandlerFor(s.o.Registry, promhttp.HandlerOpts{}))
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(BodyLimit(s.o.BodyLimit))
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) { writeProblem(w, r, problemFor(notFound("no route %s", r.URL.Path))) })
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			writeProblem(w, r, Problem{Type: ProblemTypeBase + "method-not-allowed", Title: http.StatusText(http.StatusMethodNotAllowed),
+				Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path})
+		})
+		r.Get("/openapi.json", serveOpenAPI)
+		r.Group(func(r chi.Router) {
+			r.Use(Authenticate(s.auth), RateLimit(s.o.RateLimit), Audit(s.auth, s.log))
+			for _, rt := range s.table() {
+				r.With(RequireRole(rt.role)).Method(rt.method, rt.path, rt.h)
+			}
+		})
+	})
+	if s.o.UI != nil {
+		r.Handle("/*", s.o.UI)
+	}
+	return r
+}
+
+// route is one row of the route table; the role test walks the same table.
+type route struct {
+	method, path, role string
+	h                  http.HandlerFunc
+}
+
+// table lists every authenticated route of /api/v1 with the least role it needs
+// (docs/api-routes.md).
+func (s *Server) table() []route {
+	const (
+		viewer   = store.RoleViewer
+		operator = store.RoleOperator
+		designer = store.RoleDesigner
+		admin    = store.RoleAdmin
+	)
+	return []route{
+		{"GET", "/me", viewer, s.me},
+		{"GET", "/types", viewer, s.listTypes},
+		{"POST", "/types/reload", designer, s.reloadTypes},
+		{"GET", "/types/{name}", viewer, s.getType},
+		{"POST", "/types/{name}/validate", viewer, s.validateIntent},
+		{"GET", "/services", viewer, s.listServices},
+		{"POST", "/services", operator, s.createService},
+		{"GET", "/services/{id}", viewer, s.getService},
+		{"PUT", "/services/{id}", operator, s.modifyService},
+		{"DELETE", "/services/{id}", operator, s.deleteService},
+		{"GET", "/services/{id}/config", viewer, s.serviceConfig},
+		{"GET", "/services/{id}/allocations", viewer, s.serviceAllocations},
+		{"GET", "/services/{id}/runs", viewer, s.serviceRuns},
+		{"POST", "/services/{id}/audit", operator, s.auditService},
+		{"POST", "/services/{id}/redeploy", operator, s.redeployService},
+		{"GET", "/plans/{id}", viewer, s.getPlan},
+		{"POST", "/plans/{id}/apply", operator, s.applyPlan},
+		{"GET", "/runs", viewer, s.listRuns},
+		{"GET", "/runs/{id}", viewer, s.getRun},
+		{"POST", "/runs/{id}/cancel", operator, s.cancelRun},
+		{"GET", "/devices", viewer, s.listDevices},
+		{"POST", "/devices/discover", operator, s.discover},
+		{"GET", "/devices/{name}", viewer, s.getDevice},
+		{"POST", "/devices/{name}/ops", operator, s.runOp},
+		{"GET", "/pools", viewer, s.pools},
+		{"GET", "/reports/summary", viewer, s.summary},
+		{"GET", "/events", viewer, s.events},
+		{"GET", "/audit-log", admin, s.auditLog},
+		{"GET", "/tokens", admin, s.listTokens},
+		{"POST", "/tokens", admin, s.createToken},
+		{"DELETE", "/tokens/{id}", admin, s.revokeToken},
+	}
+}
+
+// Route describes one authenticated route for tests and documentation.
+type Route struct {
+	Method, Path, Role string
+}
+
+// Routes lists every authenticated route of /api/v1 (paths relative to /api/v1) with the
+// least role it needs.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, rt := range s.table() {
+		out = append(out, Route{rt.method, rt.path, rt.role})
+	}
+	return out
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.o.Ready != nil {
+		if err := s.o.Ready(r.Context()); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+			return
+		}
+	}
+	// The store answers: a cheap indexed read.
+	if _, _, err := s.st.ListServices(r.Context(), store.ServiceFilter{Limit: 1}); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "store unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	p, _ := principalOf(r.Context())
+	writeJSON(w, http.StatusOK, p)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
