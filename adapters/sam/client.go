@@ -201,6 +201,11 @@ func (g guard) Do(req *http.Request) (*http.Response, error) {
 	return res, nil
 }
 
+// replyLimits are the default limits of reply parsing.
+func replyLimits() xmltree.Limits {
+	return xmltree.Limits{MaxBytes: xmltree.DefaultMaxBytes, MaxDepth: xmltree.DefaultMaxDepth}
+}
+
 // vetReply checks a raw reply and returns the SOAP fault it holds, if any. It is the
 // adapter's SOAP reply parser; gowsdl decodes only what passed it.
 func vetReply(body []byte, status int, lim xmltree.Limits) (*samFault, error) {
