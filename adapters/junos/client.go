@@ -49,6 +49,13 @@ type Config struct {
 	// SettleDelay is a pause after each new session before the first RPC; yuma123 netconfd
 	// needs about 200ms with go-netconf (PROTOCOLS.md §0.6). Default 0.
 	SettleDelay time.Duration
+	// SkipValidate leaves out the <validate> commit check on servers without the Junos
+	// capability, where the confirmed commit validates anyway. yuma123 netconfd 2.13 needs
+	// it: after a <validate> of the candidate, its next commit silently applies nothing.
+	SkipValidate bool
+	// Logf, when set, receives one line per RPC (operation, duration, outcome); never
+	// credentials or configuration values.
+	Logf func(format string, args ...any)
 	// Namespaces maps top-level configuration elements to XML namespaces, for RFC 6241
 	// servers whose data models are namespaced. Junos needs none.
 	Namespaces map[string]string
@@ -305,7 +312,11 @@ func (c *Client) call(ctx context.Context, op, body string, o callOpts) (*Reply,
 			return nil, gen, &adapters.Error{Target: c.cfg.Name, Op: op, Msg: "the NETCONF session of this transaction ended", Err: errSessionLost}
 		}
 		fresh := attempt > 0
+		start := time.Now()
 		raw, err := c.exec(ctx, s, body, o.timeout)
+		if c.cfg.Logf != nil {
+			c.cfg.Logf("junos: %s: %s rpc <%s> session %d: %v (err %v)", c.cfg.Name, op, rpcName(body), s.SessionID, time.Since(start).Round(time.Millisecond), err)
+		}
 		if err != nil {
 			c.drop(gen)
 			if o.retry && !fresh && !errors.Is(err, errTimeout) && ctx.Err() == nil {
@@ -391,7 +402,11 @@ func (c *Client) rpcError(op string, errs []RPCError) *adapters.Error {
 		if path == "" {
 			path = e.Path
 		}
-		msgs = append(msgs, e.String())
+		m := e.String()
+		if path == e.Path {
+			m = strings.TrimPrefix(m, e.Path+": ")
+		}
+		msgs = append(msgs, m)
 	}
 	return &adapters.Error{Target: c.cfg.Name, Op: op, Path: path, Msg: strings.Join(msgs, "; "), Err: sentinel}
 }
@@ -415,4 +430,13 @@ func (c *Client) connect(ctx context.Context, op string) error {
 	defer c.release()
 	_, _, err := c.session(ctx, op)
 	return err
+}
+
+// rpcName returns the operation element's name of an RPC body, for logs.
+func rpcName(body string) string {
+	body = strings.TrimPrefix(body, "<")
+	if i := strings.IndexAny(body, " >/"); i > 0 {
+		return body[:i]
+	}
+	return body
 }

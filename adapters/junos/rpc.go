@@ -100,8 +100,8 @@ func rpcCommitConfiguration(check bool, log string) string {
 	return e.String()
 }
 
-func rpcGetConfig(filterXML string) string {
-	e := mk("get-config", datastoreEl("source", "running"))
+func rpcGetConfig(source, filterXML string) string {
+	e := mk("get-config", datastoreEl("source", source))
 	e.raw = filterXML
 	return e.String()
 }

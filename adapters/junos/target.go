@@ -13,6 +13,10 @@ import (
 // Fetch returns the running configuration at or below each path, parsed back into leaves.
 // A nil or empty path means the whole configuration.
 func (c *Client) Fetch(ctx context.Context, paths []config.Path) ([]config.Leaf, error) {
+	return c.fetch(ctx, "fetch", "running", paths, callOpts{retry: true})
+}
+
+func (c *Client) fetch(ctx context.Context, op, source string, paths []config.Path, o callOpts) ([]config.Leaf, error) {
 	if err := c.connect(ctx, "fetch"); err != nil {
 		return nil, err
 	}
@@ -21,11 +25,11 @@ func (c *Client) Fetch(ctx context.Context, paths []config.Path) ([]config.Leaf,
 	if err != nil {
 		return nil, c.errf("fetch", err, "build filter: %v", err)
 	}
-	body := rpcGetConfig("")
-	if filtered {
-		body = rpcGetConfig(filter)
+	if !filtered {
+		filter = ""
 	}
-	r, _, err := c.call(ctx, "fetch", body, callOpts{retry: true})
+	body := rpcGetConfig(source, filter)
+	r, _, err := c.call(ctx, op, body, o)
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,16 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 	}
 	t.gen, t.state = gen, txLocked
 	o := callOpts{gen: gen}
+	if !dl.junos {
+		// Deleting an absent node is an error (data-missing) with operation="delete"; drop
+		// such deletes so that re-applying an inverse change set is idempotent.
+		if cs, err = t.presentDeletes(ctx, cs, o); err != nil {
+			return err
+		}
+		if doc, err = dl.editXML(cs); err != nil {
+			return c.errf("prepare", adapters.ErrRejected, "render change set: %v", err)
+		}
+	}
 	if !cs.Empty() {
 		if _, _, err := c.call(ctx, "prepare", rpcEdit(doc), o); err != nil {
 			return err
@@ -82,8 +92,10 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 		check = rpcCommitConfiguration(true, "")
 	}
 	o.timeout = c.cfg.CommitTimeout
-	if _, _, err := c.call(ctx, "prepare", check, o); err != nil {
-		return err
+	if dl.junos || !c.cfg.SkipValidate {
+		if _, _, err := c.call(ctx, "prepare", check, o); err != nil {
+			return err
+		}
 	}
 	secs := opts.ConfirmTimeoutSeconds
 	if secs <= 0 {
@@ -184,4 +196,33 @@ func (t *tx) Rollback(ctx context.Context) error {
 		c.drop(t.gen)
 	}
 	return nil
+}
+
+// presentDeletes returns cs without the deletes of nodes the candidate does not hold.
+func (t *tx) presentDeletes(ctx context.Context, cs config.ChangeSet, o callOpts) (config.ChangeSet, error) {
+	var paths []config.Path
+	for _, ch := range cs.Changes {
+		if ch.Op == config.Delete {
+			paths = append(paths, ch.Path)
+		}
+	}
+	if len(paths) == 0 {
+		return cs, nil
+	}
+	have, err := t.c.fetch(ctx, "prepare", "candidate", paths, o)
+	if err != nil {
+		return cs, err
+	}
+	present := map[string]bool{}
+	for _, l := range have {
+		present[l.Path.String()] = true
+	}
+	out := config.ChangeSet{Target: cs.Target}
+	for _, ch := range cs.Changes {
+		if ch.Op == config.Delete && !present[ch.Path.String()] {
+			continue
+		}
+		out.Changes = append(out.Changes, ch)
+	}
+	return out, nil
 }

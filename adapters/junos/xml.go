@@ -74,7 +74,9 @@ func editTree(cs config.ChangeSet) (*xnode, error) {
 				break
 			}
 			if last && c.Op == config.Delete {
-				cur.kids = append(cur.kids, &xnode{seg: seg, del: true})
+				// The old value rides along: typed YANG leaves (yuma123) refuse an empty value
+				// even in an element that is being removed.
+				cur.kids = append(cur.kids, &xnode{seg: seg, del: true, value: c.Old})
 				break
 			}
 			cur = cur.childFor(seg, true)
@@ -135,9 +137,9 @@ func (dl dialect) encodeNode(enc *xml.Encoder, n *xnode, top bool, depth int) er
 		if dl.junos {
 			start.Attr = append(start.Attr, xml.Attr{Name: xml.Name{Local: "delete"}, Value: "delete"})
 		} else {
-			// RFC 6241 "remove": deleting an absent node is not an error, so re-applying an
-			// inverse change set is idempotent.
-			start.Attr = append(start.Attr, xml.Attr{Name: xml.Name{Space: nsBase, Local: "operation"}, Value: "remove"})
+			// "remove" would tolerate an absent node but is base:1.1 only, and go-netconf
+			// speaks base:1.0; Prepare drops deletes of absent nodes instead.
+			start.Attr = append(start.Attr, xml.Attr{Name: xml.Name{Space: nsBase, Local: "operation"}, Value: "delete"})
 		}
 	}
 	if err := enc.EncodeToken(start); err != nil {
@@ -153,7 +155,7 @@ func (dl dialect) encodeNode(enc *xml.Encoder, n *xnode, top bool, depth int) er
 		if err := enc.EncodeElement(n.seg.Key, k); err != nil {
 			return err
 		}
-	case n.value != "" && !n.del:
+	case n.value != "" && (!n.del || !dl.junos):
 		if err := enc.EncodeToken(xml.CharData(n.value)); err != nil {
 			return err
 		}
@@ -187,6 +189,9 @@ func (dl dialect) editXML(cs config.ChangeSet) (string, error) {
 
 // filterXML renders a subtree filter selecting every path (nil: everything, no filter).
 func (dl dialect) filterXML(paths []config.Path) (string, bool, error) {
+	if len(paths) == 0 {
+		return "", false, nil
+	}
 	root := &xnode{}
 	for _, p := range paths {
 		if len(p) == 0 {
