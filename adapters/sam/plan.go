@@ -127,8 +127,27 @@ func plan(cs config.ChangeSet) ([]planOp, error) {
 			rest = append(rest, planOp{kind: opModify, ref: ref, props: props})
 		}
 	}
-	sort.SliceStable(dels, func(i, j int) bool { return config.Compare(dels[i].ref.path, dels[j].ref.path) > 0 })
+	sort.SliceStable(dels, func(i, j int) bool { return compareOps(dels[i].ref.path, dels[j].ref.path) > 0 })
+	sort.SliceStable(rest, func(i, j int) bool { return compareOps(rest[i].ref.path, rest[j].ref.path) < 0 })
 	return append(dels, rest...), nil
+}
+
+// rank orders siblings whose creation depends on others: a PIM interface names an L3
+// interface of its site, so it comes after every other child (and is deleted before them).
+var rank = map[string]int{"pim.Interface": 1, "mvpn.Mvpn": 1}
+
+// compareOps orders paths parents first, and siblings by rank, then as config.Compare does.
+func compareOps(a, b config.Path) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] == b[i] {
+			continue
+		}
+		if ra, rb := rank[a[i].Name], rank[b[i].Name]; ra != rb {
+			return ra - rb
+		}
+		break
+	}
+	return config.Compare(a, b)
 }
 
 // createProps merges the naming properties the key stands for into the rendered ones and
