@@ -36,9 +36,9 @@ func (p *Pack) Render(ctx context.Context, in RenderInput) (*Rendered, error) {
 		return nil, fmt.Errorf("pack %s: render: intent: %w", p.Meta.Name, err)
 	}
 	intentV.Freeze()
-	run := func() *builtins.Run {
-		return &builtins.Run{Ctx: ctx, ServiceID: in.ServiceID, Pools: in.Pools, Inventory: in.Inventory, PoolDefs: p.poolDefs, Log: in.Log}
-	}
+	// One Run for the whole render: calls are sequential, and its inventory cache is shared.
+	rd := &builtins.Run{Ctx: ctx, ServiceID: in.ServiceID, Pools: in.Pools, Inventory: in.Inventory, PoolDefs: p.poolDefs, Log: in.Log}
+	run := func() *builtins.Run { return rd }
 
 	// 1. service(intent), or the intent's endpoints.
 	var svc map[string]any
@@ -115,10 +115,10 @@ func (p *Pack) Render(ctx context.Context, in RenderInput) (*Rendered, error) {
 			merged[ep.Device] = dev
 		}
 		for _, l := range leaves {
-			k := l.Path.String()
+			k := pathKey(l.Path)
 			if prev, ok := dev[k]; ok {
 				if prev.value != l.Value {
-					return nil, &ScriptError{File: file, Msg: fmt.Sprintf("endpoints %d and %d on %s both set %s: %q vs %q", prev.ep, i, ep.Device, k, prev.value, l.Value)}
+					return nil, &ScriptError{File: file, Msg: fmt.Sprintf("endpoints %d and %d on %s both set %s: %q vs %q", prev.ep, i, ep.Device, l.Path, prev.value, l.Value)}
 				}
 				continue
 			}
@@ -370,4 +370,22 @@ func scriptError(ctx context.Context, file string, err error, stepped bool) erro
 		se.Err = ctx.Err()
 	}
 	return se
+}
+
+// pathKey is a map key for a path: unambiguous and cheaper than Path.String, which escapes.
+func pathKey(p config.Path) string {
+	n := 0
+	for _, s := range p {
+		n += len(s.Name) + len(s.Key) + 3
+	}
+	b := make([]byte, 0, n)
+	for _, s := range p {
+		b = append(b, s.Name...)
+		if s.IsEntry() {
+			b = append(b, 0)
+			b = append(b, s.Key...)
+		}
+		b = append(b, 1)
+	}
+	return string(b)
 }
