@@ -32,9 +32,13 @@ func (s Seg) String() string {
 	if !s.IsEntry() {
 		return s.Name
 	}
-	r := strings.NewReplacer(`\`, `\\`, `]`, `\]`)
-	return s.Name + "[" + r.Replace(s.Key) + "]"
+	if !strings.ContainsAny(s.Key, `\]`) {
+		return s.Name + "[" + s.Key + "]"
+	}
+	return s.Name + "[" + keyEscaper.Replace(s.Key) + "]"
 }
+
+var keyEscaper = strings.NewReplacer(`\`, `\\`, `]`, `\]`)
 
 // Path addresses one node of a configuration tree.
 type Path []Seg
