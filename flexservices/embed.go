@@ -1,0 +1,17 @@
+// Package flexservices holds the bundled service packs, each in its own directory: eline/,
+// elan/, l3vpn/ and iptv-l3vpn/. FS embeds their pack files (pack.json, schema.json,
+// form.json and every *.star, not the tests) so the binary can ship them:
+//
+//	sub, _ := fs.Sub(flexservices.FS, "eline")
+//	p, err := pack.LoadFS(sub, "flexservices/eline", pack.Options{})
+package flexservices
+
+import "embed"
+
+// FS holds the bundled packs' files, one directory per pack (see Names).
+//
+//go:embed eline/*.json eline/*.star
+var FS embed.FS
+
+// Names lists the bundled packs, in the order the demo shows them.
+var Names = []string{"eline"}

@@ -1,0 +1,385 @@
+package flexservices_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+	"golang.org/x/tools/txtar"
+
+	"github.com/xprov/xprov/adapters"
+	"github.com/xprov/xprov/adapters/config"
+	"github.com/xprov/xprov/adapters/junos"
+	junossim "github.com/xprov/xprov/adapters/junos/sim"
+	"github.com/xprov/xprov/adapters/sam"
+	samsim "github.com/xprov/xprov/adapters/sam/sim"
+	"github.com/xprov/xprov/builtins/memory"
+	"github.com/xprov/xprov/engine/diff"
+	"github.com/xprov/xprov/engine/pack"
+	"github.com/xprov/xprov/engine/packtest"
+	"github.com/xprov/xprov/flexservices"
+)
+
+var update = flag.Bool("update", false, "rewrite the packs' golden want sections")
+
+// TestBundledPacksLoad loads every bundled pack from the embedded FS (what the binary ships)
+// and from its directory: no problems, same content hash.
+func TestBundledPacksLoad(t *testing.T) {
+	for _, name := range flexservices.Names {
+		sub, err := fs.Sub(flexservices.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		emb, err := pack.LoadFS(sub, "flexservices/"+name, pack.Options{})
+		if err != nil {
+			t.Errorf("embedded %s: %v", name, err)
+			continue
+		}
+		dir, err := pack.Load(name)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if emb.Hash != dir.Hash {
+			t.Errorf("%s: the embedded pack differs from the directory (embed.go patterns miss a file?)", name)
+		}
+		if emb.Name() != name {
+			t.Errorf("directory %s holds pack %q", name, emb.Name())
+		}
+	}
+}
+
+// TestCommonLibraryInSync checks that every pack carries the same common.star (load() cannot
+// reach outside a pack, so the shared helpers are copied).
+func TestCommonLibraryInSync(t *testing.T) {
+	var first []byte
+	for _, name := range flexservices.Names {
+		b, err := os.ReadFile(filepath.Join(name, "common.star"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = b
+			continue
+		}
+		if !bytes.Equal(first, b) {
+			t.Errorf("%s/common.star differs from %s/common.star: copy the edited one to every pack", name, flexservices.Names[0])
+		}
+	}
+}
+
+// TestGolden runs every pack's tests/*.txtar (go test ./flexservices -update rewrites them).
+func TestGolden(t *testing.T) {
+	for _, name := range flexservices.Names {
+		t.Run(name, func(t *testing.T) {
+			packtest.Test(t, name, packtest.Options{Update: *update})
+		})
+	}
+}
+
+// lab is a simulated lab: Junos devices pe1..pe3 (NETCONF, loopbacks 10.255.1.N) and a SAM
+// managing sr1..sr3 (system addresses 10.255.2.N), with the inventory their discovery gives.
+type lab struct {
+	junos   map[string]*junos.Client
+	sam     *sam.Target
+	samSim  *samsim.Server
+	devices map[string]adapters.Device
+	inv     *memory.Inventory
+}
+
+func startJunos(t *testing.T, l *lab, key ssh.Signer) {
+	for i := 1; i <= 3; i++ {
+		name := fmt.Sprintf("pe%d", i)
+		d, err := junossim.New(junossim.Options{
+			Name: name, Loopback: fmt.Sprintf("10.255.1.%d/32", i), Ports: 14,
+			User: "lab", Password: "lab123", HostKey: key,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		kh := filepath.Join(t.TempDir(), "known_hosts")
+		if err := os.WriteFile(kh, []byte(knownhosts.Line([]string{d.Addr()}, d.HostKey())+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := junos.New(junos.Config{
+			Name: name, Address: d.Addr(), User: "lab", Password: "lab123", KnownHostsFile: kh,
+			DialTimeout: 5 * time.Second, CallTimeout: 20 * time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		l.junos[name] = c
+	}
+}
+
+func startSAM(t *testing.T, l *lab) {
+	customers := make([]int, 100)
+	for i := range customers {
+		customers[i] = i + 1
+	}
+	srv := samsim.New(samsim.Options{Nodes: 3, PortsPerNode: 10, Customers: customers})
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	tg, err := sam.New(sam.Options{Name: "sam1", URL: srv.InvokeURL(), User: "admin", Password: "admin", CallTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	l.sam, l.samSim = tg, srv
+}
+
+func (l *lab) discover(t *testing.T, ctx context.Context) {
+	var all []adapters.Device
+	for _, c := range l.junos {
+		ds, err := c.Discover(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, ds...)
+	}
+	ds, err := l.sam.Discover(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, ds...)
+	l.devices = map[string]adapters.Device{}
+	for _, d := range all {
+		l.devices[d.Name] = d
+	}
+	inv, err := memory.NewInventory(all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.inv = inv
+}
+
+// TestSimulatorCommit renders every golden create case (tests/create-*.txtar) against the
+// inventory the simulators' discovery gives and applies the per-device change sets through
+// the real adapters: the Junos commit check and the SAM's object checks must accept them.
+// Then it deletes the service again the same way (the delete change sets must apply too).
+func TestSimulatorCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts simulators")
+	}
+	ctx := context.Background()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	key, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &lab{junos: map[string]*junos.Client{}}
+	startJunos(t, l, key)
+	for _, name := range flexservices.Names {
+		p, err := pack.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, _ := filepath.Glob(filepath.Join(name, "tests", "create-*.txtar"))
+		for _, f := range files {
+			t.Run(name+"/"+strings.TrimSuffix(filepath.Base(f), ".txtar"), func(t *testing.T) {
+				startSAM(t, l) // a fresh SAM per case: service ids restart
+				l.discover(t, ctx)
+				a, err := txtar.ParseFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var intentJSON []byte
+				for _, s := range a.Files {
+					switch s.Name {
+					case "intent.json":
+						intentJSON = s.Data
+					case "inventory.json", "allocations.json":
+						t.Skip("the case brings its own inventory or allocations")
+					}
+				}
+				intent, err := pack.DecodeIntent(intentJSON)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := p.Validate(intent); err != nil {
+					t.Fatal(err)
+				}
+				out, err := p.Render(ctx, pack.RenderInput{ServiceID: "svc-sim", Intent: intent,
+					Pools: memory.NewPools().Service("svc-sim"), Inventory: l.inv})
+				if err != nil {
+					t.Fatal(err)
+				}
+				l.apply(t, ctx, out.Config, false)
+				l.apply(t, ctx, out.Config, true)
+			})
+		}
+	}
+}
+
+// apply creates (or, with del, deletes) the rendered config on the simulators.
+func (l *lab) apply(t *testing.T, ctx context.Context, cfg map[string][]config.Leaf, del bool) {
+	t.Helper()
+	verb := "create"
+	if del {
+		verb = "delete"
+	}
+	devs := make([]string, 0, len(cfg))
+	for d := range cfg {
+		devs = append(devs, d)
+	}
+	sort.Strings(devs)
+	var samSets []config.ChangeSet
+	samLeaves := map[string][]config.Leaf{}
+	for _, d := range devs {
+		leaves := cfg[d]
+		if l.devices[d].Vendor == "sros" {
+			leaves = l.managedFarEnds(t, d, leaves)
+		}
+		old, want := []config.Leaf(nil), leaves
+		if del {
+			old, want = leaves, nil
+		}
+		cs, err := diff.Compute(d, old, want, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, ok := l.junos[d]; ok {
+			tx, err := c.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Prepare(ctx, cs, adapters.PrepareOptions{Comment: "flexservices test"}); err != nil {
+				tx.Rollback(ctx)
+				t.Fatalf("%s on %s refused by the Junos simulator: %v\nset lines:\n%s", verb, d, err, junos.SetLines(cs))
+			}
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatalf("%s on %s: commit: %v", verb, d, err)
+			}
+			if !del {
+				l.checkRunning(t, ctx, c, d, leaves)
+			}
+			continue
+		}
+		samSets = append(samSets, cs)
+		samLeaves[d] = leaves
+	}
+	if len(samSets) == 0 {
+		return
+	}
+	tx, err := l.sam.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, cs := range samSets {
+		if del && i > 0 {
+			// The service object is shared by the sites of several nodes; SAM deletes it
+			// (with every site) with the first change set, so later ones only remove what
+			// is still there.
+			cs = l.stillThere(ctx, t, cs)
+		}
+		if err := tx.Prepare(ctx, cs, adapters.PrepareOptions{Comment: "flexservices test"}); err != nil {
+			tx.Rollback(ctx)
+			r, _ := l.sam.Render(cs)
+			t.Fatalf("%s on %s refused by the SAM simulator: %v\nrequests:\n%s", verb, cs.Target, err, r.Text)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatalf("%s: SAM commit: %v", verb, err)
+	}
+	if !del {
+		for d, leaves := range samLeaves {
+			l.checkRunning(t, ctx, l.sam, d, leaves)
+		}
+	}
+}
+
+// managedFarEnds drops the SDP bindings whose far end is not a SAM-managed node: the SAM
+// simulator only builds SDPs between the nodes it manages, so a Nokia site's spoke-sdp or
+// mesh-sdp towards a Juniper PE cannot be committed on it (see flexservices/NEEDS.md). The
+// golden tests still check those bindings.
+func (l *lab) managedFarEnds(t *testing.T, dev string, leaves []config.Leaf) []config.Leaf {
+	managed := map[string]bool{}
+	for _, d := range l.devices {
+		if d.NMS != "" {
+			managed[d.Address] = true
+		}
+	}
+	var out []config.Leaf
+	dropped := map[string]bool{}
+	for _, lf := range leaves {
+		skip := false
+		for _, s := range lf.Path {
+			if (s.Name == "svt.SpokeSdpBinding" || s.Name == "svt.MeshSdpBinding") && !managed[strings.SplitN(s.Key, ":", 2)[0]] {
+				skip = true
+				dropped[s.Name+"["+s.Key+"]"] = true
+			}
+		}
+		if !skip {
+			out = append(out, lf)
+		}
+	}
+	for k := range dropped {
+		t.Logf("%s: %s not committed on the SAM simulator (far end is not a SAM-managed node)", dev, k)
+	}
+	return out
+}
+
+// stillThere keeps the deletes of objects the SAM still holds.
+func (l *lab) stillThere(ctx context.Context, t *testing.T, cs config.ChangeSet) config.ChangeSet {
+	var roots []config.Path
+	for _, c := range cs.Changes {
+		roots = append(roots, c.Path)
+	}
+	have, err := l.sam.Fetch(ctx, roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	present := map[string]bool{}
+	for _, lf := range have {
+		present[lf.Path.String()] = true
+	}
+	out := config.ChangeSet{Target: cs.Target}
+	for _, c := range cs.Changes {
+		if present[c.Path.String()] {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	return out
+}
+
+// checkRunning fetches the committed configuration and checks every rendered leaf is there.
+func (l *lab) checkRunning(t *testing.T, ctx context.Context, tg adapters.Target, dev string, leaves []config.Leaf) {
+	t.Helper()
+	roots := map[string]config.Path{}
+	for _, lf := range leaves {
+		roots[lf.Path[0].String()] = lf.Path[:1]
+	}
+	var paths []config.Path
+	for _, p := range roots {
+		paths = append(paths, p)
+	}
+	have, err := tg.Fetch(ctx, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, lf := range have {
+		got[lf.Path.String()] = lf.Value
+	}
+	for _, lf := range leaves {
+		if v, ok := got[lf.Path.String()]; !ok || v != lf.Value {
+			t.Errorf("%s: after commit, %s = %q, want %q (present %v)", dev, lf.Path, v, lf.Value, ok)
+		}
+	}
+}
