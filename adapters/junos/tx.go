@@ -31,6 +31,8 @@ type tx struct {
 	gen   int
 	once  sync.Once
 	log   string
+	// expires is when the device rolls the confirmed commit back by itself.
+	expires time.Time
 }
 
 // Begin starts a transaction; it waits (within ctx) while another transaction on this device
@@ -102,6 +104,7 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 		secs = int(c.cfg.ConfirmTimeout / time.Second)
 	}
 	o.mutating = true
+	sent := time.Now()
 	if _, _, err := c.call(ctx, "prepare", rpcCommitConfirmed(secs), o); err != nil {
 		var ae *adapters.Error
 		if errors.As(err, &ae) && errors.Is(err, adapters.ErrPossiblyApplied) {
@@ -112,7 +115,7 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 		}
 		return err
 	}
-	t.state = txConfirmed
+	t.state, t.expires = txConfirmed, sent.Add(time.Duration(secs)*time.Second)
 	return nil
 }
 
@@ -121,6 +124,13 @@ func (t *tx) Commit(ctx context.Context) error {
 	c := t.c
 	if t.state != txConfirmed {
 		return c.errf("commit", errors.New("not prepared"), "commit without a successful prepare")
+	}
+	if time.Now().After(t.expires) {
+		// The device has rolled the change back; a confirming commit now would "succeed"
+		// and commit nothing.
+		t.state = txLocked
+		_ = t.Rollback(ctx)
+		return c.errf("commit", adapters.ErrRejected, "the confirmed commit expired before it was confirmed; the device rolled it back")
 	}
 	confirm := rpcCommit()
 	if c.isJunos() {
@@ -170,6 +180,11 @@ func (t *tx) Rollback(ctx context.Context) error {
 		return nil
 	}
 	// txConfirmed.
+	if time.Now().After(t.expires) {
+		// The device already rolled back; "rollback 1" now would re-apply the change.
+		t.state = txLocked
+		return t.Rollback(ctx)
+	}
 	o := callOpts{gen: t.gen, timeout: c.cfg.CommitTimeout, mutating: true}
 	var err error
 	if c.isJunos() {

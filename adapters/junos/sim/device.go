@@ -42,8 +42,11 @@ type Options struct {
 	// DisableBase11 stops the device from advertising base:1.1 (so chunked framing is never
 	// used), as a Junos box without `netconf rfc-compliant` behaves.
 	DisableBase11 bool
-	// CommitDelay is how long every commit (and commit check) takes.
+	// CommitDelay is how long every commit takes (a commit check is immediate).
 	CommitDelay time.Duration
+	// HelloWithoutNamespace sends the server hello without the base:1.0 namespace, as old
+	// Junos captures show; go-netconf then fails the handshake silently (PROTOCOLS.md §0.3).
+	HelloWithoutNamespace bool
 }
 
 func (o *Options) defaults() error {

@@ -545,12 +545,6 @@ func (s *session) validate(r *reply, op *elem) {
 
 // check runs the commit check, including an injected failure, and the commit delay.
 func (d *Device) check(t *node) []editError {
-	if delay := time.Duration(d.commitDelay.Load()); delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-d.closing:
-		}
-	}
 	d.mu.Lock()
 	errs := checkConfig(t)
 	d.mu.Unlock()
@@ -602,6 +596,12 @@ func (s *session) doCommit(req commitRequest) ([]editError, action) {
 		return errs, actReply
 	}
 	drop := d.dropNextCommit.Swap(false)
+	if delay := time.Duration(d.commitDelay.Load()); delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-d.closing:
+		}
+	}
 
 	d.mu.Lock()
 	defer d.mu.Unlock()

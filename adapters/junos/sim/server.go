@@ -171,6 +171,9 @@ func (d *Device) runSession(sc *ssh.ServerConn, ch ssh.Channel) {
 		cl.add(tx("capability", c))
 	}
 	hello.add(cl, tx("session-id", strconv.Itoa(s.id)))
+	if d.opts.HelloWithoutNamespace {
+		hello.Name.Space = ""
+	}
 	if err := s.fr.WriteMsg(append([]byte(xmlDecl), hello.marshal()...)); err != nil {
 		return
 	}
