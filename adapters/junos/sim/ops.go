@@ -216,9 +216,7 @@ func (d *Device) runCommand(cmd string) (string, *elem, bool) {
 		d.mu.Unlock()
 		sub := t
 		if len(w) > 2 {
-			_, last := parseStatement(w[2:])
-			_ = last
-			// Walk the words as a path into the tree.
+			// Read the words as a set path and show that part of the tree.
 			top, _ := parseStatement(w[2:])
 			wrap := &node{name: "configuration", kids: []*node{top}}
 			sub = selectPath(t, wrap)
