@@ -11,7 +11,8 @@ import "embed"
 // FS holds the bundled packs' files, one directory per pack (see Names).
 //
 //go:embed eline/*.json eline/*.star
+//go:embed l3vpn/*.json l3vpn/*.star
 var FS embed.FS
 
 // Names lists the bundled packs, in the order the demo shows them.
-var Names = []string{"eline"}
+var Names = []string{"eline", "l3vpn"}

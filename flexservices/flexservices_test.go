@@ -61,21 +61,28 @@ func TestBundledPacksLoad(t *testing.T) {
 	}
 }
 
-// TestCommonLibraryInSync checks that every pack carries the same common.star (load() cannot
-// reach outside a pack, so the shared helpers are copied).
+// TestCommonLibraryInSync checks that the packs carry identical copies of the shared
+// libraries (load() cannot reach outside a pack, so they are copied): common.star in every
+// pack, l3.star in every pack that has one.
 func TestCommonLibraryInSync(t *testing.T) {
-	var first []byte
-	for _, name := range flexservices.Names {
-		b, err := os.ReadFile(filepath.Join(name, "common.star"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if first == nil {
-			first = b
-			continue
-		}
-		if !bytes.Equal(first, b) {
-			t.Errorf("%s/common.star differs from %s/common.star: copy the edited one to every pack", name, flexservices.Names[0])
+	for _, lib := range []string{"common.star", "l3.star"} {
+		var first []byte
+		var firstPack string
+		for _, name := range flexservices.Names {
+			b, err := os.ReadFile(filepath.Join(name, lib))
+			if os.IsNotExist(err) && lib != "common.star" {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first, firstPack = b, name
+				continue
+			}
+			if !bytes.Equal(first, b) {
+				t.Errorf("%s/%s differs from %s/%s: copy the edited one to every pack", name, lib, firstPack, lib)
+			}
 		}
 	}
 }
@@ -97,6 +104,49 @@ type lab struct {
 	samSim  *samsim.Server
 	devices map[string]adapters.Device
 	inv     *memory.Inventory
+	before  map[string]existing // per device: config there before the case's create
+}
+
+// existing is the configuration a device held before the service: diff.Others with every
+// node owned by diff.External.
+type existing map[string]string
+
+func (e existing) Owners(path string) []diff.Owner {
+	if v, ok := e[path]; ok {
+		return []diff.Owner{{Service: diff.External, Value: v}}
+	}
+	return nil
+}
+
+func (e existing) HasDescendants(path string) bool {
+	for p := range e {
+		if strings.HasPrefix(p, path+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// fetchExisting reads what the target holds under the top-level nodes of leaves.
+func (l *lab) fetchExisting(t *testing.T, ctx context.Context, tg adapters.Target, leaves []config.Leaf) existing {
+	t.Helper()
+	roots := map[string]config.Path{}
+	for _, lf := range leaves {
+		roots[lf.Path[0].String()] = lf.Path[:1]
+	}
+	var paths []config.Path
+	for _, p := range roots {
+		paths = append(paths, p)
+	}
+	have, err := tg.Fetch(ctx, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := existing{}
+	for _, lf := range have {
+		out[lf.Path.String()] = lf.Value
+	}
+	return out
 }
 
 func startJunos(t *testing.T, l *lab, key ssh.Signer) {
@@ -183,7 +233,7 @@ func TestSimulatorCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &lab{junos: map[string]*junos.Client{}}
+	l := &lab{junos: map[string]*junos.Client{}, before: map[string]existing{}}
 	startJunos(t, l, key)
 	for _, name := range flexservices.Names {
 		p, err := pack.Load(name)
@@ -250,7 +300,16 @@ func (l *lab) apply(t *testing.T, ctx context.Context, cfg map[string][]config.L
 		if del {
 			old, want = leaves, nil
 		}
-		cs, err := diff.Compute(d, old, want, nil)
+		// What the device held before the service is not the service's: the engine passes
+		// it as External owners, so that a delete never removes pre-existing config.
+		tg := adapters.Target(l.sam)
+		if c, ok := l.junos[d]; ok {
+			tg = c
+		}
+		if !del {
+			l.before[d] = l.fetchExisting(t, ctx, tg, leaves)
+		}
+		cs, err := diff.Compute(d, old, want, l.before[d])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,6 +327,8 @@ func (l *lab) apply(t *testing.T, ctx context.Context, cfg map[string][]config.L
 			}
 			if !del {
 				l.checkRunning(t, ctx, c, d, leaves)
+			} else if after := l.fetchExisting(t, ctx, c, leaves); !equalExisting(after, l.before[d]) {
+				t.Errorf("%s: after delete the device does not hold what it held before the create:\nbefore %v\nafter  %v", d, l.before[d], after)
 			}
 			continue
 		}
@@ -382,4 +443,16 @@ func (l *lab) checkRunning(t *testing.T, ctx context.Context, tg adapters.Target
 			t.Errorf("%s: after commit, %s = %q, want %q (present %v)", dev, lf.Path, v, lf.Value, ok)
 		}
 	}
+}
+
+func equalExisting(a, b existing) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }
