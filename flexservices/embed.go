@@ -11,8 +11,9 @@ import "embed"
 // FS holds the bundled packs' files, one directory per pack (see Names).
 //
 //go:embed eline/*.json eline/*.star
+//go:embed elan/*.json elan/*.star
 //go:embed l3vpn/*.json l3vpn/*.star
 var FS embed.FS
 
 // Names lists the bundled packs, in the order the demo shows them.
-var Names = []string{"eline", "l3vpn"}
+var Names = []string{"eline", "elan", "l3vpn"}

@@ -277,7 +277,9 @@ func TestSimulatorCommit(t *testing.T) {
 	}
 }
 
-// apply creates (or, with del, deletes) the rendered config on the simulators.
+// apply creates (or, with del, deletes) the rendered config on the simulators. Like the
+// engine, it diffs per target: each Junos device alone, the Nokia devices together on their
+// SAM (a service object is shared by the sites of several nodes).
 func (l *lab) apply(t *testing.T, ctx context.Context, cfg map[string][]config.Leaf, del bool) {
 	t.Helper()
 	verb := "create"
@@ -289,78 +291,61 @@ func (l *lab) apply(t *testing.T, ctx context.Context, cfg map[string][]config.L
 		devs = append(devs, d)
 	}
 	sort.Strings(devs)
-	var samSets []config.ChangeSet
-	samLeaves := map[string][]config.Leaf{}
+	perTarget := map[string][]config.Leaf{}
+	seen := map[string]bool{}
 	for _, d := range devs {
-		leaves := cfg[d]
-		if l.devices[d].Vendor == "sros" {
-			leaves = l.managedFarEnds(t, d, leaves)
+		if l.devices[d].Vendor != "sros" {
+			perTarget[d] = cfg[d]
+			continue
+		}
+		for _, lf := range l.managedFarEnds(t, d, cfg[d]) {
+			if k := lf.Path.String(); !seen[k] {
+				seen[k] = true
+				perTarget["sam1"] = append(perTarget["sam1"], lf)
+			}
+		}
+	}
+	names := make([]string, 0, len(perTarget))
+	for n := range perTarget {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		leaves := perTarget[name]
+		config.SortLeaves(leaves)
+		tg := adapters.Target(l.sam)
+		if c, ok := l.junos[name]; ok {
+			tg = c
+		}
+		// What the target held before the service is not the service's: the engine passes
+		// it as External owners, so that a delete never removes pre-existing config.
+		if !del {
+			l.before[name] = l.fetchExisting(t, ctx, tg, leaves)
 		}
 		old, want := []config.Leaf(nil), leaves
 		if del {
 			old, want = leaves, nil
 		}
-		// What the device held before the service is not the service's: the engine passes
-		// it as External owners, so that a delete never removes pre-existing config.
-		tg := adapters.Target(l.sam)
-		if c, ok := l.junos[d]; ok {
-			tg = c
-		}
-		if !del {
-			l.before[d] = l.fetchExisting(t, ctx, tg, leaves)
-		}
-		cs, err := diff.Compute(d, old, want, l.before[d])
+		cs, err := diff.Compute(name, old, want, l.before[name])
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c, ok := l.junos[d]; ok {
-			tx, err := c.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := tx.Prepare(ctx, cs, adapters.PrepareOptions{Comment: "flexservices test"}); err != nil {
-				tx.Rollback(ctx)
-				t.Fatalf("%s on %s refused by the Junos simulator: %v\nset lines:\n%s", verb, d, err, junos.SetLines(cs))
-			}
-			if err := tx.Commit(ctx); err != nil {
-				t.Fatalf("%s on %s: commit: %v", verb, d, err)
-			}
-			if !del {
-				l.checkRunning(t, ctx, c, d, leaves)
-			} else if after := l.fetchExisting(t, ctx, c, leaves); !equalExisting(after, l.before[d]) {
-				t.Errorf("%s: after delete the device does not hold what it held before the create:\nbefore %v\nafter  %v", d, l.before[d], after)
-			}
-			continue
-		}
-		samSets = append(samSets, cs)
-		samLeaves[d] = leaves
-	}
-	if len(samSets) == 0 {
-		return
-	}
-	tx, err := l.sam.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, cs := range samSets {
-		if del && i > 0 {
-			// The service object is shared by the sites of several nodes; SAM deletes it
-			// (with every site) with the first change set, so later ones only remove what
-			// is still there.
-			cs = l.stillThere(ctx, t, cs)
+		tx, err := tg.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
 		if err := tx.Prepare(ctx, cs, adapters.PrepareOptions{Comment: "flexservices test"}); err != nil {
 			tx.Rollback(ctx)
-			r, _ := l.sam.Render(cs)
-			t.Fatalf("%s on %s refused by the SAM simulator: %v\nrequests:\n%s", verb, cs.Target, err, r.Text)
+			r, _ := tg.Render(cs)
+			t.Fatalf("%s on %s refused by the simulator: %v\n%s", verb, name, err, r.Text)
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatalf("%s: SAM commit: %v", verb, err)
-	}
-	if !del {
-		for d, leaves := range samLeaves {
-			l.checkRunning(t, ctx, l.sam, d, leaves)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatalf("%s on %s: commit: %v", verb, name, err)
+		}
+		if !del {
+			l.checkRunning(t, ctx, tg, name, leaves)
+		} else if after := l.fetchExisting(t, ctx, tg, leaves); !equalExisting(after, l.before[name]) {
+			t.Errorf("%s: after delete the target does not hold what it held before the create:\nbefore %v\nafter  %v", name, l.before[name], after)
 		}
 	}
 }
@@ -392,29 +377,6 @@ func (l *lab) managedFarEnds(t *testing.T, dev string, leaves []config.Leaf) []c
 	}
 	for k := range dropped {
 		t.Logf("%s: %s not committed on the SAM simulator (far end is not a SAM-managed node)", dev, k)
-	}
-	return out
-}
-
-// stillThere keeps the deletes of objects the SAM still holds.
-func (l *lab) stillThere(ctx context.Context, t *testing.T, cs config.ChangeSet) config.ChangeSet {
-	var roots []config.Path
-	for _, c := range cs.Changes {
-		roots = append(roots, c.Path)
-	}
-	have, err := l.sam.Fetch(ctx, roots)
-	if err != nil {
-		t.Fatal(err)
-	}
-	present := map[string]bool{}
-	for _, lf := range have {
-		present[lf.Path.String()] = true
-	}
-	out := config.ChangeSet{Target: cs.Target}
-	for _, c := range cs.Changes {
-		if present[c.Path.String()] {
-			out.Changes = append(out.Changes, c)
-		}
 	}
 	return out
 }
