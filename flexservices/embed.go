@@ -13,7 +13,8 @@ import "embed"
 //go:embed eline/*.json eline/*.star
 //go:embed elan/*.json elan/*.star
 //go:embed l3vpn/*.json l3vpn/*.star
+//go:embed iptv-l3vpn/*.json iptv-l3vpn/*.star
 var FS embed.FS
 
 // Names lists the bundled packs, in the order the demo shows them.
-var Names = []string{"eline", "elan", "l3vpn"}
+var Names = []string{"eline", "elan", "l3vpn", "iptv-l3vpn"}

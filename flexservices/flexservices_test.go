@@ -418,3 +418,64 @@ func equalExisting(a, b existing) bool {
 	}
 	return true
 }
+
+// TestSimulatorRejects makes sure TestSimulatorCommit can fail: a rendered E-LINE without
+// the port's flexible-ethernet-services encapsulation must fail the Junos commit check, and an
+// L3VPN site without its route distinguisher must be refused by the SAM.
+func TestSimulatorRejects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts simulators")
+	}
+	ctx := context.Background()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	key, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &lab{junos: map[string]*junos.Client{}, before: map[string]existing{}}
+	startJunos(t, l, key)
+	startSAM(t, l)
+	l.discover(t, ctx)
+	render := func(name, intentJSON string) map[string][]config.Leaf {
+		p, err := pack.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		intent, _ := pack.DecodeIntent([]byte(intentJSON))
+		out, err := p.Render(ctx, pack.RenderInput{ServiceID: "svc-bad", Intent: intent,
+			Pools: memory.NewPools().Service("svc-bad"), Inventory: l.inv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Config
+	}
+	try := func(tg adapters.Target, target string, leaves []config.Leaf, drop string) {
+		var kept []config.Leaf
+		for _, lf := range leaves {
+			if !strings.HasSuffix(lf.Path.String(), drop) {
+				kept = append(kept, lf)
+			}
+		}
+		if len(kept) == len(leaves) {
+			t.Fatalf("nothing ends in %s", drop)
+		}
+		cs, err := diff.Compute(target, nil, kept, l.fetchExisting(t, ctx, tg, kept))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := tg.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		if err := tx.Prepare(ctx, cs, adapters.PrepareOptions{}); err == nil {
+			t.Errorf("%s accepted a change set without %s", target, drop)
+		} else {
+			t.Logf("%s refused it as it should: %v", target, err)
+		}
+	}
+	eline := render("eline", `{"customer": "CUST-1", "endpoints": [{"device": "pe1", "port": "ge-0/0/1", "vlan": 100}, {"device": "pe2", "port": "ge-0/0/1", "vlan": 100}]}`)
+	try(l.junos["pe1"], "pe1", eline["pe1"], "interface[ge-0/0/1]/encapsulation")
+	vpn := render("l3vpn", `{"customer": "CUST-1", "endpoints": [{"device": "sr1", "port": "1/1/3", "vlan": 100}]}`)
+	try(l.sam, "sam1", vpn["sr1"], "/routeDistinguisher")
+}
