@@ -127,7 +127,7 @@ func (s *SQLite) CreateToken(ctx context.Context, name, role string) (string, er
 	}
 	plain := "xp_" + base64.RawURLEncoding.EncodeToString(secret[:])
 	hash := HashToken(plain)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, qInsertToken, TokenID(hash), hash, name, role, unixNano(time.Now()))
 		return err
 	})
@@ -158,7 +158,7 @@ func scanToken(sc scanner) (Token, error) {
 
 // TokenByHash returns the token stored under hash.
 func (s *SQLite) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
-	t, err := scanToken(s.r.QueryRowContext(ctx, qTokenByHash, hash))
+	t, err := scanToken(s.read().QueryRowContext(ctx, qTokenByHash, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, fmt.Errorf("store: token by hash: %w", ErrNotFound)
 	}
@@ -183,7 +183,7 @@ func (s *SQLite) Authenticate(ctx context.Context, plaintext string) (Token, err
 	}
 	now := time.Now().UTC()
 	if now.Sub(t.LastUsed) >= tokenTouchEvery {
-		err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.write(ctx, func(tx *wtx) error {
 			_, err := tx.ExecContext(ctx, qTouchToken, unixNano(now), t.ID)
 			return err
 		})
@@ -197,7 +197,7 @@ func (s *SQLite) Authenticate(ctx context.Context, plaintext string) (Token, err
 
 // ListTokens returns every token.
 func (s *SQLite) ListTokens(ctx context.Context) ([]Token, error) {
-	rows, err := s.r.QueryContext(ctx, qListTokens)
+	rows, err := s.read().QueryContext(ctx, qListTokens)
 	if err != nil {
 		return nil, fmt.Errorf("store: list tokens: %w", err)
 	}
@@ -218,7 +218,7 @@ func (s *SQLite) ListTokens(ctx context.Context) ([]Token, error) {
 
 // RevokeToken revokes a token; it keeps the first revocation time.
 func (s *SQLite) RevokeToken(ctx context.Context, id string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, qRevokeToken, unixNano(time.Now()), id)
 		if err != nil {
 			return err
@@ -240,7 +240,7 @@ func (s *SQLite) AppendAudit(ctx context.Context, e AuditEntry) (int64, error) {
 		return 0, errors.New("store: append audit: empty action")
 	}
 	var seq int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, qInsertAudit, e.User, e.Role, e.Action, e.Object, jsonText(e.Detail), unixNano(nowOr(e.At)))
 		if err != nil {
 			return err
@@ -269,13 +269,13 @@ func (s *SQLite) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, st
 	var err error
 	switch {
 	case f.User != "" && f.Object != "":
-		rows, err = s.r.QueryContext(ctx, qAuditByBoth, f.User, f.Object, before, n+1)
+		rows, err = s.read().QueryContext(ctx, qAuditByBoth, f.User, f.Object, before, n+1)
 	case f.User != "":
-		rows, err = s.r.QueryContext(ctx, qAuditByUser, f.User, before, n+1)
+		rows, err = s.read().QueryContext(ctx, qAuditByUser, f.User, before, n+1)
 	case f.Object != "":
-		rows, err = s.r.QueryContext(ctx, qAuditByObject, f.Object, before, n+1)
+		rows, err = s.read().QueryContext(ctx, qAuditByObject, f.Object, before, n+1)
 	default:
-		rows, err = s.r.QueryContext(ctx, qAuditAll, before, n+1)
+		rows, err = s.read().QueryContext(ctx, qAuditAll, before, n+1)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("store: list audit: %w", err)

@@ -26,7 +26,7 @@ func (s *SQLite) Allocate(ctx context.Context, p AllocateParams) (int64, error) 
 	if p.Peek {
 		v, err = s.allocPeek(ctx, p)
 	} else {
-		err = s.write(ctx, func(tx *sql.Tx) error {
+		err = s.write(ctx, func(tx *wtx) error {
 			var err error
 			v, err = allocate(ctx, tx, p)
 			return err
@@ -39,23 +39,19 @@ func (s *SQLite) Allocate(ctx context.Context, p AllocateParams) (int64, error) 
 }
 
 func (s *SQLite) allocPeek(ctx context.Context, p AllocateParams) (int64, error) {
-	conn, err := s.r.Conn(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	if v, ok, err := lookup(ctx, conn, p.Pool, p.Scope, p.Service, p.Key); err != nil || ok {
+	r := s.read()
+	if v, ok, err := lookup(ctx, r, p.Pool, p.Scope, p.Service, p.Key); err != nil || ok {
 		return v, err
 	}
-	return freeValue(ctx, conn, p)
+	return freeValue(ctx, r, p)
 }
 
-// querier is what both a *sql.Tx and a *sql.Conn offer.
+// querier is what both a write transaction and the read pool offer.
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func allocate(ctx context.Context, tx *sql.Tx, p AllocateParams) (int64, error) {
+func allocate(ctx context.Context, tx *wtx, p AllocateParams) (int64, error) {
 	if v, ok, err := lookup(ctx, tx, p.Pool, p.Scope, p.Service, p.Key); err != nil || ok {
 		return v, err
 	}
@@ -136,7 +132,7 @@ func freeValue(ctx context.Context, q querier, p AllocateParams) (int64, error) 
 
 // Lookup returns the value a service holds in (pool, scope) under key.
 func (s *SQLite) Lookup(ctx context.Context, pool, scope, service, key string) (int64, bool, error) {
-	v, ok, err := lookup(ctx, s.r, pool, scope, service, key)
+	v, ok, err := lookup(ctx, s.read(), pool, scope, service, key)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: lookup %s/%s for %s %s: %w", pool, scope, service, key, err)
 	}
@@ -145,7 +141,7 @@ func (s *SQLite) Lookup(ctx context.Context, pool, scope, service, key string) (
 
 // Allocations returns every value a service holds, ordered by pool, scope and key.
 func (s *SQLite) Allocations(ctx context.Context, service string) ([]Allocation, error) {
-	rows, err := s.r.QueryContext(ctx, qAllocByServ, service)
+	rows, err := s.read().QueryContext(ctx, qAllocByServ, service)
 	if err != nil {
 		return nil, fmt.Errorf("store: allocations of %s: %w", service, err)
 	}
@@ -170,7 +166,7 @@ func (s *SQLite) ReleaseRun(ctx context.Context, runID string) error {
 	if runID == "" {
 		return nil
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, qAllocByRunDel, runID)
 		return err
 	})
@@ -183,7 +179,7 @@ func (s *SQLite) ReleaseRun(ctx context.Context, runID string) error {
 // PoolUsage returns the values in use per pool scope (counters kept by triggers; scopes that
 // were used once and are empty now report 0).
 func (s *SQLite) PoolUsage(ctx context.Context) ([]PoolUsage, error) {
-	rows, err := s.r.QueryContext(ctx, qPoolUsage)
+	rows, err := s.read().QueryContext(ctx, qPoolUsage)
 	if err != nil {
 		return nil, fmt.Errorf("store: pool usage: %w", err)
 	}

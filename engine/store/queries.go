@@ -76,3 +76,11 @@ const (
 	qInsertEvent = `INSERT INTO events (type, service_id, run_id, data, at) VALUES (?, ?, ?, ?, ?)`
 	qEventsAfter = `SELECT seq, type, service_id, run_id, data, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
 )
+
+// writeQueries are prepared on the writer connection when the store opens.
+var writeQueries = []string{
+	qServiceVersion, qUpsertService, qInsertPlaceholder, qPutServiceState, qDeleteService, qDeleteEndpoints,
+	qInsertEndpoint, qDeleteOwnedTarget, qInsertOwned, qInsertExternal, qAllocLookup, qAllocTaken, qPoolCursor,
+	qAllocGap, qAllocInsert, qAllocRelease, qAllocByRunDel, qInsertRun, qUpdateRun, qUpsertRun, qJournalNextSeq,
+	qInsertJournal, qSavePlan, qUpsertDevice, qInsertEvent,
+}

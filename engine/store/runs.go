@@ -55,7 +55,7 @@ func scanRun(sc scanner) (Run, error) {
 
 // upsertRun writes a run as Record does: the whole row, inserted when it is new. A nil
 // Request keeps the stored one.
-func upsertRun(ctx context.Context, tx *sql.Tx, r Run, now time.Time) error {
+func upsertRun(ctx context.Context, tx *wtx, r Run, now time.Time) error {
 	if r.Updated.IsZero() {
 		r.Updated = now
 	}
@@ -77,7 +77,7 @@ func (s *SQLite) CreateRun(ctx context.Context, r Run) error {
 	if err != nil {
 		return fmt.Errorf("store: create run %s: %w", r.ID, err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, qInsertRun, args...)
 		return err
 	})
@@ -100,7 +100,7 @@ func (s *SQLite) UpdateRun(ctx context.Context, r Run) error {
 	}
 	// runArgs order: id, service, kind, state, user, plan, error, targets, request, created, updated, finished.
 	upd := []any{args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[10], args[11], args[0]}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, qUpdateRun, upd...)
 		if err != nil {
 			return err
@@ -118,7 +118,7 @@ func (s *SQLite) UpdateRun(ctx context.Context, r Run) error {
 
 // GetRun returns a run or ErrNotFound.
 func (s *SQLite) GetRun(ctx context.Context, id string) (Run, error) {
-	r, err := scanRun(s.r.QueryRowContext(ctx, qGetRun, id))
+	r, err := scanRun(s.read().QueryRowContext(ctx, qGetRun, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, fmt.Errorf("store: get run %s: %w", id, ErrNotFound)
 	}
@@ -143,9 +143,9 @@ func (s *SQLite) ListRuns(ctx context.Context, service string, after string, lim
 	var rows *sql.Rows
 	var err error
 	if service == "" {
-		rows, err = s.r.QueryContext(ctx, qRunsAll, k, id, n+1)
+		rows, err = s.read().QueryContext(ctx, qRunsAll, k, id, n+1)
 	} else {
-		rows, err = s.r.QueryContext(ctx, qRunsByService, service, k, id, n+1)
+		rows, err = s.read().QueryContext(ctx, qRunsByService, service, k, id, n+1)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("store: list runs: %w", err)
@@ -173,7 +173,7 @@ func (s *SQLite) ListRuns(ctx context.Context, service string, after string, lim
 // UnfinishedRuns returns the runs in state pending or running, oldest first (a partial index
 // holds only them).
 func (s *SQLite) UnfinishedRuns(ctx context.Context) ([]Run, error) {
-	rows, err := s.r.QueryContext(ctx, qUnfinishedRuns)
+	rows, err := s.read().QueryContext(ctx, qUnfinishedRuns)
 	if err != nil {
 		return nil, fmt.Errorf("store: unfinished runs: %w", err)
 	}
@@ -196,7 +196,7 @@ func (s *SQLite) UnfinishedRuns(ctx context.Context) ([]Run, error) {
 // an explicit Seq already used is ErrExists. The run must exist (ErrNotFound otherwise).
 func (s *SQLite) AppendJournal(ctx context.Context, e JournalEntry) error {
 	at := unixNano(nowOr(e.At))
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		seq := e.Seq
 		if seq == 0 {
 			if err := tx.QueryRowContext(ctx, qJournalNextSeq, e.RunID).Scan(&seq); err != nil {
@@ -220,7 +220,7 @@ func (s *SQLite) AppendJournal(ctx context.Context, e JournalEntry) error {
 
 // Journal returns a run's journal in seq order.
 func (s *SQLite) Journal(ctx context.Context, runID string) ([]JournalEntry, error) {
-	rows, err := s.r.QueryContext(ctx, qJournal, runID)
+	rows, err := s.read().QueryContext(ctx, qJournal, runID)
 	if err != nil {
 		return nil, fmt.Errorf("store: journal of run %s: %w", runID, err)
 	}
@@ -244,7 +244,7 @@ func (s *SQLite) Journal(ctx context.Context, runID string) ([]JournalEntry, err
 
 // SavePlan stores a plan; plans are immutable, so a taken id is ErrExists.
 func (s *SQLite) SavePlan(ctx context.Context, p Plan) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, qSavePlan, p.ID, p.Service, p.Kind, p.Hash, p.BaseVersion, jsonText(p.Body), p.User,
 			unixNano(nowOr(p.Created)))
 		return err
@@ -263,7 +263,7 @@ func (s *SQLite) GetPlan(ctx context.Context, id string) (Plan, error) {
 	var p Plan
 	var body sql.NullString
 	var created int64
-	err := s.r.QueryRowContext(ctx, qGetPlan, id).Scan(&p.ID, &p.Service, &p.Kind, &p.Hash, &p.BaseVersion, &body, &p.User, &created)
+	err := s.read().QueryRowContext(ctx, qGetPlan, id).Scan(&p.ID, &p.Service, &p.Kind, &p.Hash, &p.BaseVersion, &body, &p.User, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Plan{}, fmt.Errorf("store: get plan %s: %w", id, ErrNotFound)
 	}
@@ -277,7 +277,7 @@ func (s *SQLite) GetPlan(ctx context.Context, id string) (Plan, error) {
 // PutDevices inserts or replaces inventory devices in one transaction. A zero Seen is now.
 func (s *SQLite) PutDevices(ctx context.Context, ds []Device) error {
 	now := time.Now().UTC()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		for _, d := range ds {
 			if d.Name == "" {
 				return errors.New("device with empty name")
@@ -311,7 +311,7 @@ func scanDevice(sc scanner) (Device, error) {
 
 // GetDevice returns a device or ErrNotFound.
 func (s *SQLite) GetDevice(ctx context.Context, name string) (Device, error) {
-	d, err := scanDevice(s.r.QueryRowContext(ctx, qGetDevice, name))
+	d, err := scanDevice(s.read().QueryRowContext(ctx, qGetDevice, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Device{}, fmt.Errorf("store: get device %s: %w", name, ErrNotFound)
 	}
@@ -324,7 +324,7 @@ func (s *SQLite) GetDevice(ctx context.Context, name string) (Device, error) {
 // ListDevices returns every device ordered by name (inventories hold thousands of devices,
 // not millions).
 func (s *SQLite) ListDevices(ctx context.Context) ([]Device, error) {
-	rows, err := s.r.QueryContext(ctx, qListDevices)
+	rows, err := s.read().QueryContext(ctx, qListDevices)
 	if err != nil {
 		return nil, fmt.Errorf("store: list devices: %w", err)
 	}
@@ -346,7 +346,7 @@ func (s *SQLite) ListDevices(ctx context.Context) ([]Device, error) {
 // PortUsers returns the ids of services with an endpoint on (device, port), ordered by id;
 // limit defaults to 50, at most 1000.
 func (s *SQLite) PortUsers(ctx context.Context, device, port string, lim int) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, qPortUsers, device, port, limit(lim, DefaultPageSize, MaxPageSize))
+	rows, err := s.read().QueryContext(ctx, qPortUsers, device, port, limit(lim, DefaultPageSize, MaxPageSize))
 	if err != nil {
 		return nil, fmt.Errorf("store: port users %s %s: %w", device, port, err)
 	}
@@ -365,7 +365,7 @@ func (s *SQLite) PortUsers(ctx context.Context, device, port string, lim int) ([
 	return out, nil
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, e Event) (int64, error) {
+func insertEvent(ctx context.Context, tx *wtx, e Event) (int64, error) {
 	res, err := tx.ExecContext(ctx, qInsertEvent, e.Type, e.Service, e.RunID, jsonText(e.Data), unixNano(nowOr(e.At)))
 	if err != nil {
 		return 0, err
@@ -377,7 +377,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e Event) (int64, error) {
 // now.
 func (s *SQLite) AppendEvent(ctx context.Context, e Event) (int64, error) {
 	var seq int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		var err error
 		seq, err = insertEvent(ctx, tx, e)
 		return err
@@ -391,7 +391,7 @@ func (s *SQLite) AppendEvent(ctx context.Context, e Event) (int64, error) {
 // EventsAfter returns up to limit events with seq > seq in seq order; limit defaults to 50,
 // at most 1000.
 func (s *SQLite) EventsAfter(ctx context.Context, seq int64, lim int) ([]Event, error) {
-	rows, err := s.r.QueryContext(ctx, qEventsAfter, seq, limit(lim, DefaultPageSize, MaxPageSize))
+	rows, err := s.read().QueryContext(ctx, qEventsAfter, seq, limit(lim, DefaultPageSize, MaxPageSize))
 	if err != nil {
 		return nil, fmt.Errorf("store: events after %d: %w", seq, err)
 	}

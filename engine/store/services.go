@@ -36,14 +36,14 @@ func scanService(sc scanner) (Service, error) {
 
 // GetService returns a service with its endpoints, or ErrNotFound.
 func (s *SQLite) GetService(ctx context.Context, id string) (Service, error) {
-	svc, err := scanService(s.r.QueryRowContext(ctx, qGetService, id))
+	svc, err := scanService(s.read().QueryRowContext(ctx, qGetService, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Service{}, fmt.Errorf("store: get service %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return Service{}, fmt.Errorf("store: get service %s: %w", id, err)
 	}
-	rows, err := s.r.QueryContext(ctx, qServiceEndpoints, id)
+	rows, err := s.read().QueryContext(ctx, qServiceEndpoints, id)
 	if err != nil {
 		return Service{}, fmt.Errorf("store: get service %s: endpoints: %w", id, err)
 	}
@@ -193,7 +193,7 @@ func (s *SQLite) ListServices(ctx context.Context, f ServiceFilter) ([]Service, 
 		return nil, "", fmt.Errorf("store: list services: %w", err)
 	}
 	args = append(args, n+1)
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.read().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: list services: %w", err)
 	}
@@ -234,7 +234,7 @@ func (s *SQLite) fillEndpoints(ctx context.Context, page []Service) error {
 		ids[i] = svc.ID
 	}
 	for _, c := range chunk(ids, maxParams) {
-		rows, err := s.r.QueryContext(ctx, `SELECT service_id, device, port FROM service_endpoints WHERE service_id IN (`+
+		rows, err := s.read().QueryContext(ctx, `SELECT service_id, device, port FROM service_endpoints WHERE service_id IN (`+
 			placeholders(len(c))+`) ORDER BY service_id, device, port`, c...)
 		if err != nil {
 			return fmt.Errorf("endpoints: %w", err)
@@ -273,15 +273,15 @@ func (s *SQLite) CountServices(ctx context.Context, f ServiceFilter) (int64, err
 		if len(where) > 0 {
 			q += " WHERE " + strings.Join(where, " AND ")
 		}
-		err = s.r.QueryRowContext(ctx, q, args...).Scan(&n)
+		err = s.read().QueryRowContext(ctx, q, args...).Scan(&n)
 	case f.Type != "" && f.State != "":
-		err = s.r.QueryRowContext(ctx, qCountByBoth, f.Type, f.State).Scan(&n)
+		err = s.read().QueryRowContext(ctx, qCountByBoth, f.Type, f.State).Scan(&n)
 	case f.Type != "":
-		err = s.r.QueryRowContext(ctx, qCountByType, f.Type).Scan(&n)
+		err = s.read().QueryRowContext(ctx, qCountByType, f.Type).Scan(&n)
 	case f.State != "":
-		err = s.r.QueryRowContext(ctx, qCountByState, f.State).Scan(&n)
+		err = s.read().QueryRowContext(ctx, qCountByState, f.State).Scan(&n)
 	default:
-		err = s.r.QueryRowContext(ctx, qCountAll).Scan(&n)
+		err = s.read().QueryRowContext(ctx, qCountAll).Scan(&n)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: count services: %w", err)
@@ -298,7 +298,7 @@ func (s *SQLite) PutServiceState(ctx context.Context, svc Service) error {
 		return fmt.Errorf("store: put service state: empty id")
 	}
 	now := nowOr(svc.Updated)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, qPutServiceState, svc.State, unixNano(now), svc.LastRun, svc.LastRun, svc.ID)
 		if err != nil {
 			return err
@@ -325,7 +325,7 @@ func (s *SQLite) PutServiceState(ctx context.Context, svc Service) error {
 
 // Record writes the end of a run in one transaction; see RecordParams.
 func (s *SQLite) Record(ctx context.Context, p RecordParams) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		return s.record(ctx, tx, &p)
 	})
 	if err != nil {
@@ -341,7 +341,7 @@ func (s *SQLite) RecordBatch(ctx context.Context, ps []RecordParams) error {
 		return nil
 	}
 	var failed string
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		for i := range ps {
 			if err := s.record(ctx, tx, &ps[i]); err != nil {
 				failed = ps[i].Service.ID
@@ -357,7 +357,7 @@ func (s *SQLite) RecordBatch(ctx context.Context, ps []RecordParams) error {
 }
 
 // record is one service's part of Record and RecordBatch.
-func (s *SQLite) record(ctx context.Context, tx *sql.Tx, p *RecordParams) error {
+func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
 	svc := &p.Service
 	if svc.ID == "" {
 		return errors.New("empty service id")
@@ -450,9 +450,9 @@ func (s *SQLite) Owned(ctx context.Context, service string) ([]OwnedLeaf, error)
 	var rows *sql.Rows
 	var err error
 	if service == ExternalOwner {
-		rows, err = s.r.QueryContext(ctx, qOwnedExternal)
+		rows, err = s.read().QueryContext(ctx, qOwnedExternal)
 	} else {
-		rows, err = s.r.QueryContext(ctx, qOwned, service)
+		rows, err = s.read().QueryContext(ctx, qOwned, service)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: owned by %s: %w", service, err)
@@ -501,7 +501,7 @@ func (s *SQLite) Owners(ctx context.Context, target string, paths []string, excl
 }
 
 func (s *SQLite) ownersChunk(ctx context.Context, q string, args []any, out map[string][]Owner, external bool) error {
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.read().QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -528,27 +528,13 @@ func (s *SQLite) ownersChunk(ctx context.Context, q string, args []any, out map[
 // probe of the (target, path) key; paths with no such node are absent from the map.
 func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error) {
 	out := make(map[string]bool)
-	conn, err := s.r.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
-	}
-	defer conn.Close()
-	below, err := conn.PrepareContext(ctx, qOwnedBelow)
-	if err != nil {
-		return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
-	}
-	defer below.Close()
-	ext, err := conn.PrepareContext(ctx, qExternalBelow)
-	if err != nil {
-		return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
-	}
-	defer ext.Close()
+	r := s.read()
 	for _, p := range dedupe(paths) {
 		lo, hi := p+"/", p+"0"
 		var one int
-		err := below.QueryRowContext(ctx, target, lo, hi, exclude).Scan(&one)
+		err := r.QueryRowContext(ctx, qOwnedBelow, target, lo, hi, exclude).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) && exclude != ExternalOwner {
-			err = ext.QueryRowContext(ctx, target, lo, hi).Scan(&one)
+			err = r.QueryRowContext(ctx, qExternalBelow, target, lo, hi).Scan(&one)
 		}
 		switch {
 		case err == nil:

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,8 @@ type SQLite struct {
 	r *sql.DB // read pool; the same *sql.DB as w for ":memory:"
 
 	memory bool
+	wstmts stmtCache // prepared on w, used through the transaction
+	rstmts stmtCache // prepared on r (per read connection, lazily, by database/sql)
 	// lastUsedAt throttles token last_used writes (unix seconds of the last flush).
 	lastUsedAt atomic.Int64
 }
@@ -122,6 +125,12 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 		s.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	for _, q := range writeQueries {
+		if _, err := s.wstmts.get(ctx, s.w, q); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: open %s: prepare %q: %w", path, q, err)
+		}
+	}
 	return s, nil
 }
 
@@ -129,6 +138,8 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 // follow the data.
 func (s *SQLite) Close() error {
 	_, _ = s.w.Exec("PRAGMA optimize")
+	s.rstmts.close()
+	s.wstmts.close()
 	var err error
 	if s.r != s.w {
 		err = s.r.Close()
@@ -199,8 +210,9 @@ func (s *SQLite) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: database schema version %d is newer than this binary's %d", have, len(ms))
 	}
 	for _, m := range ms[have:] {
-		err := s.write(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		err := s.write(ctx, func(tx *wtx) error {
+			// Not through the statement cache: a migration holds many statements.
+			if _, err := tx.Tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
@@ -215,17 +227,131 @@ func (s *SQLite) migrate(ctx context.Context) error {
 }
 
 // write runs fn in one write transaction on the writer connection.
-func (s *SQLite) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *SQLite) write(ctx context.Context, fn func(tx *wtx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	w := &wtx{Tx: tx, s: s}
+	if err := fn(w); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	return tx.Commit()
 }
+
+// stmtCache holds prepared statements by SQL text. Parsing a statement costs as much as
+// running it, so every named query (and every ListServices shape, a bounded set) is
+// prepared once.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func (c *stmtCache) get(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[q]; ok {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if c.m == nil {
+		c.m = make(map[string]*sql.Stmt)
+	}
+	c.m[q] = st
+	return st, nil
+}
+
+func (c *stmtCache) lookup(q string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[q]
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+// wtx is a write transaction whose ExecContext and QueryRowContext use prepared statements.
+type wtx struct {
+	*sql.Tx
+	s     *SQLite
+	stmts map[string]*sql.Stmt
+}
+
+func (tx *wtx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := tx.stmts[q]; ok {
+		return st, nil
+	}
+	// The writer's only connection is this transaction's, so statements are prepared on the
+	// database at open (writeQueries); any other is prepared for this transaction only.
+	var st *sql.Stmt
+	if shared := tx.s.wstmts.lookup(q); shared != nil {
+		st = tx.Tx.StmtContext(ctx, shared)
+	} else {
+		var err error
+		if st, err = tx.Tx.PrepareContext(ctx, q); err != nil {
+			return nil, err
+		}
+	}
+	if tx.stmts == nil {
+		tx.stmts = make(map[string]*sql.Stmt)
+	}
+	tx.stmts[q] = st
+	return st, nil
+}
+
+// ExecContext runs a prepared statement in the transaction.
+func (tx *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := tx.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// QueryRowContext runs a prepared query in the transaction.
+func (tx *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := tx.stmt(ctx, q)
+	if err != nil {
+		// sql.Row carries no constructor for an error; a failed prepare is re-raised by
+		// the unprepared query.
+		return tx.Tx.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// reader runs prepared queries on the read pool.
+type reader struct{ s *SQLite }
+
+// QueryContext runs a prepared query on the read pool.
+func (r reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := r.s.rstmts.get(ctx, r.s.r, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// QueryRowContext runs a prepared query on the read pool.
+func (r reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := r.s.rstmts.get(ctx, r.s.r, q)
+	if err != nil {
+		return r.s.r.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// read returns the prepared-statement view of the read pool.
+func (s *SQLite) read() reader { return reader{s} }
 
 // unixNano stores a time; the zero time is stored as 0.
 func unixNano(t time.Time) int64 {

@@ -230,6 +230,9 @@ type Store interface {
 	Record(ctx context.Context, p RecordParams) error
 	// RecordBatch records many services in one transaction (the bulk path).
 	RecordBatch(ctx context.Context, ps []RecordParams) error
+	// Reserve marks many services busy and takes their allocations in one transaction (the
+	// bulk path's first write).
+	Reserve(ctx context.Context, p ReserveParams) error
 
 	// Ownership.
 	Owned(ctx context.Context, service string) ([]OwnedLeaf, error)
