@@ -53,7 +53,7 @@ type journalPlan struct {
 // Plan computes what req would do (a dry-run) and saves the plan so it can be applied later.
 // Nothing is allocated and no device is changed.
 func (e *Engine) Plan(ctx context.Context, req Request) (*Plan, error) {
-	c, err := e.compute(ctx, req, "", true)
+	c, err := e.compute(ctx, req, "", true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (e *Engine) GetPlan(ctx context.Context, id string) (*Plan, error) {
 }
 
 // compute resolves a request into a plan. With peek, pools are only looked at.
-func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bool) (*computed, error) {
+func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bool, b *batch) (*computed, error) {
 	c := &computed{req: req, old: map[string][]config.Leaf{}, want: map[string][]config.Leaf{}, extern: map[string][]config.Leaf{}}
 	switch req.Op {
 	case OpCreate, OpModify, OpDelete, OpRedeploy:
@@ -142,7 +142,7 @@ func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bo
 	if req.Op == OpDelete || req.Op == OpRedeploy || (req.Op == OpModify && len(raw) == 0) {
 		raw = c.base.Intent
 	}
-	c.pools = &runPools{st: e.st, service: req.ServiceID, run: runID, peek: peek, touched: map[string]store.Allocation{}}
+	c.pools = &runPools{st: e.st, service: req.ServiceID, run: runID, peek: peek, batch: b, touched: map[string]store.Allocation{}}
 
 	var rendered *pack.Rendered
 	var endpoints []store.EndpointRef
@@ -227,7 +227,7 @@ func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bo
 			}
 			base = actual
 		}
-		cs, ext, err := e.diffTarget(ctx, t, req.ServiceID, base, c.want[t], nil)
+		cs, ext, err := e.diffTarget(ctx, t, req.ServiceID, base, c.want[t], b.ownersOn(t))
 		if err != nil {
 			return nil, err
 		}
@@ -239,7 +239,7 @@ func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bo
 		plan.Targets = append(plan.Targets, tp)
 	}
 	plan.Allocations = c.pools.planned()
-	if !peek && c.exists {
+	if c.exists {
 		// Allocations this render no longer uses are given back when the run records.
 		held, err := e.st.Allocations(ctx, req.ServiceID)
 		if err != nil {
@@ -536,6 +536,7 @@ type runPools struct {
 	service string
 	run     string
 	peek    bool
+	batch   *batch // set on the bulk path: values peeked by earlier services of the batch
 	mu      sync.Mutex
 	touched map[string]store.Allocation
 }
@@ -550,6 +551,11 @@ func (p *runPools) Allocate(ctx context.Context, pool, scope, key string, lo, hi
 	}
 	p.mu.Unlock()
 	from := lo
+	if p.batch != nil {
+		if last, ok := p.batch.cursor[pool+"\x00"+scope]; ok && last+1 > from && last < hi {
+			from = last + 1
+		}
+	}
 	for {
 		v, err := p.st.Allocate(ctx, store.AllocateParams{Pool: pool, Scope: scope, Service: p.service, Key: key, Lo: from, Hi: hi, RunID: p.run, Peek: p.peek})
 		if err != nil {
@@ -557,7 +563,10 @@ func (p *runPools) Allocate(ctx context.Context, pool, scope, key string, lo, hi
 		}
 		// A peek does not take the value, so a second peek in the same render would see it
 		// free again: skip values this render already peeked.
-		if p.peek && p.peekedOther(pool, scope, key, v) && v < hi {
+		if p.peek && (p.peekedOther(pool, scope, key, v) || p.batch.taken(pool, scope, p.service, key, v)) {
+			if v >= hi {
+				return 0, fmt.Errorf("pool %s/%s: [%d, %d] is full within this batch: %w", pool, scope, lo, hi, store.ErrPoolExhausted)
+			}
 			from = v + 1
 			continue
 		}

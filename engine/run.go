@@ -47,7 +47,7 @@ func (e *Engine) submit(ctx context.Context, req Request, wantHash, planID strin
 		return store.Run{}, ErrShutdown
 	}
 	// Check up front, so the caller gets validation errors and conflicts synchronously.
-	c, err := e.compute(ctx, req, "", true)
+	c, err := e.compute(ctx, req, "", true, nil)
 	if err != nil {
 		return store.Run{}, err
 	}
@@ -147,7 +147,7 @@ func (e *Engine) execute(ctx context.Context, run store.Run, req Request, wantHa
 	if err := e.step(ctx, run.ID, "compute", "begin", nil); err != nil {
 		return
 	}
-	c, err := e.compute(ctx, req, run.ID, false)
+	c, err := e.compute(ctx, req, run.ID, false, nil)
 	if err == nil && wantHash != "" && c.plan.Hash != wantHash {
 		err = fmt.Errorf("engine: %w", ErrPlanChanged)
 	}
@@ -335,8 +335,8 @@ func userOr(u string) string {
 	return u
 }
 
-// record writes the outcome of a successful run in one store transaction.
-func (e *Engine) record(ctx context.Context, run *store.Run, jp journalPlan) error {
+// recordParams turns a journaled plan into the store write that ends its run.
+func (e *Engine) recordParams(run *store.Run, jp journalPlan) store.RecordParams {
 	owned := map[string][]store.OwnedLeaf{}
 	for t := range jp.Old {
 		owned[t] = nil
@@ -360,10 +360,14 @@ func (e *Engine) record(ctx context.Context, run *store.Run, jp journalPlan) err
 	now := time.Now().UTC()
 	run.State, run.Updated, run.Finished = store.RunSucceeded, now, &now
 	ev := &store.Event{Type: "run.succeeded", Service: svc.ID, RunID: run.ID, At: now}
-	err := e.st.Record(ctx, store.RecordParams{Service: svc, BaseVersion: jp.BaseVer, Delete: jp.Delete, Owned: owned,
-		External: ext, Release: jp.Release, Run: *run, Event: ev})
-	if err != nil {
-		return fmt.Errorf("engine: record %s: %w", svc.ID, err)
+	return store.RecordParams{Service: svc, BaseVersion: jp.BaseVer, Delete: jp.Delete, Owned: owned,
+		External: ext, Release: jp.Release, Run: *run, Event: ev}
+}
+
+// record writes the outcome of a successful run in one store transaction.
+func (e *Engine) record(ctx context.Context, run *store.Run, jp journalPlan) error {
+	if err := e.st.Record(ctx, e.recordParams(run, jp)); err != nil {
+		return fmt.Errorf("engine: record %s: %w", jp.Service.ID, err)
 	}
 	e.notify()
 	return nil
@@ -520,6 +524,9 @@ func (e *Engine) Recover(ctx context.Context) error {
 }
 
 func (e *Engine) recoverRun(ctx context.Context, run store.Run) error {
+	if run.Kind == "bulk" {
+		return e.recoverBulk(ctx, run)
+	}
 	jp, decided, err := e.journalPlan(ctx, run.ID)
 	if err != nil {
 		return err
@@ -527,7 +534,7 @@ func (e *Engine) recoverRun(ctx context.Context, run store.Run) error {
 	if jp == nil {
 		// Nothing reached a device.
 		_ = e.st.ReleaseRun(ctx, run.ID)
-		e.restoreAfterCrash(ctx, run)
+		e.restoreAfterCrash(ctx, run.Service)
 		e.finish(ctx, &run, store.RunRolledBack, errors.New("interrupted before planning; nothing was changed"), nil)
 		return nil
 	}
@@ -542,15 +549,66 @@ func (e *Engine) recoverRun(ctx context.Context, run store.Run) error {
 		return fmt.Errorf("roll back: %w", err)
 	}
 	_ = e.st.ReleaseRun(ctx, run.ID)
-	e.restoreState(ctx, jp.Service.ID, store.Service{ID: jp.Service.ID}, jp.Exists, jp.Prior, run.ID)
+	e.rollBackState(ctx, run.ID, *jp)
+	_ = e.step(ctx, run.ID, "recover", "done", map[string]string{"outcome": "rolled back"})
+	e.finish(ctx, &run, store.RunRolledBack, errors.New("interrupted before its commit point; rolled back"), nil)
+	return nil
+}
+
+// rollBackState restores a service's row after its run was rolled back.
+func (e *Engine) rollBackState(ctx context.Context, runID string, jp journalPlan) {
+	e.restoreState(ctx, jp.Service.ID, store.Service{ID: jp.Service.ID}, jp.Exists, jp.Prior, runID)
 	if jp.Exists {
-		if s, err := e.st.GetService(ctx, jp.Service.ID); err == nil {
-			s.State = jp.Prior
-			if s.State == "" {
-				s.State = store.StateActive
+		e.restorePrior(ctx, jp)
+	}
+}
+
+// recoverBulk finishes or reverts a bulk run: every service of it the same way.
+func (e *Engine) recoverBulk(ctx context.Context, run store.Run) error {
+	entries, err := e.st.Journal(ctx, run.ID)
+	if err != nil {
+		return fmt.Errorf("engine: journal of %s: %w", run.ID, err)
+	}
+	var bj *bulkJournal
+	decided := false
+	for _, en := range entries {
+		switch {
+		case en.Step == "compute-bulk" && en.Phase == "done":
+			bj = &bulkJournal{}
+			if err := json.Unmarshal(en.Data, bj); err != nil {
+				return fmt.Errorf("engine: journal of %s: %w", run.ID, err)
 			}
-			_ = e.st.PutServiceState(ctx, s)
+		case en.Step == "decide" && en.Phase == "done":
+			decided = true
 		}
+	}
+	if bj == nil {
+		// Reserve may or may not have happened: give back what the run took, and put the
+		// services it may have marked back.
+		_ = e.st.ReleaseRun(ctx, run.ID)
+		e.finish(ctx, &run, store.RunRolledBack, errors.New("interrupted before planning; nothing was changed"), nil)
+		return nil
+	}
+	var errs []error
+	for i := range bj.Plans {
+		goal := bj.Plans[i].Old
+		if decided {
+			goal = bj.Plans[i].Want
+		}
+		if err := e.converge(ctx, run.ID, &bj.Plans[i], goal); err != nil {
+			errs = append(errs, fmt.Errorf("service %s: %w", bj.Plans[i].Service.ID, err))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if decided {
+		_ = e.step(ctx, run.ID, "recover", "done", map[string]string{"outcome": "rolled forward"})
+		return e.recordBulk(ctx, run, *bj, run.Targets)
+	}
+	_ = e.st.ReleaseRun(ctx, run.ID)
+	for _, jp := range bj.Plans {
+		e.rollBackState(ctx, run.ID, jp)
 	}
 	_ = e.step(ctx, run.ID, "recover", "done", map[string]string{"outcome": "rolled back"})
 	e.finish(ctx, &run, store.RunRolledBack, errors.New("interrupted before its commit point; rolled back"), nil)
@@ -558,8 +616,8 @@ func (e *Engine) recoverRun(ctx context.Context, run store.Run) error {
 }
 
 // restoreAfterCrash fixes the service row of a run that crashed before planning.
-func (e *Engine) restoreAfterCrash(ctx context.Context, run store.Run) {
-	s, err := e.st.GetService(ctx, run.Service)
+func (e *Engine) restoreAfterCrash(ctx context.Context, id string) {
+	s, err := e.st.GetService(ctx, id)
 	if err != nil {
 		return
 	}
