@@ -80,7 +80,7 @@ type Server struct {
 	streams context.Context
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
-	audits *auditCache
+	audits  *auditCache
 }
 
 // New returns a Server and starts its run watcher (metrics).
@@ -144,7 +144,9 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/metrics", promhttp.HandlerFor(s.o.Registry, promhttp.HandlerOpts{}))
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(BodyLimit(s.o.BodyLimit))
-		r.NotFound(func(w http.ResponseWriter, r *http.Request) { writeProblem(w, r, problemFor(notFound("no route %s", r.URL.Path))) })
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+			writeProblem(w, r, problemFor(notFound("no route %s", r.URL.Path)))
+		})
 		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, r, Problem{Type: ProblemTypeBase + "method-not-allowed", Title: http.StatusText(http.StatusMethodNotAllowed),
 				Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path})
