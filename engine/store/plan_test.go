@@ -145,7 +145,14 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 				}
 				plan = append(plan, detail)
 			}
+			// services is WITHOUT ROWID: a walk of its primary key in ORDER BY order with a
+			// LIMIT and no sort step reads one page of rows, though SQLite prints it "SCAN s".
+			keyOrder := strings.Contains(q.sql, "FROM services s ORDER BY s.id") && strings.HasSuffix(q.sql, "LIMIT ?") &&
+				!strings.Contains(strings.Join(plan, "\n"), "TEMP B-TREE")
 			for _, line := range plan {
+				if keyOrder && line == "SCAN s" {
+					continue
+				}
 				m := fullScan.FindStringSubmatch(line)
 				if m == nil || strings.Contains(line, "USING INDEX") || strings.Contains(line, "USING COVERING INDEX") ||
 					strings.Contains(line, "USING PRIMARY KEY") {

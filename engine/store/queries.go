@@ -1,5 +1,7 @@
 package store
 
+import "strings"
+
 // Named queries. Values are always bound parameters; the only SQL built at run time is
 // ListServices' WHERE and ORDER BY, assembled from the fixed fragments in services.go, and
 // the placeholder lists of batched IN queries.
@@ -77,10 +79,30 @@ const (
 	qEventsAfter = `SELECT seq, type, service_id, run_id, data, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
 )
 
+// Multi-row inserts: a service's owned leaves and endpoints go in a few statements of 1, 2,
+// 4, ... maxRowsPerInsert rows instead of one statement per row (the per-statement cost in
+// database/sql and the driver is as large as the b-tree work).
+const maxRowsPerInsert = 64
+
+var (
+	qInsertOwnedN    = multiRow(`INSERT OR REPLACE INTO owned (target, path, service_id, value) VALUES `, `(?, ?, ?, ?)`)
+	qInsertEndpointN = multiRow(`INSERT OR IGNORE INTO service_endpoints (service_id, device, port) VALUES `, `(?, ?, ?)`)
+)
+
+// multiRow returns the statements inserting 1, 2, 4, ... maxRowsPerInsert rows, by log2 of
+// the row count.
+func multiRow(head, row string) []string {
+	var qs []string
+	for n := 1; n <= maxRowsPerInsert; n *= 2 {
+		qs = append(qs, head+strings.TrimSuffix(strings.Repeat(row+", ", n), ", "))
+	}
+	return qs
+}
+
 // writeQueries are prepared on the writer connection when the store opens.
-var writeQueries = []string{
+var writeQueries = append(append([]string{
 	qServiceVersion, qUpsertService, qInsertPlaceholder, qPutServiceState, qDeleteService, qDeleteEndpoints,
 	qInsertEndpoint, qDeleteOwnedTarget, qInsertOwned, qInsertExternal, qAllocLookup, qAllocTaken, qPoolCursor,
 	qAllocGap, qAllocInsert, qAllocRelease, qAllocByRunDel, qInsertRun, qUpdateRun, qUpsertRun, qJournalNextSeq,
 	qInsertJournal, qSavePlan, qUpsertDevice, qInsertEvent,
-}
+}, qInsertOwnedN...), qInsertEndpointN...)

@@ -387,19 +387,24 @@ func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
 		if _, err := tx.ExecContext(ctx, qDeleteEndpoints, svc.ID); err != nil {
 			return fmt.Errorf("endpoints: %w", err)
 		}
+		args := make([]any, 0, 3*len(svc.Endpoints))
 		for _, e := range svc.Endpoints {
-			if _, err := tx.ExecContext(ctx, qInsertEndpoint, svc.ID, e.Device, e.Port); err != nil {
-				return fmt.Errorf("endpoint %s %s: %w", e.Device, e.Port, err)
-			}
+			args = append(args, svc.ID, e.Device, e.Port)
+		}
+		if err := insertRows(ctx, tx, qInsertEndpointN, 3, args); err != nil {
+			return fmt.Errorf("endpoints: %w", err)
 		}
 		for _, target := range sortedKeys(p.Owned) {
 			if _, err := tx.ExecContext(ctx, qDeleteOwnedTarget, svc.ID, target); err != nil {
 				return fmt.Errorf("owned on %s: %w", target, err)
 			}
-			for _, l := range p.Owned[target] {
-				if _, err := tx.ExecContext(ctx, qInsertOwned, target, l.Path, svc.ID, l.Value); err != nil {
-					return fmt.Errorf("owned on %s %s: %w", target, l.Path, err)
-				}
+			ls := p.Owned[target]
+			args := make([]any, 0, 4*len(ls))
+			for _, l := range ls {
+				args = append(args, target, l.Path, svc.ID, l.Value)
+			}
+			if err := insertRows(ctx, tx, qInsertOwnedN, 4, args); err != nil {
+				return fmt.Errorf("owned on %s: %w", target, err)
 			}
 		}
 		for _, a := range p.Release {
@@ -431,6 +436,24 @@ func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
 		if _, err := insertEvent(ctx, tx, e); err != nil {
 			return fmt.Errorf("event: %w", err)
 		}
+	}
+	return nil
+}
+
+// insertRows inserts the rows in args (cols values each) with the multi-row statements qs
+// (qs[k] inserts 2^k rows), largest first. Rows go in order, so a later duplicate wins for
+// INSERT OR REPLACE as it would row by row.
+func insertRows(ctx context.Context, tx *wtx, qs []string, cols int, args []any) error {
+	for k := len(qs) - 1; k >= 0 && len(args) > 0; {
+		n := (1 << k) * cols
+		if len(args) < n {
+			k--
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, qs[k], args[:n]...); err != nil {
+			return err
+		}
+		args = args[n:]
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ CREATE TABLE services (
     created      INTEGER NOT NULL,
     updated      INTEGER NOT NULL,
     last_run     TEXT    NOT NULL DEFAULT ''
-);
+) WITHOUT ROWID; -- keyed by id alone: one b-tree fewer to write and to read through
 -- Keyset pagination: every filter column is followed by the sort key and the id, so a page is
 -- one index range walked in order, never a sort of all matches.
 CREATE INDEX services_type_id         ON services (type, id);
