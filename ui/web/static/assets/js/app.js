@@ -89,7 +89,7 @@ async function route() {
   clear(main, h('h1', 'Page not found'), h('p', 'There is no page at this address. ', link('/services', 'Go to services'), '.'));
 }
 
-async function signin(view, _unused, params) {
+async function signin(view, params) {
   const id = 'token-input';
   const err = h('div', { 'aria-live': 'assertive' });
   const input = h('input', { id, type: 'password', name: 'token', autocomplete: 'current-password', required: true, 'aria-describedby': 'token-help' });
@@ -137,3 +137,11 @@ setUnauthorizedHandler(() => {
   navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, true);
 });
 route();
+
+// A script error must never leave the operator with a silent page: show it.
+function showFault(msg) {
+  const main = document.getElementById('main');
+  if (main) main.prepend(errorBox({ title: 'The console hit an error', detail: String(msg) }));
+}
+window.addEventListener('error', (ev) => showFault(ev.message));
+window.addEventListener('unhandledrejection', (ev) => { ev.preventDefault(); showFault(ev.reason && ev.reason.stack ? ev.reason.stack : ev.reason); });

@@ -113,7 +113,7 @@ export function renderAudit(r, etag) {
 }
 
 /** audits runs an audit of one service and shows the drift. */
-export async function audits(view, _x, params) {
+export async function audits(view, params) {
   view.append(h('h1', 'Audits'), h('p', { class: 'lead' }, 'An audit compares what a service owns with what its devices hold now.'));
   const out = h('div', { 'aria-live': 'polite' });
   const input = h('input', { id: 'audit-svc', type: 'text', autocomplete: 'off', spellcheck: false, required: true, value: params.get('service') || '', 'aria-describedby': 'audit-help' });
@@ -131,15 +131,17 @@ export async function audits(view, _x, params) {
   view.append(form, out);
   try {
     const sum = await get('/reports/summary');
-    if (sum && sum.compliance) view.append(h('h2', 'Compliance'), complianceChart(sum.compliance));
+    if (sum && sum.compliance) view.append(h('h2', 'Compliance'), complianceChart(sum.compliance, sum.services));
   } catch { /* reports are optional here */ }
 }
 
-function complianceChart(c) {
+function complianceChart(c, total) {
+  const audited = Number(c.audited ?? (Number(c.in_sync || 0) + Number(c.drifted || 0)));
+  const unaudited = c.unaudited ?? c.not_audited ?? (total !== undefined ? Math.max(0, Number(total) - audited) : 0);
   return donut('Audit compliance', [
-    { label: 'In sync', value: Number(c.in_sync ?? c.sync ?? 0), color: '#15803d' },
-    { label: 'Drifted', value: Number(c.drifted ?? c.drift ?? 0), color: '#b91c1c' },
-    { label: 'Not audited', value: Number(c.unaudited ?? c.not_audited ?? 0), color: '#9ca3af' },
+    { label: 'In sync', value: Number(c.in_sync ?? 0), color: '#15803d' },
+    { label: 'Drifted', value: Number(c.drifted ?? 0), color: '#b91c1c' },
+    { label: 'Not audited', value: Number(unaudited), color: '#9ca3af' },
   ]);
 }
 
@@ -152,7 +154,7 @@ export async function reports(view) {
     barChart('Services by type', pairs(sum.by_type || sum.types)),
     barChart('Services by state', pairs(sum.by_state || sum.states)),
     barChart('Services by vendor', pairs(sum.by_vendor || sum.vendors)),
-    complianceChart(sum.compliance || {}));
+    complianceChart(sum.compliance || {}, sum.services));
   const pl = poolRows(sum.pools || []);
   grid.append(barChart('Pool utilisation', pl.map((p) => ({ label: `${p.pool || p.name}${p.scope ? ' ' + p.scope : ''}`, value: poolSize(p) ? Math.round((Number(p.used) / poolSize(p)) * 1000) / 10 : Number(p.used || 0) })), { unit: pl.some(poolSize) ? '%' : '' }));
   view.append(grid);

@@ -325,7 +325,7 @@ export async function runPage(view, id) {
   await refresh();
   if (done) return;
   try {
-    es = new EventSource(eventsURL());
+    es = new EventSource(eventsURL({ run: id }));
     const onEv = (ev) => {
       if (!view.isConnected) { stop(); return; }
       let d = {};

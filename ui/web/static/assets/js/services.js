@@ -18,7 +18,7 @@ function endpointsText(s) {
 }
 
 /** list shows services with filters, search and cursor pagination (one page per request). */
-export async function list(view, _x, params) {
+export async function list(view, params) {
   const f = Object.fromEntries(['type', 'state', 'customer', 'device', 'port', 'q'].map((k) => [k, params.get(k) || '']));
   const cursor = params.get('cursor') || '';
   const filterKey = qs(f);
