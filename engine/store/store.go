@@ -221,46 +221,77 @@ type RecordParams struct {
 // Store is what the engine and the REST layer need of the state store.
 type Store interface {
 	// Services.
+	// GetService returns a service with its endpoints, or ErrNotFound.
 	GetService(ctx context.Context, id string) (Service, error)
+	// ListServices returns one page (Limit: default 50, at most 1000) in Sort order, with
+	// endpoints, and the opaque cursor of the next page ("" on the last). Cursors are keyset
+	// (sort key + id): stable under inserts and deletes, never an offset. An unknown Sort or a
+	// malformed After is an error.
 	ListServices(ctx context.Context, f ServiceFilter) (page []Service, next string, err error)
+	// CountServices counts what the filter selects (Sort, After and Limit ignored). Type and
+	// state alone are O(1); customer, device, port and Query are O(matching services).
 	CountServices(ctx context.Context, f ServiceFilter) (int64, error)
 	// PutServiceState sets a service's state (creating a placeholder row for a new service)
-	// without changing its version; used when a run starts.
+	// without changing its version; used when a run starts. It writes State, Updated and (when
+	// not empty) LastRun of an existing row; a new row is created at version 0 with every
+	// field given, endpoints included (so a create in flight claims its ports).
 	PutServiceState(ctx context.Context, s Service) error
+	// Record writes RecordParams in one transaction. The stored version becomes
+	// BaseVersion+1 (the Service.Version passed in is ignored); Created is kept from an
+	// existing row. The Run is written whole (inserted if new); the Event, when given, defaults
+	// its Service and RunID to the record's.
 	Record(ctx context.Context, p RecordParams) error
-	// RecordBatch records many services in one transaction (the bulk path).
+	// RecordBatch records many services in one transaction (the bulk path): all or none; the
+	// first failure (ErrStale included) rolls back the batch and names its service.
 	RecordBatch(ctx context.Context, ps []RecordParams) error
 	// Reserve marks many services busy and takes their allocations in one transaction (the
 	// bulk path's first write).
 	Reserve(ctx context.Context, p ReserveParams) error
 
-	// Ownership.
+	// Ownership. Configuration recorded as External is owned by ExternalOwner: it shows in
+	// Owners and OwnedBelow unless exclude is ExternalOwner, and Owned(ExternalOwner) lists
+	// it. Record keeps the first value seen for an external node.
+	// Owned returns a service's leaves ordered by target and path.
 	Owned(ctx context.Context, service string) ([]OwnedLeaf, error)
-	// Owners returns, for each path on target, the owners other than exclude.
+	// Owners returns, for each path on target, the owners other than exclude, ordered by
+	// service; paths nobody else owns are absent.
 	Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error)
 	// OwnedBelow reports which of the given paths have a node strictly below them owned by a
 	// service other than exclude.
 	OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error)
 
 	// Pools.
+	// Allocate returns the value held for (pool, scope, service, key), or takes the next free
+	// value in [Lo, Hi] (searched from the pool's cursor, wrapping; ErrPoolExhausted when
+	// full). Atomic under concurrent callers. A taking call needs the service's row
+	// (PutServiceState first; ErrNotFound otherwise) because allocations go with their
+	// service. Peek writes nothing and works for services not stored yet.
 	Allocate(ctx context.Context, p AllocateParams) (int64, error)
 	Lookup(ctx context.Context, pool, scope, service, key string) (int64, bool, error)
+	// Allocations returns a service's values ordered by pool, scope and key.
 	Allocations(ctx context.Context, service string) ([]Allocation, error)
 	// ReleaseRun gives back every allocation taken by a run (rollback).
 	ReleaseRun(ctx context.Context, runID string) error
 	PoolUsage(ctx context.Context) ([]PoolUsage, error)
 
-	// Runs and journal.
+	// Runs and journal. Runs outlive their service.
+	// CreateRun stores a new run (ErrExists when the id is taken); zero times become now.
 	CreateRun(ctx context.Context, r Run) error
+	// UpdateRun replaces a run's fields but id and created; a nil Request keeps the stored
+	// one. ErrNotFound when the run does not exist.
 	UpdateRun(ctx context.Context, r Run) error
 	GetRun(ctx context.Context, id string) (Run, error)
+	// ListRuns pages runs newest first (created, then id), of one service or all ("").
 	ListRuns(ctx context.Context, service string, after string, limit int) ([]Run, string, error)
 	// UnfinishedRuns returns runs in state pending or running (recovery after a crash).
 	UnfinishedRuns(ctx context.Context) ([]Run, error)
+	// AppendJournal appends a step; Seq 0 takes the run's next number (1, 2, ...). The run
+	// must exist (ErrNotFound); an explicit Seq already used is ErrExists.
 	AppendJournal(ctx context.Context, e JournalEntry) error
+	// Journal returns a run's entries in seq order.
 	Journal(ctx context.Context, runID string) ([]JournalEntry, error)
 
-	// Plans.
+	// Plans. Plans are immutable: saving an id twice is ErrExists.
 	SavePlan(ctx context.Context, p Plan) error
 	GetPlan(ctx context.Context, id string) (Plan, error)
 
@@ -271,8 +302,9 @@ type Store interface {
 	// PortUsers returns the ids of services with an endpoint on (device, port).
 	PortUsers(ctx context.Context, device, port string, limit int) ([]string, error)
 
-	// Events.
+	// Events. Seqs increase and are never reused.
 	AppendEvent(ctx context.Context, e Event) (int64, error)
+	// EventsAfter returns up to limit (default 50, at most 1000) events after seq in order.
 	EventsAfter(ctx context.Context, seq int64, limit int) ([]Event, error)
 
 	Close() error
