@@ -119,7 +119,7 @@ func (p *page) url() string {
 // shot saves a full-page screenshot as a test artifact.
 func (p *page) shot(name string) {
 	p.t.Helper()
-	buf, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(90))
+	buf, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100)) // 100 gives PNG; lower qualities give JPEG
 	if err != nil {
 		p.t.Logf("screenshot %s: %v", name, err)
 		return

@@ -40,7 +40,7 @@ export function usageBar(label, used, size) {
 export function donut(title, parts) {
   const total = parts.reduce((a, p) => a + p.value, 0);
   const R = 50; const r = 30; const cx = 60; const cy = 60;
-  const svg = s('svg', { viewBox: '0 0 240 120', width: '100%', role: 'img', class: 'chart', 'aria-label': `${title}: ${parts.map((p) => `${p.label} ${p.value}`).join(', ')}` });
+  const svg = s('svg', { viewBox: '0 0 320 120', width: '100%', role: 'img', class: 'chart donut', 'aria-label': `${title}: ${parts.map((p) => `${p.label} ${p.value}`).join(', ')}` });
   let a0 = -Math.PI / 2;
   if (!total) svg.append(s('circle', { cx, cy, r: (R + r) / 2, fill: 'none', stroke: '#d1d5db', 'stroke-width': R - r }));
   for (const p of parts) {
