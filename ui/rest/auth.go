@@ -39,11 +39,19 @@ var roleRank = map[string]int{
 }
 
 // Authenticate is middleware that resolves `Authorization: Bearer <token>` through auth and
-// puts the caller in the request context. A missing or unknown token is a 401.
-func Authenticate(auth store.Auth) func(http.Handler) http.Handler {
+// puts the caller in the request context. A missing or unknown token is a 401. When
+// queryToken reports true for a request, the token may come as the query parameter
+// access_token instead (browsers' EventSource cannot send headers); request logs never include
+// query strings, so it does not reach the log.
+func Authenticate(auth store.Auth, queryToken func(*http.Request) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := r.Header.Get("Authorization")
+			if h == "" && queryToken != nil && queryToken(r) {
+				if t := r.URL.Query().Get("access_token"); t != "" {
+					h = "Bearer " + t
+				}
+			}
 			scheme, tok, ok := strings.Cut(h, " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="xprov"`)

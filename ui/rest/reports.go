@@ -15,9 +15,9 @@ type Summary struct {
 	ByState  map[string]int64 `json:"by_state"`
 	// ByVendor counts service endpoints per device vendor (a service with endpoints on two
 	// devices of one vendor counts twice: the store has no distinct count per vendor).
-	ByVendor   map[string]int64  `json:"by_vendor"`
-	Pools      []store.PoolUsage `json:"pools"`
-	Compliance Compliance        `json:"compliance"`
+	ByVendor   map[string]int64 `json:"by_vendor"`
+	Pools      []PoolInfo       `json:"pools"`
+	Compliance Compliance       `json:"compliance"`
 }
 
 // Compliance counts services by their last audit through this server since it started.
@@ -33,14 +33,36 @@ func (s *Server) pools(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list(u, ""))
+	writeJSON(w, http.StatusOK, list(s.poolInfo(u), ""))
+}
+
+// PoolInfo is the usage of one pool scope and, when the packs declare the pool, its range.
+type PoolInfo struct {
+	store.PoolUsage
+	Min  int64 `json:"min,omitempty"`
+	Max  int64 `json:"max,omitempty"`
+	Size int64 `json:"size,omitempty"`
+}
+
+func (s *Server) poolInfo(us []store.PoolUsage) []PoolInfo {
+	out := make([]PoolInfo, 0, len(us))
+	for _, u := range us {
+		pi := PoolInfo{PoolUsage: u}
+		if s.o.PoolBounds != nil {
+			if lo, hi, ok := s.o.PoolBounds(u.Pool); ok && hi >= lo {
+				pi.Min, pi.Max, pi.Size = lo, hi, hi-lo+1
+			}
+		}
+		out = append(out, pi)
+	}
+	return out
 }
 
 var serviceStates = []string{store.StateCreating, store.StateActive, store.StateFailed, store.StateDeleting, store.StateModifying}
 
 func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	out := Summary{ByType: map[string]int64{}, ByState: map[string]int64{}, ByVendor: map[string]int64{}, Pools: []store.PoolUsage{}}
+	out := Summary{ByType: map[string]int64{}, ByState: map[string]int64{}, ByVendor: map[string]int64{}, Pools: []PoolInfo{}}
 	var err error
 	if out.Services, err = s.st.CountServices(ctx, store.ServiceFilter{}); err != nil {
 		s.writeError(w, r, err)
@@ -74,8 +96,8 @@ func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 	if u, err := s.st.PoolUsage(ctx); err != nil {
 		s.writeError(w, r, err)
 		return
-	} else if u != nil {
-		out.Pools = u
+	} else {
+		out.Pools = s.poolInfo(u)
 	}
 	out.Compliance = s.audits.counts()
 	writeJSON(w, http.StatusOK, out)

@@ -59,6 +59,9 @@ type Options struct {
 	WaitTimeout time.Duration
 	// Reload reloads the packs from disk (POST /types/reload); nil answers 501.
 	Reload func(ctx context.Context) ([]pack.Problem, error)
+	// PoolBounds gives the range of a pool (from the packs' pool specs) so that pool usage
+	// carries a size; nil or !ok leaves it out.
+	PoolBounds func(pool string) (lo, hi int64, ok bool)
 	// Ready reports whether the server can take requests (/readyz); nil means ready.
 	Ready func(ctx context.Context) error
 	// UI is mounted at / (the web UI); nil serves 404 there.
@@ -153,7 +156,7 @@ func (s *Server) routes() http.Handler {
 		})
 		r.Get("/openapi.json", serveOpenAPI)
 		r.Group(func(r chi.Router) {
-			r.Use(Authenticate(s.auth), RateLimit(s.o.RateLimit), Audit(s.auth, s.log))
+			r.Use(Authenticate(s.auth, isEventStream), RateLimit(s.o.RateLimit), Audit(s.auth, s.log))
 			for _, rt := range s.table() {
 				r.With(RequireRole(rt.role)).Method(rt.method, rt.path, rt.h)
 			}
@@ -248,6 +251,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 	p, _ := principalOf(r.Context())
 	writeJSON(w, http.StatusOK, p)
+}
+
+// isEventStream reports whether r asks for the event stream, the one route that takes its
+// token from the query (?access_token=).
+func isEventStream(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.URL.Path == "/api/v1/events"
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
