@@ -1,0 +1,101 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xprov/xprov/engine/store"
+	"github.com/xprov/xprov/ui/client"
+	"github.com/xprov/xprov/ui/rest"
+)
+
+// TestDemo starts the demo (simulated Junos routers and SAM, real adapters, bundled packs),
+// creates an E-LINE over the REST API, restarts on the same database and checks that the
+// service and the first admin token survive and no new token is printed without --demo.
+func TestDemo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	var out bytes.Buffer
+	in, err := Start(ctx, Options{Demo: true, Out: &out, Config: Config{Listen: "127.0.0.1:0", DB: db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{in.URL, in.Token, "pe1", "sr1", "sam1"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, out.String())
+		}
+	}
+	c := &client.Client{Base: in.URL, Token: in.Token}
+	devs, err := c.Devices(ctx, "")
+	if err != nil || len(devs) != 6 {
+		t.Fatalf("devices %v: %v", devs, err)
+	}
+	intent := json.RawMessage(`{"customer":"CUST-1","endpoints":[{"device":"pe1","port":"ge-0/0/1","vlan":100},{"device":"pe2","port":"ge-0/0/1","vlan":100}]}`)
+	res, err := c.CreateService(ctx, rest.CreateRequest{Type: "eline", ID: "e1", Intent: intent}, client.RunOptions{Wait: true})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if res.Run.State != store.RunSucceeded {
+		t.Fatalf("run %+v", res.Run)
+	}
+	if a, err := c.AuditService(ctx, "e1"); err != nil || !a.InSync {
+		t.Fatalf("audit %+v: %v", a, err)
+	}
+	if err := in.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Without --demo and with no devices: the same database, the service is still there.
+	out.Reset()
+	in2, err := Start(ctx, Options{Out: &out, Config: Config{Listen: "127.0.0.1:0", DB: db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in2.Shutdown(context.Background())
+	if in2.Token != "" || strings.Contains(out.String(), "admin token") {
+		t.Fatalf("a token was created on a database that has one:\n%s", out.String())
+	}
+	c.Base = in2.URL
+	if s, _, err := c.GetService(ctx, "e1"); err != nil || s.State != store.StateActive {
+		t.Fatalf("after restart: %+v %v", s, err)
+	}
+}
+
+func TestConfigTargetsPasswordsFromEnv(t *testing.T) {
+	cfg := Config{Devices: []DeviceConfig{{Name: "pe1", Address: "192.0.2.1", User: "lab", PasswordEnv: "PE1_PW"}},
+		SAMs: []SAMConfig{{Name: "sam1", URL: "http://192.0.2.2:8080", User: "admin", PasswordEnv: "SAM_PW"}}}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"both set", map[string]string{"PE1_PW": "x", "SAM_PW": "y"}, ""},
+		{"device password missing", map[string]string{"SAM_PW": "y"}, "PE1_PW is empty"},
+		{"sam password missing", map[string]string{"PE1_PW": "x"}, "SAM_PW is empty"},
+	}
+	cfg.KnownHosts = filepath.Join(t.TempDir(), "known_hosts")
+	if err := os.WriteFile(cfg.KnownHosts, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, err := configTargets(cfg, func(k string) string { return tc.env[k] }, nil)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || len(ts) != 2 {
+				t.Fatalf("targets %v: %v", ts, err)
+			}
+		})
+	}
+}
