@@ -130,4 +130,3 @@ func planCmd() *cobra.Command {
 	apply.Flags().BoolVar(&noWait, "no-wait", false, "return once the run has started")
 	return group("plan", "Show and apply dry-run plans", f, show, apply)
 }
-
