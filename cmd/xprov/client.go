@@ -211,6 +211,9 @@ func watch(ctx context.Context, cmd *cobra.Command, f *clientFlags, c *client.Cl
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetItsString("steps"),
 		progressbar.OptionClearOnFinish(),
+		// The spinner's own ticker goroutine reads the bar without its lock (a data race in
+		// progressbar v3.19.1); the bar redraws on every step instead.
+		progressbar.OptionSetSpinnerChangeInterval(0),
 	)
 	defer bar.Finish()
 	t := time.NewTicker(poll)
