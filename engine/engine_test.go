@@ -24,7 +24,7 @@ import (
 // fakePack renders, per endpoint, an interface unit on the endpoint's port, a shared policy and
 // an l2circuit with a pooled VC id. It stands in for a Starlark pack so the engine's own
 // behaviour is tested without the pack runtime.
-type fakePack struct{}
+type fakePack struct{ poolHi int64 }
 
 func (fakePack) Info() engine.PackInfo {
 	return engine.PackInfo{Name: "fake", Version: "1.0.0+test", Title: "Fake", Vendors: []string{"junos", "sros"}}
@@ -52,9 +52,13 @@ func (fakePack) Validate(intent any) error {
 	return nil
 }
 
-func (fakePack) Render(ctx context.Context, in pack.RenderInput) (*pack.Rendered, error) {
+func (f fakePack) Render(ctx context.Context, in pack.RenderInput) (*pack.Rendered, error) {
 	m := in.Intent.(map[string]any)
-	vc, err := in.Pools.Allocate(ctx, "vc-id", "global", "vc", 1000, 1009)
+	hi := int64(1009)
+	if f.poolHi > 0 {
+		hi = f.poolHi
+	}
+	vc, err := in.Pools.Allocate(ctx, "vc-id", "global", "vc", 1000, hi)
 	if err != nil {
 		return nil, err
 	}

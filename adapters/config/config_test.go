@@ -66,15 +66,11 @@ func TestFromTreeToTree(t *testing.T) {
 		got = append(got, l.Path.String()+"="+l.Value)
 	}
 	want := []string{
-		"interfaces=",
 		"interfaces/interface[ge-0/0/1]=",
 		"interfaces/interface[ge-0/0/1]/flexible-vlan-tagging=",
 		"interfaces/interface[ge-0/0/1]/unit[100]=",
-		"interfaces/interface[ge-0/0/1]/unit[100]/family=",
-		"interfaces/interface[ge-0/0/1]/unit[100]/family/inet=",
 		"interfaces/interface[ge-0/0/1]/unit[100]/family/inet/address[192.0.2.1/30]=",
 		"interfaces/interface[ge-0/0/1]/unit[100]/vlan-id=100",
-		"policy-options=",
 		"policy-options/community[c1]=",
 		"policy-options/community[c1]/members[target:65000:1]=",
 		"policy-options/community[c1]/members[target:65000:2]=",

@@ -14,6 +14,9 @@ const KeyField = "name"
 // FromTree flattens a configuration hierarchy in Junos' JSON shape into leaves:
 // objects are containers, lists of objects are keyed lists (key in "name"), lists of scalars
 // are leaf-lists, scalars are values and true (or an empty object) is a presence node.
+// Containers with members produce no leaf of their own: they exist because of their members
+// (as on a device, which creates and removes them with their contents). List entries always
+// produce a leaf, so a service owns the entries it creates.
 // Supported values are those produced by encoding/json or the engine's Starlark conversion:
 // map[string]any, []any, string, bool, int64, float64, json.Number and nil.
 func FromTree(v any) ([]Leaf, error) {
@@ -52,7 +55,12 @@ func flattenValue(p Path, name string, v any, out *[]Leaf) error {
 		return nil // absent
 	case map[string]any:
 		q := p.Child(Seg{Name: name})
-		*out = append(*out, Leaf{Path: q})
+		// A container with members is implied by them and owned by nobody (a top-level
+		// "interfaces" would otherwise be owned by every service); an empty object is an
+		// explicit presence node.
+		if len(t) == 0 {
+			*out = append(*out, Leaf{Path: q})
+		}
 		return flattenObject(q, t, out)
 	case []any:
 		for i, e := range t {

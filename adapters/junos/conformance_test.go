@@ -78,7 +78,6 @@ func elineSample() []config.Leaf {
 		"interfaces/interface[ge-0/0/1]/unit[100]/encapsulation", "vlan-ccc",
 		"interfaces/interface[ge-0/0/1]/unit[100]/vlan-id", "100",
 		"interfaces/interface[ge-0/0/1]/unit[100]/description", "E-LINE 100 to pe2 <cust & co>",
-		"protocols/l2circuit", "",
 		"protocols/l2circuit/neighbor[10.255.0.2]", "",
 		"protocols/l2circuit/neighbor[10.255.0.2]/interface[ge-0/0/1.100]", "",
 		"protocols/l2circuit/neighbor[10.255.0.2]/interface[ge-0/0/1.100]/virtual-circuit-id", "100",

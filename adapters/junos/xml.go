@@ -268,9 +268,8 @@ func leavesOf(parent *xelem, p config.Path, out *[]config.Leaf) {
 			}
 			leavesOf(rest, q, out)
 		case len(k.Kids) > 0:
-			q := p.Child(config.Seg{Name: name})
-			*out = append(*out, config.Leaf{Path: q})
-			leavesOf(k, q, out)
+			// A container with children is implied by them (config.FromTree does the same).
+			leavesOf(k, p.Child(config.Seg{Name: name}), out)
 		default:
 			v := strings.TrimSpace(k.Text)
 			if v != "" && (leafLists[name] || count[name] > 1) {

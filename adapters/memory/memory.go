@@ -194,14 +194,9 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 		k := c.Path.String()
 		switch c.Op {
 		case config.Create, config.Update:
+			// Ancestors exist implicitly (a node with descendants), as on a device that
+			// creates containers with their contents and removes them when empty.
 			next[k] = config.Leaf{Path: c.Path, Value: c.Value}
-			// Creating a node creates its ancestors, as on a device.
-			for i := 1; i < len(c.Path); i++ {
-				pk := c.Path[:i].String()
-				if _, ok := next[pk]; !ok {
-					next[pk] = config.Leaf{Path: append(config.Path(nil), c.Path[:i]...)}
-				}
-			}
 		case config.Delete:
 			removeSubtree(next, k)
 		default:
