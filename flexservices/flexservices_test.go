@@ -298,7 +298,7 @@ func (l *lab) apply(t *testing.T, ctx context.Context, cfg map[string][]config.L
 			perTarget[d] = cfg[d]
 			continue
 		}
-		for _, lf := range l.managedFarEnds(t, d, cfg[d]) {
+		for _, lf := range cfg[d] {
 			if k := lf.Path.String(); !seen[k] {
 				seen[k] = true
 				perTarget["sam1"] = append(perTarget["sam1"], lf)
@@ -348,37 +348,6 @@ func (l *lab) apply(t *testing.T, ctx context.Context, cfg map[string][]config.L
 			t.Errorf("%s: after delete the target does not hold what it held before the create:\nbefore %v\nafter  %v", name, l.before[name], after)
 		}
 	}
-}
-
-// managedFarEnds drops the SDP bindings whose far end is not a SAM-managed node: the SAM
-// simulator only builds SDPs between the nodes it manages, so a Nokia site's spoke-sdp or
-// mesh-sdp towards a Juniper PE cannot be committed on it (see flexservices/NEEDS.md). The
-// golden tests still check those bindings.
-func (l *lab) managedFarEnds(t *testing.T, dev string, leaves []config.Leaf) []config.Leaf {
-	managed := map[string]bool{}
-	for _, d := range l.devices {
-		if d.NMS != "" {
-			managed[d.Address] = true
-		}
-	}
-	var out []config.Leaf
-	dropped := map[string]bool{}
-	for _, lf := range leaves {
-		skip := false
-		for _, s := range lf.Path {
-			if (s.Name == "svt.SpokeSdpBinding" || s.Name == "svt.MeshSdpBinding") && !managed[strings.SplitN(s.Key, ":", 2)[0]] {
-				skip = true
-				dropped[s.Name+"["+s.Key+"]"] = true
-			}
-		}
-		if !skip {
-			out = append(out, lf)
-		}
-	}
-	for k := range dropped {
-		t.Logf("%s: %s not committed on the SAM simulator (far end is not a SAM-managed node)", dev, k)
-	}
-	return out
 }
 
 // checkRunning fetches the committed configuration and checks every rendered leaf is there.

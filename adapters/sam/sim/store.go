@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -215,8 +216,10 @@ func (s *store) checkRefs(o *object) *fault {
 		}
 	case o.class == "svt.SpokeSdpBinding" || o.class == "svt.MeshSdpBinding":
 		far := p["tunnelSelectionTerminationSiteId"]
-		if s.nesByIP[far] == nil {
-			return clientFault(excNotFound, o.fdn, "no SDP from %s to far end %s: unknown network element", o.ne.addr, far)
+		// Like SAM, an SDP may end on any PE, managed or not (a Juniper PE's loopback in a
+		// multivendor service); the far end must be a unicast IPv4 address.
+		if ip := net.ParseIP(far); ip == nil || ip.To4() == nil || !ip.IsGlobalUnicast() && !ip.IsPrivate() {
+			return clientFault(excValidation, o.fdn, "no SDP from %s to far end %q: not a unicast IPv4 address", o.ne.addr, far)
 		}
 		if far == o.ne.addr {
 			return clientFault(excValidation, o.fdn, "SDP far end %s is the site itself", far)
