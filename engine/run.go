@@ -104,6 +104,8 @@ func (e *Engine) step(ctx context.Context, runID, name, phase string, data any) 
 	if err := e.st.AppendJournal(context.WithoutCancel(ctx), store.JournalEntry{RunID: runID, Step: name, Phase: phase, Data: raw, At: time.Now().UTC()}); err != nil {
 		return fmt.Errorf("engine: journal %s: %w", name, err)
 	}
+	// Progress for people following the run (the journal data itself stays in the journal).
+	e.emit(context.WithoutCancel(ctx), "run.step", "", runID, map[string]string{"step": name, "phase": phase})
 	return nil
 }
 

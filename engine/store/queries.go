@@ -33,11 +33,13 @@ const (
 	qInsertExternal    = `INSERT OR IGNORE INTO external (target, path, value) VALUES (?, ?, ?)`
 	qOwned             = `SELECT target, path, value FROM owned WHERE service_id = ? ORDER BY target, path`
 	qOwnedExternal     = `SELECT target, path, value FROM external ORDER BY target, path`
-	// qOwners is completed with a placeholder list for path IN (...).
-	qOwners         = `SELECT path, service_id, value FROM owned WHERE target = ? AND service_id <> ? AND path IN (%s)`
-	qOwnersExternal = `SELECT path, value FROM external WHERE target = ? AND path IN (%s)`
-	qOwnedBelow     = `SELECT 1 FROM owned WHERE target = ? AND path > ? AND path < ? AND service_id <> ? LIMIT 1`
-	qExternalBelow  = `SELECT 1 FROM external WHERE target = ? AND path > ? AND path < ? LIMIT 1`
+	qOwnersExternal    = `SELECT path, value FROM external WHERE target = ? AND path IN (%s)`
+	// qOwnerValues reads the per-value summary of owned (one row per distinct value).
+	qOwnerValues   = `SELECT path, value, n, sample FROM owner_values WHERE target = ? AND path IN (%s)`
+	qSelfOwned     = `SELECT path, value FROM owned WHERE service_id = ? AND target = ?`
+	qOtherOwner    = `SELECT service_id FROM owned WHERE target = ? AND path = ? AND value = ? AND service_id <> ? LIMIT 1`
+	qOwnedBelow    = `SELECT 1 FROM owned WHERE target = ? AND path > ? AND path < ? AND service_id <> ? LIMIT 1`
+	qExternalBelow = `SELECT 1 FROM external WHERE target = ? AND path > ? AND path < ? LIMIT 1`
 
 	qAllocLookup = `SELECT value FROM allocations WHERE pool = ? AND scope = ? AND service_id = ? AND key = ?`
 	qAllocTaken  = `SELECT 1 FROM allocations WHERE pool = ? AND scope = ? AND value = ?`

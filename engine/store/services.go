@@ -495,24 +495,85 @@ func (s *SQLite) Owned(ctx context.Context, service string) ([]OwnedLeaf, error)
 	return out, nil
 }
 
-// Owners returns, for each of paths on target that has owners other than exclude, those
-// owners ordered by service id; pre-existing configuration appears as owner ExternalOwner
-// (unless exclude is ExternalOwner). Paths without other owners are absent from the map.
+// Owners returns, for each of paths on target that has owners other than exclude, one owner
+// per distinct value (a sample holder, never exclude) ordered by service id; pre-existing
+// configuration appears as owner ExternalOwner (unless exclude is ExternalOwner). Paths
+// without other owners are absent from the map. It reads owner_values (migration 0003), so a
+// node shared by many services costs one row, not one per sharer.
 func (s *SQLite) Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error) {
 	out := make(map[string][]Owner)
 	uniq := dedupe(paths)
+	if len(uniq) == 0 {
+		return out, nil
+	}
+	r := s.read()
+	// What exclude itself holds on the target, so it can be taken out of the counts.
+	self := map[string]string{}
+	if exclude != "" && exclude != ExternalOwner {
+		rows, err := r.QueryContext(ctx, qSelfOwned, exclude, target)
+		if err != nil {
+			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+		}
+		for rows.Next() {
+			var p, v string
+			if err := rows.Scan(&p, &v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+			}
+			self[p] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+		}
+	}
 	for _, c := range chunk(uniq, maxParams) {
-		args := make([]any, 0, len(c)+2)
-		args = append(args, target, exclude)
+		args := make([]any, 0, len(c)+1)
+		args = append(args, target)
 		for _, p := range c {
 			args = append(args, p)
 		}
-		if err := s.ownersChunk(ctx, fmt.Sprintf(qOwners, placeholders(len(c))), args, out, false); err != nil {
+		rows, err := r.QueryContext(ctx, fmt.Sprintf(qOwnerValues, placeholders(len(c))), args...)
+		if err != nil {
 			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 		}
+		type row struct {
+			path, value, sample string
+			n                   int64
+		}
+		var got []row
+		for rows.Next() {
+			var rw row
+			if err := rows.Scan(&rw.path, &rw.value, &rw.n, &rw.sample); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+			}
+			got = append(got, rw)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+		}
+		for _, rw := range got {
+			others := rw.n
+			if v, ok := self[rw.path]; ok && v == rw.value {
+				others--
+			}
+			if others <= 0 {
+				continue
+			}
+			name := rw.sample
+			if name == exclude {
+				// The sample is the excluded service itself: name another holder.
+				if err := r.QueryRowContext(ctx, qOtherOwner, target, rw.path, rw.value, exclude).Scan(&name); err != nil {
+					return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+				}
+			}
+			out[rw.path] = append(out[rw.path], Owner{Service: name, Value: rw.value})
+		}
 		if exclude != ExternalOwner {
-			args = append(args[:1], args[2:]...)
-			if err := s.ownersChunk(ctx, fmt.Sprintf(qOwnersExternal, placeholders(len(c))), args, out, true); err != nil {
+			eargs := append([]any{target}, args[1:]...)
+			if err := s.ownersChunk(ctx, fmt.Sprintf(qOwnersExternal, placeholders(len(c))), eargs, out, true); err != nil {
 				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 			}
 		}

@@ -253,8 +253,11 @@ type Store interface {
 	// it. Record keeps the first value seen for an external node.
 	// Owned returns a service's leaves ordered by target and path.
 	Owned(ctx context.Context, service string) ([]OwnedLeaf, error)
-	// Owners returns, for each path on target, the owners other than exclude, ordered by
-	// service; paths nobody else owns are absent.
+	// Owners returns, for each path on target, who else owns it: one owner per distinct
+	// value held by services other than exclude (a node shared by thousands of services with
+	// one value gives one owner), ordered by service, plus ExternalOwner for pre-existing
+	// configuration; paths nobody else owns are absent. It reads a per-value summary, so its
+	// cost does not grow with the number of sharers.
 	Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error)
 	// OwnedBelow reports which of the given paths have a node strictly below them owned by a
 	// service other than exclude.

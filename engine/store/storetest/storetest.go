@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CountServices", testCount},
 		{"OwnedReplacesPerTarget", testOwned},
 		{"Owners", testOwners},
+		{"OwnersShared", testOwnersShared},
 		{"OwnedBelow", testOwnedBelow},
 		{"AllocateIdempotent", testAllocateIdempotent},
 		{"AllocateExhaustionAndWrap", testAllocateExhaustion},
@@ -613,7 +615,8 @@ func testOwners(t *testing.T, s store.Store) {
 			"if[ge-0/0/1]/description": {{Service: store.ExternalOwner, Value: "uplink"}},
 		}},
 		{"exclude nobody", "pe1", many[:2], "", map[string][]store.Owner{
-			"if[ge-0/0/1]":     {{Service: "x"}, {Service: "y"}},
+			// One owner per distinct value: x and y hold the entry with the same (empty) value.
+			"if[ge-0/0/1]":     {{Service: "x"}},
 			"if[ge-0/0/1]/mtu": {{Service: "x", Value: "9000"}, {Service: "y", Value: "1500"}},
 		}},
 		{"exclude external", "pe1", many[2:3], store.ExternalOwner, map[string][]store.Owner{}},
@@ -1101,5 +1104,43 @@ func testEvents(t *testing.T, s store.Store) {
 	}
 	if got, _ := s.EventsAfter(ctx, 0, 0); len(got) != 10 {
 		t.Fatalf("default limit gave %d", len(got))
+	}
+}
+
+// testOwnersShared checks reference counting of a node many services share: each service sees
+// the others, deleting the sample holder still names a remaining one, and the last delete
+// leaves nobody.
+func testOwnersShared(t *testing.T, s store.Store) {
+	const n = 50
+	for i := range n {
+		create(t, s, svc(fmt.Sprintf("s%02d", i), "eline", "", store.StateActive), leaves("pe1", "policer[10m]", "", "policer[10m]/rate", "10m"))
+	}
+	for _, tc := range []struct {
+		exclude string
+		want    string
+	}{{"s00", "map[policer[10m]:[{s01 } ] policer[10m]/rate:[{s01 10m}]]"}, {"s07", "map[policer[10m]:[{s00 } ] policer[10m]/rate:[{s00 10m}]]"}} {
+		got, err := s.Owners(ctx, "pe1", []string{"policer[10m]", "policer[10m]/rate"}, tc.exclude)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := strings.ReplaceAll(tc.want, "} ]", "}]"); fmt.Sprint(got) != w {
+			t.Fatalf("exclude %s: Owners = %v, want %v", tc.exclude, got, w)
+		}
+	}
+	for i := range n - 1 {
+		if err := s.Record(ctx, store.RecordParams{Service: svc(fmt.Sprintf("s%02d", i), "eline", "", store.StateActive), BaseVersion: 1, Delete: true}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Owners(ctx, "pe1", []string{"policer[10m]/rate"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got["policer[10m]/rate"]) != 1 || got["policer[10m]/rate"][0].Service == fmt.Sprintf("s%02d", i) {
+			t.Fatalf("after deleting s%02d: %v", i, got)
+		}
+	}
+	got, err := s.Owners(ctx, "pe1", []string{"policer[10m]/rate"}, fmt.Sprintf("s%02d", n-1))
+	if err != nil || len(got) != 0 {
+		t.Fatalf("the last holder sees others: %v %v", got, err)
 	}
 }
