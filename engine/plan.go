@@ -307,14 +307,11 @@ func (e *Engine) diffTargetOpts(ctx context.Context, t, service string, old, wan
 			return config.ChangeSet{}, nil, fmt.Errorf("engine: owners below on %s: %w", t, err)
 		}
 	}
-	others := storeOthers{owners: map[string][]diff.Owner{}, below: below}
+	others := storeOthers{owners: map[string][]diff.Owner{}, below: below, extra: extra}
 	for k, os := range owners {
 		for _, o := range os {
 			others.owners[k] = append(others.owners[k], diff.Owner{Service: o.Service, Value: o.Value})
 		}
-	}
-	for k, os := range extra {
-		others.owners[k] = append(others.owners[k], os...)
 	}
 	cs, err := diff.Compute(t, old, want, others)
 	if err != nil {
@@ -417,20 +414,32 @@ func roots(ps []config.Path) []config.Path {
 	return out
 }
 
+// storeOthers answers diff's questions from the store's owners of the paths involved, plus
+// extra owners (the services planned earlier in the same bulk, or a run's external nodes),
+// which are consulted in place rather than copied.
 type storeOthers struct {
 	owners map[string][]diff.Owner
 	below  map[string]bool
+	extra  map[string][]diff.Owner
 }
 
-func (s storeOthers) Owners(p string) []diff.Owner { return s.owners[p] }
+func (s storeOthers) Owners(p string) []diff.Owner {
+	if x := s.extra[p]; len(x) > 0 {
+		return append(append([]diff.Owner(nil), s.owners[p]...), x...)
+	}
+	return s.owners[p]
+}
+
 func (s storeOthers) HasDescendants(p string) bool {
 	if s.below[p] {
 		return true
 	}
 	prefix := p + "/"
-	for k, os := range s.owners {
-		if len(os) > 0 && strings.HasPrefix(k, prefix) {
-			return true
+	for _, m := range []map[string][]diff.Owner{s.owners, s.extra} {
+		for k, os := range m {
+			if len(os) > 0 && strings.HasPrefix(k, prefix) {
+				return true
+			}
 		}
 	}
 	return false

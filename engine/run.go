@@ -101,11 +101,14 @@ func (e *Engine) step(ctx context.Context, runID, name, phase string, data any) 
 			return errCrash
 		}
 	}
-	if err := e.st.AppendJournal(context.WithoutCancel(ctx), store.JournalEntry{RunID: runID, Step: name, Phase: phase, Data: raw, At: time.Now().UTC()}); err != nil {
+	// The step is also an event for people following the run (its data stays in the journal).
+	now := time.Now().UTC()
+	evData, _ := json.Marshal(map[string]string{"step": name, "phase": phase})
+	ev := &store.Event{Type: "run.step", RunID: runID, Data: evData, At: now}
+	if err := e.st.AppendJournal(context.WithoutCancel(ctx), store.JournalEntry{RunID: runID, Step: name, Phase: phase, Data: raw, At: now, Event: ev}); err != nil {
 		return fmt.Errorf("engine: journal %s: %w", name, err)
 	}
-	// Progress for people following the run (the journal data itself stays in the journal).
-	e.emit(context.WithoutCancel(ctx), "run.step", "", runID, map[string]string{"step": name, "phase": phase})
+	e.notify()
 	return nil
 }
 

@@ -28,7 +28,7 @@ const (
 	qCountByBoth     = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE type = ? AND state = ?`
 	qCountAll        = `SELECT COALESCE(SUM(n), 0) FROM service_counts`
 
-	qDeleteOwnedTarget = `DELETE FROM owned WHERE service_id = ? AND target = ?`
+	qDeleteOwnedTarget = `DELETE FROM owned INDEXED BY owned_service WHERE service_id = ? AND target = ?`
 	qInsertOwned       = `INSERT OR REPLACE INTO owned (target, path, service_id, value) VALUES (?, ?, ?, ?)`
 	qInsertExternal    = `INSERT OR IGNORE INTO external (target, path, value) VALUES (?, ?, ?)`
 	qOwned             = `SELECT target, path, value FROM owned WHERE service_id = ? ORDER BY target, path`
@@ -36,7 +36,7 @@ const (
 	qOwnersExternal    = `SELECT path, value FROM external WHERE target = ? AND path IN (%s)`
 	// qOwnerValues reads the per-value summary of owned (one row per distinct value).
 	qOwnerValues   = `SELECT path, value, n, sample FROM owner_values WHERE target = ? AND path IN (%s)`
-	qSelfOwned     = `SELECT path, value FROM owned WHERE service_id = ? AND target = ?`
+	qSelfOwned     = `SELECT path, value FROM owned INDEXED BY owned_service WHERE service_id = ? AND target = ?`
 	qOtherOwner    = `SELECT service_id FROM owned WHERE target = ? AND path = ? AND value = ? AND service_id <> ? LIMIT 1`
 	qOwnedBelow    = `SELECT 1 FROM owned WHERE target = ? AND path > ? AND path < ? AND service_id <> ? LIMIT 1`
 	qExternalBelow = `SELECT 1 FROM external WHERE target = ? AND path > ? AND path < ? LIMIT 1`

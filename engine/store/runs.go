@@ -203,8 +203,14 @@ func (s *SQLite) AppendJournal(ctx context.Context, e JournalEntry) error {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, qInsertJournal, e.RunID, seq, e.Step, e.Phase, jsonText(e.Data), at)
-		return err
+		if _, err := tx.ExecContext(ctx, qInsertJournal, e.RunID, seq, e.Step, e.Phase, jsonText(e.Data), at); err != nil {
+			return err
+		}
+		if e.Event != nil {
+			_, err := insertEvent(ctx, tx, *e.Event)
+			return err
+		}
+		return nil
 	})
 	switch {
 	case err == nil:

@@ -165,6 +165,9 @@ type JournalEntry struct {
 	Phase string          `json:"phase"` // "begin", "done", "failed"
 	Data  json.RawMessage `json:"data,omitempty"`
 	At    time.Time       `json:"at"`
+	// Event, when set on AppendJournal, is appended to the event stream in the same
+	// transaction (progress for people following the run). It is not read back.
+	Event *Event `json:"-"`
 }
 
 // Plan is a computed set of changes that can be applied later exactly as previewed.
