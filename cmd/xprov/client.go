@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/xprov/xprov/engine"
 	"github.com/xprov/xprov/engine/store"
@@ -198,41 +197,31 @@ func finishRun(ctx context.Context, cmd *cobra.Command, f *clientFlags, c *clien
 	return nil
 }
 
-// watch follows a run to its end, drawing a progress bar of its journaled steps on stderr.
+// watch follows a run to its end, drawing its journaled steps as a one-line progress display
+// on stderr (only on a terminal, and not with -o json). The line is erased before watch
+// returns, so the caller prints the result on a clean terminal.
 func watch(ctx context.Context, cmd *cobra.Command, f *clientFlags, c *client.Client, id string) (store.Run, error) {
 	poll := f.poll
 	if poll == 0 {
 		poll = 300 * time.Millisecond
 	}
-	bar := progressbar.NewOptions(-1,
-		progressbar.OptionSetWriter(cmd.ErrOrStderr()),
-		progressbar.OptionSetDescription("run "+id),
-		progressbar.OptionSpinnerType(14),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetItsString("steps"),
-		progressbar.OptionClearOnFinish(),
-		// The spinner's own ticker goroutine reads the bar without its lock (a data race in
-		// progressbar v3.19.1); the bar redraws on every step instead.
-		progressbar.OptionSetSpinnerChangeInterval(0),
-	)
-	defer bar.Finish()
+	bar := newProgress(cmd.ErrOrStderr(), f.output != "json")
+	defer bar.done()
 	t := time.NewTicker(poll)
 	defer t.Stop()
-	seen := 0
 	for {
 		d, err := c.GetRun(ctx, id)
 		if err != nil {
 			return store.Run{}, err
 		}
-		if n := len(d.Journal); n > seen {
-			_ = bar.Add(n - seen)
-			seen = n
-			last := d.Journal[n-1]
-			bar.Describe(fmt.Sprintf("run %s: %s %s", id, last.Step, last.Phase))
-		}
 		if engine.Finished(d.State) {
 			return d.Run, nil
 		}
+		step, phase := "", ""
+		if n := len(d.Journal); n > 0 {
+			step, phase = d.Journal[n-1].Step, d.Journal[n-1].Phase
+		}
+		bar.update(progressText(id, step, phase), len(d.Journal))
 		select {
 		case <-ctx.Done():
 			return d.Run, ctx.Err()
