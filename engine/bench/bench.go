@@ -391,4 +391,6 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintf(w, "store           %s on disk (%d bytes per service)\n", mib(r.DBBytes), r.DBPerService)
 }
 
-func mib(n int64) string { return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.1f", float64(n)/(1<<20)), "0"), ".") + " MiB" }
+func mib(n int64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.1f", float64(n)/(1<<20)), "0"), ".") + " MiB"
+}
