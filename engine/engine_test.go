@@ -526,3 +526,31 @@ func mustParse(t *testing.T, s string) config.Path {
 	}
 	return p
 }
+
+func TestRunsOnOneServiceAreSerialized(t *testing.T) {
+	b := setup(t)
+	ctx := t.Context()
+	b.mustSucceed(t, engine.Request{Op: engine.OpCreate, Type: "fake", ServiceID: "s1", Intent: intent(100, "gold", "pe1:ge-0/0/1")})
+	// Several modifies submitted at once (no base version): each runs on the result of the
+	// previous one, none is lost, and the device ends in the state of the last recorded run.
+	const n = 5
+	runs := make([]store.Run, n)
+	for i := range n {
+		r, err := b.e.Submit(ctx, engine.Request{Op: engine.OpModify, ServiceID: "s1", Intent: intent(101+i, "gold", "pe1:ge-0/0/1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs[i] = r
+	}
+	for _, r := range runs {
+		got, err := b.e.Wait(ctx, r.ID)
+		if err != nil || got.State != store.RunSucceeded {
+			t.Fatalf("run %s: %s %q %v", r.ID, got.State, got.Error, err)
+		}
+	}
+	s, err := b.st.GetService(ctx, "s1")
+	if err != nil || s.Version != 1+n {
+		t.Fatalf("service version %d after %d serialized modifies, want %d (%v)", s.Version, n, 1+n, err)
+	}
+	b.checkConsistent(t)
+}

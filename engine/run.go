@@ -54,10 +54,7 @@ func (e *Engine) submit(ctx context.Context, req Request, wantHash, planID strin
 	if wantHash != "" && c.plan.Hash != wantHash {
 		return store.Run{}, fmt.Errorf("engine: plan %s: %w", planID, ErrPlanChanged)
 	}
-	req = c.req // carries the generated service id
-	if req.BaseVersion == 0 && c.exists {
-		req.BaseVersion = c.base.Version
-	}
+	req = c.req // carries the generated service id; BaseVersion 0 stays "no check"
 	rawReq, _ := json.Marshal(req)
 	now := time.Now().UTC()
 	kind := string(req.Op)
