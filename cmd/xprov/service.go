@@ -25,8 +25,14 @@ func serviceCreateCmd(f *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create --type TYPE (--intent JSON | --file FILE)",
 		Short: "Create a service (shows the plan with --dry-run)",
-		Example: `  xprov service create --type eline --id acme-1 --intent '{"customer":"acme","endpoints":[` +
-			`{"device":"pe1","port":"ge-0/0/1","vlan":100},{"device":"sr1","port":"1/1/1","vlan":100}]}'`,
+		Example: `  # against the demo (xprov serve --demo): an E-LINE between a Junos and a Nokia port
+  xprov service create --type eline --id hq-branch --intent '{"customer":"CUST-1","endpoints":[` +
+			`{"device":"pe1","port":"ge-0/0/1","vlan":100},{"device":"sr1","port":"1/1/1","vlan":100}]}'
+  # preview the device changes first, from a file (- reads stdin)
+  xprov service create --type eline --id hq-branch --dry-run -f hq-branch.json
+  # the customer id's trailing number is the SAM customer, else give sam_customer_id (the demo SAM has 1)
+  xprov service create --type eline --intent '{"customer":"acme","sam_customer_id":1,"endpoints":[` +
+			`{"device":"pe2","port":"ge-0/0/2","vlan":200},{"device":"sr2","port":"1/1/2","vlan":200}]}'`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := f.client()
@@ -148,7 +154,10 @@ func serviceModifyCmd(f *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "modify ID (--intent JSON | --file FILE)",
 		Short: "Replace a service's intent",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Example: `  # move the demo's hq-branch E-LINE to VLAN 101 on both ends
+  xprov service modify hq-branch --intent '{"customer":"CUST-1","endpoints":[` +
+			`{"device":"pe1","port":"ge-0/0/1","vlan":101},{"device":"sr1","port":"1/1/1","vlan":101}]}'`,
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.client()
 			if err != nil {
