@@ -1,0 +1,445 @@
+package web_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	junossim "github.com/xprov/xprov/adapters/junos/sim"
+	samsim "github.com/xprov/xprov/adapters/sam/sim"
+	"github.com/xprov/xprov/ui/server"
+	bt "github.com/xprov/xprov/ui/web/internal/browsertest"
+)
+
+// lab is the whole product in this process, as `xprov serve` runs it from a config file:
+// ui/server with its SQLite store, the bundled packs, the engine and the real Junos and SAM
+// adapters, pointed at simulators the test owns so that it can look at what the network
+// holds through the simulators' own API.
+type lab struct {
+	fleet *junossim.Fleet
+	sam   *samsim.Server
+	srv   *server.Instance
+}
+
+// samClasses are the SAM-O classes the bundled E-LINE and L3VPN packs create.
+var samClasses = []string{"epipe.Epipe", "epipe.Site", "vll.L2AccessInterface", "svt.SpokeSdpBinding",
+	"vprn.Vprn", "vprn.Site", "vprn.L3AccessInterface", "vprn.StaticRoute", "bgp.Peer"}
+
+func startLab(t *testing.T) *lab {
+	t.Helper()
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	password := hex.EncodeToString(b[:])
+	fleet, err := junossim.NewFleet(junossim.FleetOptions{Devices: 2, Listen: "127.0.0.1:0", NamePrefix: "pe",
+		Template: junossim.Options{User: "lab", Password: password, Ports: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fleet.Close() })
+	sam := samsim.New(samsim.Options{Nodes: 3, PortsPerNode: 10, User: "admin", Password: password, Customers: []int{1, 2, 3, 42}})
+	if err := sam.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sam.Close() })
+
+	dir := t.TempDir()
+	cfg := server.Config{Listen: "127.0.0.1:0", DB: filepath.Join(dir, "xprov.db"), KnownHosts: filepath.Join(dir, "known_hosts"),
+		SAMs: []server.SAMConfig{{Name: "sam1", URL: sam.InvokeURL(), User: "admin", PasswordEnv: "LAB_PASSWORD"}}}
+	var hosts []string
+	for _, d := range fleet.Devices() {
+		cfg.Devices = append(cfg.Devices, server.DeviceConfig{Name: d.Name(), Address: d.Addr(), User: "lab", PasswordEnv: "LAB_PASSWORD"})
+		hosts = append(hosts, knownhosts.Line([]string{d.Addr()}, d.HostKey()))
+	}
+	if err := os.WriteFile(cfg.KnownHosts, []byte(strings.Join(hosts, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	srv, err := server.Start(ctx, server.Options{Config: cfg, Getenv: func(k string) string {
+		if k == "LAB_PASSWORD" {
+			return password
+		}
+		return ""
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	if srv.Token == "" {
+		t.Fatal("no admin token was created on a new database")
+	}
+	return &lab{fleet: fleet, sam: sam, srv: srv}
+}
+
+// samCounts counts the SAM objects of the packs' classes.
+func (l *lab) samCounts() map[string]int {
+	out := map[string]int{}
+	for _, c := range samClasses {
+		out[c] = l.sam.Count(c)
+	}
+	return out
+}
+
+// liveRecorder records, in every document of the tab, what the console's event streams
+// receive and how the run page's outcome and steps change, so that a test can tell that the
+// page followed a run through server-sent events, not only by polling.
+const liveRecorder = `(() => {
+  if (window.__live) return;
+  const live = window.__live = { streams: [], events: [], views: [] };
+  const Orig = window.EventSource;
+  const types = ['run.pending', 'run.running', 'run.step', 'run.succeeded', 'run.failed', 'run.cancelled', 'run.rolled-back'];
+  window.EventSource = class extends Orig {
+    constructor(url, init) {
+      super(url, init);
+      const s = { url: String(url), opened: false };
+      live.streams.push(s);
+      this.addEventListener('open', () => { s.opened = true; });
+      const rec = (ev) => { let d = {}; try { d = JSON.parse(ev.data); } catch (e) { /* not JSON */ } live.events.push({ type: ev.type, run: d.run_id || '' }); };
+      for (const t of types) this.addEventListener(t, rec);
+    }
+  };
+  const look = () => {
+    const b = document.querySelector('.outcome .banner');
+    if (!b) return;
+    const v = { path: location.pathname, state: [...b.classList].find((c) => c.startsWith('st-')) || '',
+      done: document.querySelectorAll('ol.steps li.ph-done').length, events: live.events.filter((e) => location.pathname === '/runs/' + e.run).length };
+    const last = live.views[live.views.length - 1];
+    if (!last || last.path !== v.path || last.state !== v.state || last.done !== v.done) live.views.push(v);
+  };
+  const start = () => new MutationObserver(look).observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+  if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start);
+})()`
+
+func recordLive() bt.Step {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		now := true // also in the document open now
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: liveRecorder, RunImmediately: &now})
+		return err
+	})
+}
+
+// text returns the inner text of the first element sel matches ("" when none does).
+func text(p *bt.Page, sel string) string {
+	p.T.Helper()
+	s, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? e.innerText : ''; })()`, bt.JSQ(sel))))
+	if err != nil {
+		p.T.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// targetPlan returns the native text the plan shows for one target.
+func targetPlan(p *bt.Page, target string) string {
+	return text(p, fmt.Sprintf(`.plan section.target[aria-label="Changes on %s"] pre`, target))
+}
+
+// preview submits the service form and waits for the plan.
+func preview(p *bt.Page, what string) {
+	p.T.Helper()
+	p.Run("preview the "+what,
+		bt.Click(`form.svcform button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+		bt.WaitJS(`document.activeElement && document.activeElement.id === 'commit'`),
+	)
+	p.T.Logf("%s plan:\n%s", what, text(p, `.plan`))
+}
+
+// commitLive commits the plan on screen, follows the run page to success, and checks that
+// the page was driven by the run's events: its stream opened with the token in the query,
+// received run.step events and the final run.succeeded of this run, and showed the run in
+// progress, after an event of it, before it showed it done. The run must last long enough
+// for that (see SetCommitDelay in the test).
+func commitLive(p *bt.Page, shot string) (runID string) {
+	p.T.Helper()
+	p.Run("commit and follow the run",
+		bt.Click(`#commit`),
+		bt.WaitJS(`location.pathname.startsWith('/runs/')`),
+		chromedp.WaitVisible(chromedp.CSS(`.outcome .banner`)),
+		bt.WaitJS(`!!document.querySelector('.outcome .banner.st-succeeded, .outcome .banner.st-failed, .outcome .banner.st-rolled-back')`),
+	)
+	runID = strings.TrimPrefix(p.URL()[len(p.Base):], "/runs/")
+	if out := text(p, `.outcome`); !strings.Contains(out, "Done: every device committed the change.") {
+		p.Shot(shot)
+		p.T.Fatalf("run %s did not succeed; the page says: %s", runID, out)
+	}
+	p.Run("steps and targets shown",
+		bt.WaitText(`ol.steps`, "Commit on pe1"),
+		bt.WaitText(`ol.steps`, "Commit on sam1"),
+		bt.WaitText(`ol.steps`, "Record the service"),
+	)
+	p.A11y("run")
+	p.Shot(shot)
+
+	var live struct {
+		Streams []struct {
+			URL    string `json:"url"`
+			Opened bool   `json:"opened"`
+		} `json:"streams"`
+		Events []struct{ Type, Run string } `json:"events"`
+		Views  []struct {
+			Path   string `json:"path"`
+			State  string `json:"state"`
+			Done   int    `json:"done"`
+			Events int    `json:"events"`
+		} `json:"views"`
+	}
+	// The final event can trail the page's own read of the finished run by a moment.
+	p.Run("the run's final event reached the page", bt.WaitJS(fmt.Sprintf(`window.__live && window.__live.events.some(e => e.type === 'run.succeeded' && e.run === %s)`, bt.JSQ(runID))))
+	raw, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`JSON.stringify(window.__live)`))
+	if err != nil {
+		p.T.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(raw), &live); err != nil {
+		p.T.Fatal(err)
+	}
+	opened := slices.ContainsFunc(live.Streams, func(s struct {
+		URL    string `json:"url"`
+		Opened bool   `json:"opened"`
+	}) bool {
+		return s.Opened && strings.Contains(s.URL, "/api/v1/events?") && strings.Contains(s.URL, "run="+runID) && strings.Contains(s.URL, "access_token=")
+	})
+	steps := 0
+	for _, e := range live.Events {
+		if e.Run == runID && e.Type == "run.step" {
+			steps++
+		}
+	}
+	running := slices.ContainsFunc(live.Views, func(v struct {
+		Path   string `json:"path"`
+		State  string `json:"state"`
+		Done   int    `json:"done"`
+		Events int    `json:"events"`
+	}) bool {
+		return v.Path == "/runs/"+runID && v.State == "st-running" && v.Done > 0 && v.Events > 0
+	})
+	p.T.Logf("run %s: event streams %+v, %d run.step events, page views %+v", runID, live.Streams, steps, live.Views)
+	if !opened || steps == 0 || !running {
+		p.T.Errorf("run %s: the page did not follow the run live: stream opened with access_token %v, run.step events %d, progress shown while running after an event %v",
+			runID, opened, steps, running)
+	}
+	return runID
+}
+
+// serviceDetail opens a service's page from the run page and checks its state and that it
+// lists owned configuration for each target.
+func serviceDetail(p *bt.Page, id, state string, targets []string, owned []string, shot string) {
+	p.T.Helper()
+	p.Run("open the service",
+		bt.Click(fmt.Sprintf(`main a[href="/services/%s"]`, id)),
+		bt.WaitText(`main h1`, id),
+		bt.WaitText(`main`, "Run history"),
+		bt.WaitJS(`![...document.querySelectorAll('main section')].some(s => s.innerText.includes('Loading…'))`),
+	)
+	p.ExpectTrue("service state is "+state, fmt.Sprintf(`[...document.querySelectorAll('main dd, main .badge')].some(e => e.innerText.trim() === %s)`, bt.JSQ(state)))
+	cfg := evalString(p, `[...document.querySelectorAll('main section')].find(s => s.querySelector('h2') && s.querySelector('h2').textContent === 'Owned configuration').innerText`)
+	for _, tg := range targets {
+		if !strings.Contains(cfg, tg) {
+			p.Shot("failure-owned-" + tg)
+			p.T.Fatalf("owned configuration lacks target %s:\n%s", tg, cfg)
+		}
+	}
+	for _, w := range owned {
+		if !strings.Contains(cfg, w) {
+			p.Shot("failure-owned")
+			p.T.Fatalf("owned configuration lacks %q:\n%s", w, cfg)
+		}
+	}
+	p.A11y("detail")
+	p.Shot(shot)
+}
+
+func evalString(p *bt.Page, expr string) string {
+	p.T.Helper()
+	s, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		p.T.Fatalf("%s: %v", expr, err)
+	}
+	return s
+}
+
+// deleteService deletes the service shown on screen: preview, commit, gone.
+func deleteService(p *bt.Page, id, typ string) {
+	p.T.Helper()
+	p.Run("delete: preview",
+		chromedp.Navigate(p.Base+"/services/"+id),
+		bt.WaitText(`main h1`, id),
+		bt.Click(`//main//button[normalize-space()="Delete"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+	)
+	p.T.Logf("delete plan:\n%s", text(p, `.plan`))
+	p.Shot(typ + "-7-plan-delete")
+	commitLive(p, typ+"-8-run-delete")
+	p.Run("deleted", bt.WaitText(`main`, "The service is deleted"))
+	p.Run("the service is gone from the list",
+		chromedp.Navigate(p.Base+"/services"),
+		bt.WaitText(`main h1`, "Services"),
+		bt.WaitJS(`document.querySelector('table.services tbody') || document.querySelector('main .empty, main p')`),
+	)
+	p.ExpectTrue("no link to "+id, fmt.Sprintf(`document.querySelector('main a[href="/services/%s"]') === null`, id))
+	p.Run("its page says so",
+		chromedp.Navigate(p.Base+"/services/"+id),
+		bt.WaitJS(`!!document.querySelector('main [role=alert], main .error, main .problem')`),
+	)
+	p.Shot(typ + "-9-gone")
+}
+
+// TestBrowserFullStack drives the console served by the real server (store, bundled packs,
+// engine, Junos and SAM adapters against simulators) in Chromium: create → preview →
+// commit → modify → delete of a multi-vendor E-LINE and of an L3VPN, checking what each page
+// shows and what the simulated devices hold after each commit.
+func TestBrowserFullStack(t *testing.T) {
+	ctx, dir := bt.Start(t)
+	l := startLab(t)
+	pe1 := l.fleet.Device("pe1")
+	baseJunos := pe1.RunningSet()
+	baseSAM := l.samCounts()
+	// Every run of this test commits on pe1; a slow commit there keeps each run visibly in
+	// progress for a while, so the run page must follow it through its events (a run that is
+	// over before the page opens is shown without a stream).
+	pe1.SetCommitDelay(500 * time.Millisecond)
+
+	p := &bt.Page{T: t, Ctx: ctx, Base: l.srv.URL, Dir: dir}
+	p.Run("record event streams", recordLive())
+	p.SignIn(l.srv.Token)
+	p.Shot("services-empty")
+
+	// E-LINE: pe1 (Junos) ↔ sr1 (7750 behind sam1).
+	p.Run("open the E-LINE form",
+		chromedp.Navigate(p.Base+"/catalogue"),
+		bt.Click(`a[href="/catalogue/eline"]`),
+		chromedp.WaitVisible(chromedp.CSS(`form.svcform`)),
+		bt.Fill(`#svc-id`, "eline-fs-1"),
+		bt.Fill(bt.FieldSel("/customer", "input"), "CUST-1"),
+		bt.Choose(bt.FieldSel("/endpoints/0/device", "select"), "pe1"),
+		bt.Choose(bt.FieldSel("/endpoints/0/port", "select"), "ge-0/0/1"),
+		bt.Fill(bt.FieldSel("/endpoints/0/vlan", "input"), "100"),
+		bt.Choose(bt.FieldSel("/endpoints/1/device", "select"), "sr1"),
+		chromedp.WaitReady(chromedp.CSS(bt.FieldSel("/endpoints/1/port", `select[data-ready=true] option[value="1/1/1"]`))),
+	)
+	// The port picker lists the chosen device's ports from inventory, and only those that
+	// can take the service: the simulated SAM keeps each node's last port admin-down.
+	p.ExpectTrue("sr1's ports are offered", `[...document.querySelectorAll('[data-pointer="/endpoints/1/port"] option')].some(o => o.value === '1/1/9' && !o.disabled)`)
+	p.ExpectTrue("the admin-down port cannot be chosen", `(() => { const o = document.querySelector('[data-pointer="/endpoints/1/port"] option[value="1/1/10"]'); return !o || o.disabled; })()`)
+	p.ExpectTrue("pe1's ports are not offered for sr1", `!document.querySelector('[data-pointer="/endpoints/1/port"] option[value="ge-0/0/1"]')`)
+	p.Run("fill the second endpoint",
+		bt.Choose(bt.FieldSel("/endpoints/1/port", "select"), "1/1/1"),
+		bt.Fill(bt.FieldSel("/endpoints/1/vlan", "input"), "100"),
+		bt.WaitJS(`[...document.querySelectorAll('.field .msg')].every(m => m.hidden)`),
+	)
+	p.A11y("eline-form")
+	p.Shot("eline-1-form")
+	preview(p, "E-LINE create")
+	if s := targetPlan(p, "pe1"); !strings.Contains(s, "set interfaces ge-0/0/1 unit 100 vlan-id 100") || !strings.Contains(s, "set protocols l2circuit neighbor 10.255.2.1 interface ge-0/0/1.100") {
+		t.Errorf("pe1's plan lacks the unit or the l2circuit:\n%s", s)
+	}
+	if s := targetPlan(p, "sam1"); !strings.Contains(s, "epipe.Epipe") || !strings.Contains(s, "1/1/1") {
+		t.Errorf("sam1's plan lacks the epipe on 1/1/1:\n%s", s)
+	}
+	p.A11y("eline-plan")
+	p.Shot("eline-2-plan")
+	if !slices.Equal(pe1.RunningSet(), baseJunos) || !mapsEqual(l.samCounts(), baseSAM) {
+		t.Fatal("a preview changed the network")
+	}
+
+	commitLive(p, "eline-3-run-create")
+	if !pe1.RunningHas("set interfaces ge-0/0/1 unit 100 vlan-id 100") {
+		t.Errorf("pe1 does not hold unit 100 after the create:\n%s", strings.Join(pe1.RunningSet(), "\n"))
+	}
+	if got := l.sam.Count("epipe.Epipe"); got != baseSAM["epipe.Epipe"]+1 {
+		t.Errorf("sam1 holds %d epipes after the create, want %d", got, baseSAM["epipe.Epipe"]+1)
+	}
+	serviceDetail(p, "eline-fs-1", "active", []string{"pe1", "sam1"}, []string{"ge-0/0/1", "unit[100]", "epipe.Epipe"}, "eline-4-detail")
+
+	p.Run("modify: the form is prefilled",
+		bt.Click(`a[href="/services/eline-fs-1/modify"]`),
+		chromedp.WaitVisible(chromedp.CSS(`form.svcform`)),
+		bt.WaitJS(`document.querySelector('[data-pointer="/endpoints/0/port"] select').value === 'ge-0/0/1'`),
+		bt.WaitJS(`document.querySelector('[data-pointer="/endpoints/1/port"] select').value === '1/1/1'`),
+		bt.WaitJS(`document.querySelector('[data-pointer="/customer"] input').value === 'CUST-1'`),
+		bt.Fill(bt.FieldSel("/endpoints/0/vlan", "input"), "200"),
+		bt.Fill(bt.FieldSel("/endpoints/1/vlan", "input"), "200"),
+	)
+	p.A11y("eline-modify-form")
+	preview(p, "E-LINE modify")
+	pePlan, samPlan := targetPlan(p, "pe1"), targetPlan(p, "sam1")
+	for _, want := range []string{"delete interfaces ge-0/0/1 unit 100", "set interfaces ge-0/0/1 unit 200 vlan-id 200"} {
+		if !strings.Contains(pePlan, want) {
+			t.Errorf("pe1's modify plan lacks %q:\n%s", want, pePlan)
+		}
+	}
+	// Minimal: what does not depend on the VLAN stays (the physical port's encapsulation,
+	// the epipe itself).
+	for _, not := range []string{"encapsulation flexible-ethernet-services", "flexible-vlan-tagging"} {
+		if strings.Contains(pePlan, not) {
+			t.Errorf("pe1's modify plan touches %q, which the VLAN change does not need:\n%s", not, pePlan)
+		}
+	}
+	if strings.Contains(samPlan, "delete epipe.Epipe") || !strings.Contains(samPlan, "1/1/1:200") {
+		t.Errorf("sam1's modify plan should replace only the access interface (1/1/1:100 → 1/1/1:200):\n%s", samPlan)
+	}
+	p.Shot("eline-5-plan-modify")
+	commitLive(p, "eline-6-run-modify")
+	if !pe1.RunningHas("set interfaces ge-0/0/1 unit 200 vlan-id 200") || slices.ContainsFunc(pe1.RunningSet(), func(s string) bool {
+		return strings.Contains(s, "ge-0/0/1 unit 100") || strings.Contains(s, "ge-0/0/1.100")
+	}) {
+		t.Errorf("pe1 after the modify:\n%s", strings.Join(pe1.RunningSet(), "\n"))
+	}
+	serviceDetail(p, "eline-fs-1", "active", []string{"pe1", "sam1"}, []string{"unit[200]"}, "eline-6b-detail-modified")
+
+	deleteService(p, "eline-fs-1", "eline")
+	if got := pe1.RunningSet(); !slices.Equal(got, baseJunos) {
+		t.Errorf("pe1 after the delete differs from before the create:\n%s", diffLines(baseJunos, got))
+	}
+	if got := l.samCounts(); !mapsEqual(got, baseSAM) {
+		t.Errorf("sam1 after the delete holds %v, before the create %v", got, baseSAM)
+	}
+	_ = kb.Tab
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// diffLines lists the lines only one of a and b has.
+func diffLines(a, b []string) string {
+	var out []string
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			out = append(out, "- "+s)
+		}
+	}
+	for _, s := range b {
+		if !slices.Contains(a, s) {
+			out = append(out, "+ "+s)
+		}
+	}
+	return strings.Join(out, "\n")
+}
