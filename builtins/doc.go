@@ -1,5 +1,5 @@
 // Package builtins holds the Starlark modules that pack scripts see: pools, inventory, log,
-// fail, struct and json. Scripts reach the world only through these modules; run data (the
+// fail, struct, json and ip. Scripts reach the world only through these modules; run data (the
 // service being rendered, its pools and inventory view) reaches them through thread-locals.
 //
 // The engine provides the data sources through the small interfaces below.

@@ -66,7 +66,7 @@ func (r *Run) log(level, msg string) {
 }
 
 // Predeclared returns the names every pack script sees besides Starlark's universe: the
-// modules pools, inventory, log and json, and the functions fail and struct. The dictionary
+// modules pools, inventory, log, json and ip, and the functions fail and struct. The dictionary
 // and everything in it is frozen and shared by all threads; do not modify it.
 func Predeclared() starlark.StringDict { return predeclared() }
 
@@ -78,6 +78,7 @@ var predeclared = sync.OnceValue(func() starlark.StringDict {
 		"fail":      failBuiltin,
 		"struct":    structBuiltin,
 		"json":      jsonModule,
+		"ip":        ipModule,
 	}
 	d.Freeze()
 	return d

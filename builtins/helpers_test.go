@@ -1,0 +1,5 @@
+package builtins
+
+import "go.starlark.net/syntax"
+
+var fileOptionsForTest = &syntax.FileOptions{Set: true, While: true}
