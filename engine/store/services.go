@@ -92,15 +92,15 @@ func encodeCursor(updated int64, id string) string {
 func decodeCursor(c string) (int64, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return 0, "", fmt.Errorf("bad cursor: %w", err)
+		return 0, "", fmt.Errorf("%w: %w", ErrBadCursor, err)
 	}
 	k, id, ok := strings.Cut(string(b), "\x00")
 	if !ok {
-		return 0, "", errors.New("bad cursor")
+		return 0, "", ErrBadCursor
 	}
 	n, err := strconv.ParseInt(k, 10, 64)
 	if err != nil {
-		return 0, "", fmt.Errorf("bad cursor: %w", err)
+		return 0, "", fmt.Errorf("%w: %w", ErrBadCursor, err)
 	}
 	return n, id, nil
 }

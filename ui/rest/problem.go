@@ -93,6 +93,9 @@ func problemFor(err error) Problem {
 	case errors.Is(err, engine.ErrUnknownTarget):
 		// A device or NMS named by the request is not known: the request's content is wrong.
 		return mk(http.StatusUnprocessableEntity, "unknown-target", err)
+	case errors.Is(err, store.ErrBadCursor):
+		return Problem{Type: ProblemTypeBase + "bad-request", Title: http.StatusText(http.StatusBadRequest),
+			Status: http.StatusBadRequest, Detail: "query parameter cursor: not a cursor this server issued"}
 	case errors.Is(err, store.ErrPoolExhausted):
 		return mk(http.StatusConflict, "pool-exhausted", err)
 	case errors.Is(err, engine.ErrShutdown):

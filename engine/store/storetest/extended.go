@@ -1,0 +1,64 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/xprov/xprov/engine/store"
+)
+
+// Extended is what the REST layer needs of a store beyond store.Store and store.Auth (the
+// store's status, persisted idempotency keys and audit results).
+type Extended interface {
+	store.Store
+	store.Auth
+}
+
+// ExerciseExtended runs the contract of the additions in Extended against fresh stores made by
+// open (one per subtest).
+func ExerciseExtended(t *testing.T, open func(t *testing.T) Extended) {
+	t.Helper()
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s Extended)
+	}{
+		{"BadCursor", testBadCursor},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+// testBadCursor: every paged list refuses a cursor it did not issue with ErrBadCursor.
+func testBadCursor(t *testing.T, s Extended) {
+	for _, c := range []string{"!!!", "eA", "eAB4"} {
+		if _, _, err := s.ListServices(ctx, store.ServiceFilter{After: c}); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("ListServices(After %q) = %v, want ErrBadCursor", c, err)
+		}
+		if _, _, err := s.ListServices(ctx, store.ServiceFilter{After: c, Sort: "-updated"}); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("ListServices(After %q, -updated) = %v, want ErrBadCursor", c, err)
+		}
+		if _, _, err := s.ListRuns(ctx, "", c, 10); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("ListRuns(%q) = %v, want ErrBadCursor", c, err)
+		}
+		if _, _, err := s.ListRuns(ctx, "s1", c, 10); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("ListRuns(s1, %q) = %v, want ErrBadCursor", c, err)
+		}
+		if _, _, err := s.ListAudit(ctx, store.AuditFilter{After: c}); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("ListAudit(%q) = %v, want ErrBadCursor", c, err)
+		}
+	}
+	// A cursor the store issued is fine.
+	for _, id := range []string{"a", "b"} {
+		create(t, s, svc(id, "eline", "acme", store.StateActive), nil)
+	}
+	_, next, err := s.ListServices(ctx, store.ServiceFilter{Limit: 1})
+	if err != nil || next == "" {
+		t.Fatalf("first page: next %q, %v", next, err)
+	}
+	if _, _, err := s.ListServices(ctx, store.ServiceFilter{Limit: 1, After: next}); err != nil {
+		t.Fatalf("issued cursor refused: %v", err)
+	}
+}
