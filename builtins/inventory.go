@@ -10,6 +10,8 @@ package builtins
 //	inventory.devices(vendor=None)  -> list of device structs sorted by name ("junos", "sros")
 //	inventory.address(name)         -> the device's loopback (Junos lo0) / system address (SR OS)
 //	inventory.has_device(name)      -> bool
+//	inventory.valid_port(vendor, name) -> bool: name is a port name of that vendor ("junos":
+//	                                   ge-0/0/1, xe-0/1/0:2, ae0; "sros": 1/1/3, 1/1/c1/1, lag-1)
 //
 // A device struct has: name, vendor ("junos" or "sros"), platform, os_version, address,
 // nms ("" for devices reached directly, else the NMS name, e.g. "sam1") and ports (a list of
@@ -19,12 +21,26 @@ package builtins
 //	peer_ip = inventory.address(other["device"])   # "10.255.1.2"
 //	inventory.port("pe1", "ge-0/0/1").speed_mbps   # 1000
 //
-// Inventory only works while a service renders, not at a script's top level.
+// valid_port checks the name's form with the very patterns of schemas/common.json
+// ($defs junosPort and srosPort), so a script and a schema never disagree on what a port name
+// is; it does not look at inventory (use inventory.port for that) and works at top level too.
+// An unknown vendor is an error listing the known ones.
+//
+//	if not inventory.valid_port(dev.vendor, ep["port"]):
+//	    fail("%s is not a port name of %s" % (ep["port"], dev.name), field=ptr + "/port")
+//
+// The other functions only work while a service renders, not at a script's top level.
 
 import (
+	"encoding/json"
 	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
 
 	"github.com/xprov/xprov/adapters"
+	"github.com/xprov/xprov/schemas"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 )
@@ -37,6 +53,7 @@ var inventoryModule = &starlarkstruct.Module{
 		"devices":    starlark.NewBuiltin("inventory.devices", inventoryDevices),
 		"address":    starlark.NewBuiltin("inventory.address", inventoryAddress),
 		"has_device": starlark.NewBuiltin("inventory.has_device", inventoryHasDevice),
+		"valid_port": starlark.NewBuiltin("inventory.valid_port", inventoryValidPort),
 	},
 }
 
@@ -193,4 +210,65 @@ func inventoryDevices(thread *starlark.Thread, b *starlark.Builtin, args starlar
 		out[i] = DeviceStruct(d)
 	}
 	return starlark.NewList(out), nil
+}
+
+// portPatterns compiles, once, the "<vendor>Port" patterns of the embedded common.json: the one
+// source of truth for port names, shared with the schemas that $ref them.
+var portPatterns = sync.OnceValues(func() (map[string]*regexp.Regexp, error) {
+	b, ok := schemas.ByURL(schemas.CommonURL)
+	if !ok {
+		return nil, fmt.Errorf("embedded %s is missing", schemas.CommonURL)
+	}
+	var doc struct {
+		Defs map[string]struct {
+			Pattern string `json:"pattern"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("embedded common.json: %w", err)
+	}
+	out := map[string]*regexp.Regexp{}
+	for name, d := range doc.Defs {
+		vendor, ok := strings.CutSuffix(name, "Port")
+		if !ok || vendor == "" || d.Pattern == "" {
+			continue
+		}
+		re, err := regexp.Compile(d.Pattern)
+		if err != nil {
+			return nil, fmt.Errorf("embedded common.json $defs/%s: %w", name, err)
+		}
+		out[vendor] = re
+	}
+	return out, nil
+})
+
+// ValidPort reports whether name is a port name of vendor ("junos", "sros"), by the patterns
+// of schemas/common.json. It fails for a vendor common.json has no pattern for.
+func ValidPort(vendor, name string) (bool, error) {
+	pats, err := portPatterns()
+	if err != nil {
+		return false, err
+	}
+	re, ok := pats[vendor]
+	if !ok {
+		known := make([]string, 0, len(pats))
+		for v := range pats {
+			known = append(known, v)
+		}
+		sort.Strings(known)
+		return false, fmt.Errorf("no port names known for vendor %q (known: %s)", vendor, strings.Join(known, ", "))
+	}
+	return re.MatchString(name), nil
+}
+
+func inventoryValidPort(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var vendor, name string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "vendor", &vendor, "name", &name); err != nil {
+		return nil, err
+	}
+	ok, err := ValidPort(vendor, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	return starlark.Bool(ok), nil
 }
