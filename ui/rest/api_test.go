@@ -619,6 +619,45 @@ func testEvents(t *testing.T, h *harness) {
 			break
 		}
 	}
+	cancel2()
+
+	// Neither Last-Event-ID nor ?after: from now (the history of ev-1 is not replayed);
+	// ?after=0 replays it from the start.
+	tests := []struct {
+		name, query, first string
+	}{
+		{"from now", "", "audit.done"},
+		{"after 0", "&after=0", "run.pending"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			rq, _ := http.NewRequestWithContext(ctx, "GET", h.env.Server.URL+"/api/v1/events?service=ev-1"+tc.query, nil)
+			rq.Header.Set("Authorization", "Bearer "+h.env.Tokens[viewer])
+			res, err := http.DefaultClient.Do(rq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			h.validate(t, rq, res, nil, true)
+			sc := bufio.NewScanner(res.Body)
+			// The stream's start is fixed once its first comment arrived.
+			if !sc.Scan() || sc.Text() != ": xprov events" {
+				t.Fatalf("stream opening: %q %v", sc.Text(), sc.Err())
+			}
+			wantStatus(t, h.do(t, req{method: "POST", path: "/api/v1/services/ev-1/audit", role: operator}), http.StatusOK)
+			for sc.Scan() {
+				if v, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+					if v != tc.first {
+						t.Fatalf("first event %s, want %s", v, tc.first)
+					}
+					return
+				}
+			}
+			t.Fatalf("stream ended: %v", sc.Err())
+		})
+	}
 }
 
 func testTokens(t *testing.T, h *harness) {

@@ -14,14 +14,21 @@ import (
 const sseHeartbeat = 15 * time.Second
 
 // events streams engine events as server-sent events: `id` is the event's seq, `event` its
-// type, `data` the event as JSON. A client resumes with Last-Event-ID (or ?after=seq);
-// ?service= and ?run= narrow the stream.
+// type, `data` the event as JSON. A client resumes with Last-Event-ID (or ?after=seq; 0 replays
+// the history); without either it gets the events from now on. ?service= and ?run= narrow the
+// stream.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	after, err := eventCursor(r)
+	after, given, err := eventCursor(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if !given {
+		if after, err = s.state.LastEventSeq(r.Context()); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	service, runID := q.Get("service"), q.Get("run")
 	rc := http.NewResponseController(w)
@@ -68,18 +75,19 @@ func writeEvent(w http.ResponseWriter, ev store.Event) {
 	fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.Seq, ev.Type, data)
 }
 
-// eventCursor reads where a stream starts: Last-Event-ID (a reconnecting client), else ?after.
-func eventCursor(r *http.Request) (int64, error) {
+// eventCursor reads where a stream starts: Last-Event-ID (a reconnecting client), else ?after;
+// given is false when the request names neither.
+func eventCursor(r *http.Request) (after int64, given bool, err error) {
 	v, name := r.Header.Get("Last-Event-ID"), "Last-Event-ID"
 	if v == "" {
 		v, name = r.URL.Query().Get("after"), "after"
 	}
 	if v == "" {
-		return 0, nil
+		return 0, false, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, badRequest("%s: want an event sequence number, got %q", name, v)
+		return 0, false, badRequest("%s: want an event sequence number, got %q", name, v)
 	}
-	return n, nil
+	return n, true, nil
 }

@@ -94,12 +94,10 @@ func (m *metrics) observeRun(run store.Run) {
 	}
 }
 
-// startWatcher follows the engine's event stream from now on and feeds the run metrics. The
-// engine has no "latest event" query, so the watcher appends a server.started event and
-// starts after its seq.
+// startWatcher follows the engine's event stream from now on and feeds the run metrics.
 func (s *Server) startWatcher(ctx context.Context) error {
 	s.streams = ctx
-	seq, err := s.st.AppendEvent(ctx, store.Event{Type: "server.started", At: time.Now().UTC()})
+	seq, err := s.state.LastEventSeq(ctx)
 	if err != nil {
 		return fmt.Errorf("rest: start event watcher: %w", err)
 	}

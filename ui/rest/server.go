@@ -38,12 +38,23 @@ type Engine interface {
 
 var _ Engine = (*engine.Engine)(nil)
 
+// StateStore is what the REST layer reads and keeps in the store besides what the engine does:
+// where the event stream ends. *store.SQLite implements it.
+type StateStore interface {
+	store.Status
+}
+
+var _ StateStore = (*store.SQLite)(nil)
+
 // Options configure a Server.
 type Options struct {
 	Engine Engine
 	// Packs validates intents for POST /types/{name}/validate (the engine's packs).
 	Packs engine.Packs
 	Auth  store.Auth
+	// State is the store's state the REST layer needs; nil means the engine's store, which
+	// must then implement StateStore.
+	State StateStore
 	// Logger receives request logs and errors; nil discards.
 	Logger *slog.Logger
 	// Registry receives the metrics; nil makes a private one (served at /metrics either way).
@@ -73,6 +84,7 @@ type Server struct {
 	o       Options
 	eng     Engine
 	st      store.Store
+	state   StateStore
 	auth    store.Auth
 	log     *slog.Logger
 	metrics *metrics
@@ -90,6 +102,13 @@ type Server struct {
 func New(o Options) (*Server, error) {
 	if o.Engine == nil || o.Auth == nil || o.Packs == nil {
 		panic("rest: New: Engine, Packs and Auth are required")
+	}
+	if o.State == nil {
+		st, ok := o.Engine.Store().(StateStore)
+		if !ok {
+			panic("rest: New: Options.State is nil and the engine's store does not implement rest.StateStore")
+		}
+		o.State = st
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -110,7 +129,7 @@ func New(o Options) (*Server, error) {
 	if o.WaitTimeout <= 0 {
 		o.WaitTimeout = 5 * time.Minute
 	}
-	s := &Server{o: o, eng: o.Engine, st: o.Engine.Store(), auth: o.Auth, log: o.Logger,
+	s := &Server{o: o, eng: o.Engine, st: o.Engine.Store(), state: o.State, auth: o.Auth, log: o.Logger,
 		idem: newIdempotency(o.IdempotencyTTL, nil), audits: newAuditCache()}
 	m, err := newMetrics(o.Registry, s.st)
 	if err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/xprov/xprov/engine/store"
@@ -12,6 +13,7 @@ import (
 type Extended interface {
 	store.Store
 	store.Auth
+	store.Status
 }
 
 // ExerciseExtended runs the contract of the additions in Extended against fresh stores made by
@@ -23,6 +25,7 @@ func ExerciseExtended(t *testing.T, open func(t *testing.T) Extended) {
 		fn   func(t *testing.T, s Extended)
 	}{
 		{"BadCursor", testBadCursor},
+		{"LastEventSeq", testLastEventSeq},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,5 +63,28 @@ func testBadCursor(t *testing.T, s Extended) {
 	}
 	if _, _, err := s.ListServices(ctx, store.ServiceFilter{Limit: 1, After: next}); err != nil {
 		t.Fatalf("issued cursor refused: %v", err)
+	}
+}
+
+// testLastEventSeq: 0 on an empty store, then the seq of the newest event however it was
+// appended.
+func testLastEventSeq(t *testing.T, s Extended) {
+	if n, err := s.LastEventSeq(ctx); err != nil || n != 0 {
+		t.Fatalf("empty store: %d, %v; want 0", n, err)
+	}
+	var last int64
+	for i := range 3 {
+		seq, err := s.AppendEvent(ctx, store.Event{Type: "test", Service: fmt.Sprint("s", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = seq
+	}
+	if n, err := s.LastEventSeq(ctx); err != nil || n != last {
+		t.Fatalf("after 3 events: %d, %v; want %d", n, err, last)
+	}
+	evs, err := s.EventsAfter(ctx, last, 10)
+	if err != nil || len(evs) != 0 {
+		t.Fatalf("events after the last seq: %v, %v", evs, err)
 	}
 }
