@@ -1,6 +1,5 @@
 # xprov — `make run` starts the demo, `make test` runs every test (it installs what is missing).
 GO ?= go
-export GOFLAGS ?= -mod=mod
 
 .PHONY: build run test test-go deps lint bench fmt
 

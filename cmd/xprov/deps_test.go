@@ -19,6 +19,7 @@ func TestDirectDependencies(t *testing.T) {
 		"github.com/santhosh-tekuri/jsonschema/v5": "intent and pack validation",
 		"golang.org/x/crypto":                      "SSH for the Junos simulator and adapter",
 		"golang.org/x/tools":                       "txtar pack tests",
+		"golang.org/x/term":                        "CLI: progress only on a terminal",
 		"github.com/spf13/cobra":                   "CLI",
 		"github.com/schollz/progressbar/v3":        "CLI progress bars",
 		"github.com/prometheus/client_golang":      "metrics",
