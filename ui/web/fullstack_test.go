@@ -413,7 +413,111 @@ func TestBrowserFullStack(t *testing.T) {
 	if got := l.samCounts(); !mapsEqual(got, baseSAM) {
 		t.Errorf("sam1 after the delete holds %v, before the create %v", got, baseSAM)
 	}
-	_ = kb.Tab
+	// L3VPN: a Junos VRF on pe1 and a VPRN on sr2 behind sam1, static PE-CE routing.
+	p.Run("open the L3VPN form",
+		chromedp.Navigate(p.Base+"/catalogue"),
+		bt.Click(`a[href="/catalogue/l3vpn"]`),
+		chromedp.WaitVisible(chromedp.CSS(`form.svcform`)),
+		bt.Fill(`#svc-id`, "vpn-fs-1"),
+		bt.Fill(bt.FieldSel("/customer", "input"), "CUST-2"),
+	)
+	p.A11y("l3vpn-form-service")
+	p.Run("keyboard: the arrow key moves to the Sites tab",
+		chromedp.Focus(chromedp.CSS(`[role=tab][aria-selected=true]`)),
+		chromedp.KeyEvent(kb.ArrowRight),
+		bt.WaitJS(`document.activeElement.getAttribute('role') === 'tab' && document.activeElement.textContent === 'Sites' && document.activeElement.getAttribute('aria-selected') === 'true'`),
+		chromedp.WaitVisible(chromedp.CSS(bt.FieldSel("/endpoints/0/device", "select"))),
+	)
+	site := func(i int, device, port, vlan, pe, ce, route string) bt.Step {
+		ptr := fmt.Sprintf("/endpoints/%d/", i)
+		steps := []bt.Step{
+			bt.Choose(bt.FieldSel(ptr+"device", "select"), device),
+			bt.Choose(bt.FieldSel(ptr+"port", "select"), port),
+			bt.Fill(bt.FieldSel(ptr+"vlan", "input"), vlan),
+			bt.Fill(bt.FieldSel(ptr+"pe_address", "input"), pe),
+			bt.Fill(bt.FieldSel(ptr+"ce_address", "input"), ce),
+			bt.Click(bt.FieldSel(ptr+"routing", `input[value='"static"']`)),
+			// The customer AS is asked for only with BGP.
+			bt.WaitJS(fmt.Sprintf(`document.querySelector('[data-pointer="%scustomer_asn"]').closest('[hidden]') !== null`, ptr)),
+		}
+		if route != "" {
+			steps = append(steps,
+				bt.Click(fmt.Sprintf(`//fieldset[.//*[@data-pointer="%sdevice"]]//button[contains(., "Add route")]`, ptr)),
+				bt.Fill(bt.FieldSel(ptr+"static_routes/0/prefix", "input"), route),
+			)
+		}
+		return chromedp.Steps(steps...)
+	}
+	p.Run("fill the sites",
+		site(0, "pe1", "ge-0/0/4", "400", "203.0.113.1/30", "203.0.113.2", "10.1.0.0/16"),
+		bt.Click(`//button[contains(., "Add site")]`),
+		chromedp.WaitVisible(chromedp.CSS(bt.FieldSel("/endpoints/1/device", "select"))),
+		site(1, "sr2", "1/1/4", "401", "203.0.113.5/30", "203.0.113.6", ""),
+		bt.WaitJS(`[...document.querySelectorAll('.field .msg')].every(m => m.hidden)`),
+	)
+	p.A11y("l3vpn-form-sites")
+	p.Shot("l3vpn-1-form")
+	preview(p, "L3VPN create")
+	pePlan, samPlan = targetPlan(p, "pe1"), targetPlan(p, "sam1")
+	for _, want := range []string{"set interfaces ge-0/0/4 unit 400 vlan-id 400", "instance-type vrf", "interface ge-0/0/4.400", "static route 10.1.0.0/16 next-hop 203.0.113.2"} {
+		if !strings.Contains(pePlan, want) {
+			t.Errorf("pe1's L3VPN plan lacks %q:\n%s", want, pePlan)
+		}
+	}
+	for _, want := range []string{"create vprn.Vprn", "to-ce-1-1-4-401", "portName=1/1/4"} {
+		if !strings.Contains(samPlan, want) {
+			t.Errorf("sam1's L3VPN plan lacks %q:\n%s", want, samPlan)
+		}
+	}
+	p.Shot("l3vpn-2-plan")
+	commitLive(p, "l3vpn-3-run-create")
+	if !pe1.RunningHas("set interfaces ge-0/0/4 unit 400 vlan-id 400") || !slices.ContainsFunc(pe1.RunningSet(), func(s string) bool { return strings.HasSuffix(s, "instance-type vrf") }) {
+		t.Errorf("pe1 lacks the VRF after the create:\n%s", strings.Join(pe1.RunningSet(), "\n"))
+	}
+	if got := l.sam.Count("vprn.Vprn"); got != baseSAM["vprn.Vprn"]+1 {
+		t.Errorf("sam1 holds %d VPRNs after the create, want %d", got, baseSAM["vprn.Vprn"]+1)
+	}
+	serviceDetail(p, "vpn-fs-1", "active", []string{"pe1", "sam1"}, []string{"routing-instances", "unit[400]", "vprn.Vprn"}, "l3vpn-4-detail")
+
+	p.Run("modify the L3VPN: the form is prefilled",
+		bt.Click(`a[href="/services/vpn-fs-1/modify"]`),
+		chromedp.WaitVisible(chromedp.CSS(`form.svcform`)),
+		bt.WaitJS(`document.querySelector('[data-pointer="/customer"] input').value === 'CUST-2'`),
+		bt.Click(`//button[@role="tab"][normalize-space()="Sites"]`),
+		bt.WaitJS(`document.querySelector('[data-pointer="/endpoints/0/port"] select').value === 'ge-0/0/4'`),
+		bt.WaitJS(`document.querySelector('[data-pointer="/endpoints/1/port"] select').value === '1/1/4'`),
+		bt.WaitJS(`document.querySelector('[data-pointer="/endpoints/0/static_routes/0/prefix"] input').value === '10.1.0.0/16'`),
+		bt.Fill(bt.FieldSel("/endpoints/0/vlan", "input"), "410"),
+		bt.Fill(bt.FieldSel("/endpoints/1/vlan", "input"), "411"),
+	)
+	p.A11y("l3vpn-modify-form")
+	preview(p, "L3VPN modify")
+	pePlan, samPlan = targetPlan(p, "pe1"), targetPlan(p, "sam1")
+	for _, want := range []string{"delete interfaces ge-0/0/4 unit 400", "set interfaces ge-0/0/4 unit 410 vlan-id 410", "interface ge-0/0/4.410"} {
+		if !strings.Contains(pePlan, want) {
+			t.Errorf("pe1's L3VPN modify plan lacks %q:\n%s", want, pePlan)
+		}
+	}
+	if strings.Contains(pePlan, "instance-type") || strings.Contains(pePlan, "route-distinguisher") {
+		t.Errorf("pe1's L3VPN modify plan re-creates the VRF, which a VLAN change does not need:\n%s", pePlan)
+	}
+	if !strings.Contains(samPlan, "delete vprn.L3AccessInterface[to-ce-1-1-4-401]") || !strings.Contains(samPlan, "create vprn.L3AccessInterface[to-ce-1-1-4-411]") || strings.Contains(samPlan, "delete vprn.Vprn") {
+		t.Errorf("sam1's L3VPN modify plan should replace only the access interface:\n%s", samPlan)
+	}
+	p.Shot("l3vpn-5-plan-modify")
+	commitLive(p, "l3vpn-6-run-modify")
+	if !pe1.RunningHas("set interfaces ge-0/0/4 unit 410 vlan-id 410") || slices.ContainsFunc(pe1.RunningSet(), func(s string) bool {
+		return strings.Contains(s, "ge-0/0/4 unit 400") || strings.Contains(s, "ge-0/0/4.400")
+	}) {
+		t.Errorf("pe1 after the L3VPN modify:\n%s", strings.Join(pe1.RunningSet(), "\n"))
+	}
+	deleteService(p, "vpn-fs-1", "l3vpn")
+	if got := pe1.RunningSet(); !slices.Equal(got, baseJunos) {
+		t.Errorf("pe1 after the L3VPN delete differs from before:\n%s", diffLines(baseJunos, got))
+	}
+	if got := l.samCounts(); !mapsEqual(got, baseSAM) {
+		t.Errorf("sam1 after the L3VPN delete holds %v, before %v", got, baseSAM)
+	}
 }
 
 func mapsEqual(a, b map[string]int) bool {

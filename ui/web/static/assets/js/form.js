@@ -343,6 +343,8 @@ export class Form {
     if (!Array.isArray(getAt(this.data, path))) setAt(this.data, path, this.sc.defaults(sch) || []);
     const renderItems = (focusIndex) => {
       for (const k of [...this.fields.keys()]) if (k.startsWith(ptr + '/')) this.fields.delete(k);
+      // The items are rebuilt: the rules of the old ones go with them.
+      this.rules = this.rules.filter((r) => !body.contains(r.node));
       this.deps = this.deps.filter((d) => !d.devPtr.startsWith(ptr + '/'));
       const arr = getAt(this.data, path) || [];
       const max = sch.maxItems ?? Infinity; const min = sch.minItems ?? 0;
@@ -391,9 +393,12 @@ export class Form {
   }
 
   applyRules() {
-    // Rules of list items that were removed are dropped (once the form is assembled).
-    if (this.rendered) this.rules = this.rules.filter((r) => this.el.contains(r.node));
+    // Once the form is assembled, a rule whose node is not in it is skipped, not dropped: it
+    // belongs to a list item being built (a nested list applies rules while its parent list
+    // re-renders), which is attached and ruled right after. Removed items drop their rules
+    // in renderItems.
     for (const r of this.rules) {
+      if (this.rendered && !this.el.contains(r.node)) continue;
       const c = r.rule.condition || {};
       const keys = scopeKeys(c.scope);
       const v = getAt(this.data, [...r.ctx.path, ...keys]);

@@ -174,7 +174,7 @@ export function renderPlan(plan) {
       h('h3', { class: 'small' }, fmt),
       nativeText(r.text || '(no changes)', `${fmt} for ${t.target}`));
     for (const [k, v] of Object.entries(r.extra || {})) {
-      const name = { 'netconf-xml': 'NETCONF XML', 'junos-set': 'Junos set commands', 'sam-ops': 'SAM object operations', 'soap-xml': 'SAM-O SOAP XML' }[k] || k;
+      const name = { 'netconf-xml': 'NETCONF XML', 'junos-set': 'Junos set commands', 'sam-ops': 'SAM object operations', 'soap-xml': 'SAM-O SOAP XML', 'samo-xml': 'SAM-O XML' }[k] || k;
       sec.append(h('details', { class: 'extra' }, h('summary', name), h('pre', { class: 'native xml', tabindex: '0' }, v)));
     }
     const chs = (t.change_set && t.change_set.changes) || [];
