@@ -325,7 +325,7 @@ func (e *Engine) Cancel(ctx context.Context, runID string) error {
 		if Finished(r.State) {
 			return fmt.Errorf("engine: run %s already %s: %w", runID, r.State, ErrBadRequest)
 		}
-		return fmt.Errorf("engine: run %s is not executing here", runID)
+		return fmt.Errorf("engine: run %s is not executing here: %w", runID, ErrNotRunning)
 	}
 	c()
 	return nil

@@ -466,6 +466,21 @@ func testRuns(t *testing.T, h *harness) {
 		t.Fatalf("cancel a finished run: %+v", p)
 	}
 
+	// A run unfinished in the store but not executing in this process (parked by a shutdown,
+	// waiting for recovery): 409, nothing here can stop it.
+	parked := store.Run{ID: "run-parked", Service: "parked-1", Kind: store.RunCreate, State: store.RunRunning}
+	if err := h.env.Store.CreateRun(t.Context(), parked); err != nil {
+		t.Fatal(err)
+	}
+	p = h.do(t, req{method: "POST", path: "/api/v1/runs/run-parked/cancel", role: operator}).problem(t)
+	if p.Status != http.StatusConflict || !strings.HasSuffix(p.Type, "/run-not-running") {
+		t.Fatalf("cancel a parked run: %+v", p)
+	}
+	parked.State, parked.Error = store.RunRolledBack, "test over"
+	if err := h.env.Store.UpdateRun(t.Context(), parked); err != nil {
+		t.Fatal(err)
+	}
+
 	// Cancel a run in flight: hold the device's lock so the run waits at Begin.
 	dev := h.env.Devices["pe1"]
 	tx, err := dev.Begin(t.Context())

@@ -98,6 +98,8 @@ func problemFor(err error) Problem {
 			Status: http.StatusBadRequest, Detail: "query parameter cursor: not a cursor this server issued"}
 	case errors.Is(err, store.ErrPoolExhausted):
 		return mk(http.StatusConflict, "pool-exhausted", err)
+	case errors.Is(err, engine.ErrNotRunning):
+		return mk(http.StatusConflict, "run-not-running", err)
 	case errors.Is(err, engine.ErrShutdown):
 		return mk(http.StatusServiceUnavailable, "shutting-down", err)
 	case errors.As(err, &se):

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -64,9 +65,12 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.eng.Cancel(r.Context(), id); err != nil {
-		// The run is unfinished but not executing in this process (parked by a shutdown,
-		// waiting for recovery): nothing here can stop it.
-		s.writeError(w, r, newProblem(http.StatusConflict, "run-not-cancellable", err.Error()))
+		// engine.ErrNotRunning (parked by a shutdown, waiting for recovery) is a 409; a run
+		// that finished meanwhile is engine.ErrBadRequest, also a 409 here.
+		if errors.Is(err, engine.ErrBadRequest) {
+			err = &problemError{p: mk(http.StatusConflict, "run-finished", err), err: err}
+		}
+		s.writeError(w, r, err)
 		return
 	}
 	if run, err = s.st.GetRun(r.Context(), id); err != nil {
