@@ -350,7 +350,7 @@ export class Form {
       const max = sch.maxItems ?? Infinity; const min = sch.minItems ?? 0;
       clear(body, arr.map((item, i) => {
         const title = o.elementLabelProp && item && item[o.elementLabelProp] ? `: ${item[o.elementLabelProp]}` : '';
-        const name = `${itemSch.title || humanize(key).replace(/s$/, '')} ${i + 1}${title}`;
+        const name = `${itemSch.title || (typeof el.label === 'string' && el.label ? el.label : humanize(key)).replace(/s$/, '')} ${i + 1}${title}`;
         const rm = h('button', { type: 'button', class: 'btn link danger', disabled: arr.length <= min, 'aria-label': `Remove ${name}` }, 'Remove');
         rm.addEventListener('click', () => {
           arr.splice(i, 1);
