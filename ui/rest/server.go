@@ -39,9 +39,11 @@ type Engine interface {
 var _ Engine = (*engine.Engine)(nil)
 
 // StateStore is what the REST layer reads and keeps in the store besides what the engine does:
-// where the event stream ends. *store.SQLite implements it.
+// where the event stream ends, and the responses of Idempotency-Keys. *store.SQLite implements
+// it.
 type StateStore interface {
 	store.Status
+	store.Idempotency
 }
 
 var _ StateStore = (*store.SQLite)(nil)
@@ -130,7 +132,7 @@ func New(o Options) (*Server, error) {
 		o.WaitTimeout = 5 * time.Minute
 	}
 	s := &Server{o: o, eng: o.Engine, st: o.Engine.Store(), state: o.State, auth: o.Auth, log: o.Logger,
-		idem: newIdempotency(o.IdempotencyTTL, nil), audits: newAuditCache()}
+		idem: newIdempotency(o.State, o.IdempotencyTTL, nil, o.Logger), audits: newAuditCache()}
 	m, err := newMetrics(o.Registry, s.st)
 	if err != nil {
 		return nil, err

@@ -83,7 +83,7 @@ func (s *Server) createService(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := principalOf(r.Context())
-	s.idem.serve(w, r, p.Name+"\x00"+key, r.URL.RawQuery+"\x00"+string(body), func(w http.ResponseWriter) {
+	s.idem.serve(w, r, p.Name, key, r.URL.RawQuery+"\x00"+string(body), func(w http.ResponseWriter) {
 		s.doCreate(w, r, body)
 	})
 }

@@ -14,6 +14,7 @@ type Extended interface {
 	store.Store
 	store.Auth
 	store.Status
+	store.Idempotency
 }
 
 // ExerciseExtended runs the contract of the additions in Extended against fresh stores made by
@@ -26,6 +27,7 @@ func ExerciseExtended(t *testing.T, open func(t *testing.T) Extended) {
 	}{
 		{"BadCursor", testBadCursor},
 		{"LastEventSeq", testLastEventSeq},
+		{"Idempotency", testIdempotency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
