@@ -24,6 +24,16 @@ type Pools interface {
 	// Release gives back the value held by this service under (pool, scope, key); no error when
 	// nothing is held.
 	Release(ctx context.Context, pool, scope, key string) error
+	// Claim makes this service hold exactly value in (pool, scope): a value the operator chose
+	// rather than one the pool picks. value need not lie in the pool's [lo, hi]; claims outside
+	// it only guard against other claims. It is idempotent: nothing changes when the service
+	// already holds value in (pool, scope), under key or under any other key (an earlier
+	// automatic allocation that equals the operator's value stays as it is). When the service
+	// holds another value under (pool, scope, key), the claim replaces it (the engine gives the
+	// old one back when the run records, like every allocation a new render no longer uses).
+	// When another service holds value, Claim fails with a *HeldError (wrapping ErrValueHeld),
+	// naming the holder when the implementation knows it.
+	Claim(ctx context.Context, pool, scope, key string, value int64) error
 }
 
 // Inventory is the read-only view of devices and ports a script gets.

@@ -16,6 +16,9 @@ type PoolDef interface {
 	Bounds() (lo, hi int64)
 	// Value turns an allocated offset into the script's value: an int64 or a string.
 	Value(n int64) (any, error)
+	// Offset is Value's inverse, for pools.claim: the offset of a script's value (an int64
+	// or a string), or an error saying why v is not a value of the pool.
+	Offset(v any) (int64, error)
 }
 
 // Run is the data of one script call: who is being rendered and where pools and inventory come

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/adapters/config"
 	"github.com/xprov/xprov/adapters/memory"
+	"github.com/xprov/xprov/builtins"
 	"github.com/xprov/xprov/engine/diff"
 	"github.com/xprov/xprov/engine/pack"
 	"github.com/xprov/xprov/engine/store"
@@ -612,6 +614,62 @@ func (p *runPools) Lookup(ctx context.Context, pool, scope, key string) (int64, 
 func (p *runPools) Release(ctx context.Context, pool, scope, key string) error {
 	p.mu.Lock()
 	delete(p.touched, allocKey(pool, scope, key))
+	p.mu.Unlock()
+	return nil
+}
+
+// Claim takes exactly value for the service (builtins.Pools.Claim). A value the service holds
+// already, under any key, is kept as it is. When the service holds another value under key,
+// the claim goes under a key naming the value, so the old allocation, untouched by this
+// render, is given back when the run records. Another service's value is a
+// *builtins.HeldError (the store does not say who holds it).
+func (p *runPools) Claim(ctx context.Context, pool, scope, key string, value int64) error {
+	p.mu.Lock()
+	for _, a := range p.touched {
+		if a.Pool == pool && a.Scope == scope && a.Value == value {
+			p.mu.Unlock()
+			return nil
+		}
+	}
+	p.mu.Unlock()
+	held, err := p.st.Allocations(ctx, p.service)
+	if err != nil {
+		return err
+	}
+	storeKey := key
+	for _, a := range held {
+		if a.Pool != pool || a.Scope != scope {
+			continue
+		}
+		if a.Value == value {
+			p.mu.Lock()
+			p.touched[allocKey(a.Pool, a.Scope, a.Key)] = a
+			p.mu.Unlock()
+			return nil
+		}
+		if a.Key == key {
+			storeKey = key + "=" + strconv.FormatInt(value, 10)
+		}
+	}
+	p.mu.Lock()
+	if a, ok := p.touched[allocKey(pool, scope, key)]; ok && a.Value != value {
+		storeKey = key + "=" + strconv.FormatInt(value, 10)
+	}
+	p.mu.Unlock()
+	held2 := &builtins.HeldError{Pool: pool, Scope: scope, Value: value}
+	v, err := p.st.Allocate(ctx, store.AllocateParams{Pool: pool, Scope: scope, Service: p.service, Key: storeKey, Lo: value, Hi: value, RunID: p.run, Peek: p.peek})
+	switch {
+	case errors.Is(err, store.ErrPoolExhausted):
+		return held2
+	case err != nil:
+		return err
+	case v != value:
+		return fmt.Errorf("pool %s/%s: claim of %d under key %q found %d held", pool, scope, value, storeKey, v)
+	case p.peek && (p.peekedOther(pool, scope, storeKey, v) || p.batch.taken(pool, scope, p.service, storeKey, v)):
+		return held2
+	}
+	p.mu.Lock()
+	p.touched[allocKey(pool, scope, storeKey)] = store.Allocation{Pool: pool, Scope: scope, Key: storeKey, Value: v, Service: p.service}
 	p.mu.Unlock()
 	return nil
 }

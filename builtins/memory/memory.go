@@ -148,6 +148,33 @@ func (s *servicePools) Allocate(ctx context.Context, pool, scope, key string, lo
 	return 0, fmt.Errorf("all %d values %d-%d taken: %w", hi-lo+1, lo, hi, builtins.ErrPoolExhausted)
 }
 
+// Claim implements builtins.Pools: it names the holder when another service holds value.
+func (s *servicePools) Claim(ctx context.Context, pool, scope, key string, value int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p := s.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sl := slot{pool, scope}
+	if h, ok := p.taken[sl][value]; ok {
+		if h.service == s.service {
+			return nil // held already, under this key or another
+		}
+		return &builtins.HeldError{Pool: pool, Scope: scope, Value: value, Holder: h.service}
+	}
+	h := hold{s.service, pool, scope, key}
+	if old, ok := p.held[h]; ok {
+		delete(p.taken[sl], old)
+	}
+	if p.taken[sl] == nil {
+		p.taken[sl] = map[int64]hold{}
+	}
+	p.taken[sl][value] = h
+	p.held[h] = value
+	return nil
+}
+
 func (s *servicePools) Lookup(ctx context.Context, pool, scope, key string) (int64, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, false, err

@@ -506,7 +506,7 @@ func innermost(stack starlark.CallStack) (syntax.Position, bool) {
 	return syntax.Position{}, false
 }
 
-// checkPoolNames reports pools.allocate/lookup/release calls whose pool is a string literal
+// checkPoolNames reports pools.allocate/claim/lookup/release calls whose pool is a string literal
 // that pack.json does not declare.
 func (l *loader) checkPoolNames(p *Pack, f *syntax.File) {
 	syntax.Walk(f, func(n syntax.Node) bool {
@@ -522,7 +522,7 @@ func (l *loader) checkPoolNames(p *Pack, f *syntax.File) {
 			return true
 		}
 		switch dot.Name.Name {
-		case "allocate", "lookup", "release":
+		case "allocate", "claim", "lookup", "release":
 		default:
 			return true
 		}

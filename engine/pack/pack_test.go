@@ -399,6 +399,34 @@ func TestPoolSpec(t *testing.T) {
 			if err != nil || got != tt.want {
 				t.Errorf("Value(%d) = %v, %v, want %v", tt.n, got, err, tt.want)
 			}
+			if n, err := tt.spec.Offset(tt.want); err != nil || n != tt.n {
+				t.Errorf("Offset(%v) = %d, %v, want %d", tt.want, n, err, tt.n)
+			}
+		})
+	}
+}
+
+func TestPoolSpecOffsetErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		spec PoolSpec
+		v    any
+		want string
+	}{
+		{"int of string", PoolSpec{Type: "int", Start: 1, End: 9}, "7", "want an int, got string"},
+		{"format other form", PoolSpec{Type: "format", Start: 1, End: 9, Format: "65000:{}"}, "65001:7", `"65001:7" does not have the form "65000:{}"`},
+		{"format not a number", PoolSpec{Type: "format", Start: 1, End: 9, Format: "65000:{}"}, "65000:x", `"65000:x" does not have the form "65000:{}"`},
+		{"format leading zero", PoolSpec{Type: "format", Start: 1, End: 9, Format: "65000:{}"}, "65000:07", `"65000:07" does not have the form "65000:{}"`},
+		{"prefix wrong length", PoolSpec{Type: "prefix", Prefix: "10.0.0.0/16", Length: 30}, "10.0.0.0/29", `"10.0.0.0/29" is not a /30 subnet`},
+		{"prefix host bits", PoolSpec{Type: "prefix", Prefix: "10.0.0.0/16", Length: 30}, "10.0.0.1/30", `"10.0.0.1/30" is not a /30 subnet`},
+		{"prefix outside", PoolSpec{Type: "prefix", Prefix: "10.0.0.0/16", Length: 30}, "10.1.0.0/30", "10.1.0.0/30 is not inside 10.0.0.0/16"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.spec.Offset(tt.v)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Offset(%v) error = %v, want %q", tt.v, err, tt.want)
+			}
 		})
 	}
 }

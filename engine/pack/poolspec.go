@@ -103,3 +103,57 @@ func (s PoolSpec) Value(n int64) (any, error) {
 	}
 	return nil, fmt.Errorf("unknown pool type %q", s.Type)
 }
+
+// Offset implements builtins.PoolDef, Value's inverse: the int itself (int), the number in the
+// format's {} (format: "65000:{}" and "65000:120" -> 120), or the index of a subnet of the
+// pool's length inside the pool's prefix (prefix). The result may lie outside [start, end].
+func (s PoolSpec) Offset(v any) (int64, error) {
+	switch s.Type {
+	case "int":
+		n, ok := v.(int64)
+		if !ok {
+			return 0, fmt.Errorf("want an int, got %T", v)
+		}
+		return n, nil
+	case "format":
+		str, ok := v.(string)
+		if !ok {
+			return 0, fmt.Errorf("want a string like %q, got %T", s.Format, v)
+		}
+		before, after, _ := strings.Cut(s.Format, "{}")
+		mid, ok := strings.CutPrefix(str, before)
+		if ok {
+			mid, ok = strings.CutSuffix(mid, after)
+		}
+		n, err := strconv.ParseInt(mid, 10, 64)
+		if !ok || err != nil || strings.ReplaceAll(s.Format, "{}", strconv.FormatInt(n, 10)) != str {
+			return 0, fmt.Errorf("%q does not have the form %q", str, s.Format)
+		}
+		return n, nil
+	case "prefix":
+		str, ok := v.(string)
+		if !ok {
+			return 0, fmt.Errorf("want a subnet like \"a.b.c.d/%d\", got %T", s.Length, v)
+		}
+		sub, err := netip.ParsePrefix(str)
+		if err != nil || sub.Bits() != s.Length || sub.Masked() != sub {
+			return 0, fmt.Errorf("%q is not a /%d subnet", str, s.Length)
+		}
+		p, err := netip.ParsePrefix(s.Prefix)
+		if err != nil {
+			return 0, fmt.Errorf("prefix %q: %w", s.Prefix, err)
+		}
+		base := p.Masked()
+		if base.Addr().Is4() != sub.Addr().Is4() || !base.Contains(sub.Addr()) {
+			return 0, fmt.Errorf("%s is not inside %s", str, s.Prefix)
+		}
+		a, b := base.Addr().As16(), sub.Addr().As16()
+		diff := new(big.Int).Sub(new(big.Int).SetBytes(b[:]), new(big.Int).SetBytes(a[:]))
+		diff.Rsh(diff, uint(sub.Addr().BitLen()-s.Length))
+		if !diff.IsInt64() {
+			return 0, fmt.Errorf("%s is too far inside %s", str, s.Prefix)
+		}
+		return diff.Int64(), nil
+	}
+	return 0, fmt.Errorf("unknown pool type %q", s.Type)
+}
