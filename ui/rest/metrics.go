@@ -23,7 +23,7 @@ type metrics struct {
 	deviceErrors *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer, st store.Store) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, st store.Status) (*metrics, error) {
 	m := &metrics{
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "xprov_http_requests_total", Help: "HTTP requests by method, route pattern and status code.",
@@ -48,11 +48,11 @@ func newMetrics(reg prometheus.Registerer, st store.Store) (*metrics, error) {
 	}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		runs, err := st.UnfinishedRuns(ctx)
+		n, err := st.CountUnfinishedRuns(ctx)
 		if err != nil {
 			return -1
 		}
-		return float64(len(runs))
+		return float64(n)
 	})
 	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.runs, m.runDuration, m.deviceErrors, queue} {
 		if err := reg.Register(c); err != nil {

@@ -133,7 +133,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{o: o, eng: o.Engine, st: o.Engine.Store(), state: o.State, auth: o.Auth, log: o.Logger,
 		idem: newIdempotency(o.State, o.IdempotencyTTL, nil, o.Logger), audits: newAuditCache()}
-	m, err := newMetrics(o.Registry, s.st)
+	m, err := newMetrics(o.Registry, s.state)
 	if err != nil {
 		return nil, err
 	}

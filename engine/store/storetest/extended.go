@@ -28,6 +28,7 @@ func ExerciseExtended(t *testing.T, open func(t *testing.T) Extended) {
 		{"BadCursor", testBadCursor},
 		{"LastEventSeq", testLastEventSeq},
 		{"Idempotency", testIdempotency},
+		{"CountUnfinishedRuns", testCountUnfinishedRuns},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,5 +89,34 @@ func testLastEventSeq(t *testing.T, s Extended) {
 	evs, err := s.EventsAfter(ctx, last, 10)
 	if err != nil || len(evs) != 0 {
 		t.Fatalf("events after the last seq: %v, %v", evs, err)
+	}
+}
+
+// testCountUnfinishedRuns: pending and running runs count, finished ones do not.
+func testCountUnfinishedRuns(t *testing.T, s Extended) {
+	if n, err := s.CountUnfinishedRuns(ctx); err != nil || n != 0 {
+		t.Fatalf("empty store: %d, %v", n, err)
+	}
+	states := []string{store.RunPending, store.RunRunning, store.RunRunning, store.RunSucceeded, store.RunFailed,
+		store.RunRolledBack, store.RunCancelled}
+	for i, st := range states {
+		if err := s.CreateRun(ctx, store.Run{ID: fmt.Sprint("r", i), Service: "s", Kind: store.RunCreate, State: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.CountUnfinishedRuns(ctx); err != nil || n != 3 {
+		t.Fatalf("count: %d, %v; want 3", n, err)
+	}
+	runs, err := s.UnfinishedRuns(ctx)
+	if err != nil || len(runs) != 3 {
+		t.Fatalf("UnfinishedRuns disagrees: %d, %v", len(runs), err)
+	}
+	r := runs[0]
+	r.State = store.RunSucceeded
+	if err := s.UpdateRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CountUnfinishedRuns(ctx); err != nil || n != 2 {
+		t.Fatalf("after one finished: %d, %v; want 2", n, err)
 	}
 }
