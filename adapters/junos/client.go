@@ -59,6 +59,13 @@ type Config struct {
 	// Namespaces maps top-level configuration elements to XML namespaces, for RFC 6241
 	// servers whose data models are namespaced. Junos needs none.
 	Namespaces map[string]string
+	// DisableBase11 leaves base:1.1 out of the client hello, so the session keeps
+	// end-of-message framing even when the server offers chunked framing; for servers whose
+	// chunked framing misbehaves.
+	DisableBase11 bool
+	// MaxReplyBytes bounds one NETCONF message from the device, so a broken or hostile
+	// server cannot exhaust memory (default 64 MiB).
+	MaxReplyBytes int
 }
 
 func (c *Config) defaults() error {
@@ -83,6 +90,9 @@ func (c *Config) defaults() error {
 	if c.ConfirmTimeout <= 0 {
 		c.ConfirmTimeout = 10 * time.Minute
 	}
+	if c.MaxReplyBytes <= 0 {
+		c.MaxReplyBytes = defaultMaxReply
+	}
 	return nil
 }
 
@@ -97,11 +107,12 @@ type Client struct {
 	sem   chan struct{} // the session: one RPC at a time
 	txSem chan struct{} // one transaction at a time
 
-	mu    sync.Mutex
-	sess  *netconf.Session
-	gen   int // increments with every new session
-	junos bool
-	caps  []string
+	mu      sync.Mutex
+	sess    *netconf.Session
+	gen     int // increments with every new session
+	junos   bool
+	caps    []string
+	framing Framing
 }
 
 var _ adapters.Target = (*Client)(nil)
@@ -216,9 +227,12 @@ func (c *Client) session(ctx context.Context, op string) (*netconf.Session, int,
 	}
 	ch := make(chan res, 1)
 	go func() {
-		// DialSSHTimeout sets a deadline on every read and write (DialSSH has none) and
-		// keeps idle sessions alive with SSH keepalives.
-		s, err := netconf.DialSSHTimeout(c.addr, c.sshCfg, c.cfg.DialTimeout)
+		// dialSession, like DialSSHTimeout, sets a deadline on every read and write (DialSSH
+		// has none) and keeps idle sessions alive with SSH keepalives; unlike it, it
+		// negotiates base:1.1 chunked framing (transport.go).
+		s, _, err := dialSession(c.addr, c.sshCfg, transportOptions{
+			timeout: c.cfg.DialTimeout, maxMsg: c.cfg.MaxReplyBytes, disableBase11: c.cfg.DisableBase11,
+		})
 		ch <- res{s, err}
 	}()
 	var r res
@@ -235,11 +249,17 @@ func (c *Client) session(ctx context.Context, op string) (*netconf.Session, int,
 	if r.err != nil {
 		return nil, 0, c.errf(op, adapters.ErrUnreachable, "connecting to %s: %v", c.addr, r.err)
 	}
-	if r.s.SessionID == 0 {
+	t := r.s.Transport.(*sshTransport)
+	if r.s.SessionID == 0 || t.helloErr != nil {
 		// go-netconf ignores a hello it cannot parse (e.g. one without the base:1.0
-		// namespace) and carries on with no session id and no capabilities.
+		// namespace) and carries on with no session id and no capabilities; the transport
+		// kept the reason.
 		r.s.Close()
-		return nil, 0, c.errf(op, adapters.ErrUnreachable, "NETCONF handshake with %s failed: no session-id in the server hello", c.addr)
+		why := "no session-id in the server hello"
+		if t.helloErr != nil {
+			why = t.helloErr.Error()
+		}
+		return nil, 0, c.errf(op, adapters.ErrUnreachable, "NETCONF handshake with %s failed: %s", c.addr, why)
 	}
 	if c.cfg.SettleDelay > 0 {
 		t := time.NewTimer(c.cfg.SettleDelay)
@@ -255,6 +275,7 @@ func (c *Client) session(ctx context.Context, op string) (*netconf.Session, int,
 	c.sess = r.s
 	c.gen++
 	c.caps = r.s.ServerCapabilities
+	c.framing = t.Framing()
 	c.junos = false
 	for _, cp := range c.caps {
 		if strings.HasPrefix(strings.TrimSpace(cp), "http://xml.juniper.net/netconf/junos/1.0") {
@@ -263,7 +284,18 @@ func (c *Client) session(ctx context.Context, op string) (*netconf.Session, int,
 	}
 	gen = c.gen
 	c.mu.Unlock()
+	if c.cfg.Logf != nil {
+		c.cfg.Logf("junos: %s: session %d with %s, %s framing", c.cfg.Name, r.s.SessionID, c.addr, t.Framing())
+	}
 	return r.s, gen, nil
+}
+
+// Framing reports the message framing negotiated for the current (or last) session, or ""
+// before the first session.
+func (c *Client) Framing() Framing {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.framing
 }
 
 // drop closes the session if it is still the one of generation gen.

@@ -84,26 +84,52 @@ func elineSample() []config.Leaf {
 	)
 }
 
+// TestConformance runs the adapter conformance suite in both RFC 6242 framings: chunked
+// (base:1.1, which both the simulator and the adapter offer by default) and end-of-message
+// (the simulator does not offer base:1.1, as Junos without `netconf rfc-compliant`).
 func TestConformance(t *testing.T) {
-	adaptertest.Run(t, func(t *testing.T) adaptertest.Harness {
-		d, c := startDevice(t, sim.Options{Name: "pe1"}, nil)
-		return adaptertest.Harness{
-			Target: c,
-			Sample: elineSample(),
-			Update: leaves(
-				"interfaces/interface[ge-0/0/1]/unit[100]/description", "E-LINE 100 renamed",
-				"protocols/l2circuit/neighbor[10.255.0.2]/interface[ge-0/0/1.100]/virtual-circuit-id", "200",
-			),
-			Invalid: leaves(
-				"routing-instances/instance[CUST-A]", "",
-				"routing-instances/instance[CUST-A]/instance-type", "vrf",
-				"routing-instances/instance[CUST-A]/vrf-target", "target:65000:300",
-			),
-			Roots:     []config.Path{p("interfaces/interface[ge-0/0/1]"), p("protocols/l2circuit")},
-			Device:    d.Name(),
-			OpCommand: "show l2circuit connections",
-		}
-	})
+	framings := []struct {
+		name string
+		opts sim.Options
+		want junos.Framing
+	}{
+		{name: "chunked", opts: sim.Options{Name: "pe1"}, want: junos.FramingChunked},
+		{name: "eom", opts: sim.Options{Name: "pe1", DisableBase11: true}, want: junos.FramingEOM},
+	}
+	for _, fr := range framings {
+		t.Run(fr.name, func(t *testing.T) {
+			adaptertest.Run(t, func(t *testing.T) adaptertest.Harness {
+				d, c := startDevice(t, fr.opts, nil)
+				t.Cleanup(func() {
+					// Registered after startDevice's Close, so it runs first; subtests
+					// that never connect leave the framing empty.
+					if got := c.Framing(); got != "" && got != fr.want {
+						t.Errorf("session framing %q, want %q", got, fr.want)
+					}
+				})
+				return conformanceHarness(d, c)
+			})
+		})
+	}
+}
+
+func conformanceHarness(d *sim.Device, c *junos.Client) adaptertest.Harness {
+	return adaptertest.Harness{
+		Target: c,
+		Sample: elineSample(),
+		Update: leaves(
+			"interfaces/interface[ge-0/0/1]/unit[100]/description", "E-LINE 100 renamed",
+			"protocols/l2circuit/neighbor[10.255.0.2]/interface[ge-0/0/1.100]/virtual-circuit-id", "200",
+		),
+		Invalid: leaves(
+			"routing-instances/instance[CUST-A]", "",
+			"routing-instances/instance[CUST-A]/instance-type", "vrf",
+			"routing-instances/instance[CUST-A]/vrf-target", "target:65000:300",
+		),
+		Roots:     []config.Path{p("interfaces/interface[ge-0/0/1]"), p("protocols/l2circuit")},
+		Device:    d.Name(),
+		OpCommand: "show l2circuit connections",
+	}
 }
 
 var _ adapters.Target = (*junos.Client)(nil)
