@@ -242,8 +242,15 @@ func TestValidate(t *testing.T) {
 			{"/endpoints/0/vlan", "expected null, but got string"},
 		}},
 		{"missing required", `{"endpoints": []}`, []FieldError{
-			{"", "missing properties: 'customer'"},
+			{"/customer", "is required"},
 			{"/endpoints", "minimum 2 items required, but found 0 items"},
+		}},
+		{"every missing member at its pointer", `{}`, []FieldError{
+			{"/customer", "is required"},
+			{"/endpoints", "is required"},
+		}},
+		{"missing in a nested object", `{"customer": "C1", "endpoints": [{"port": "ge-0/0/1"}, {"device": "sr1", "port": "1/1/3"}]}`, []FieldError{
+			{"/endpoints/0/device", "is required"},
 		}},
 		{"big integer stays exact", `{"customer": "C1", "mtu": 123456789012345678901234567890, "endpoints": [{"device": "pe1", "port": "ge-0/0/1"}, {"device": "sr1", "port": "1/1/3"}]}`, []FieldError{
 			{"/mtu", "must be <= 9192 but found 123456789012345678901234567890"},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -29,7 +30,9 @@ func DecodeIntent(data []byte) (any, error) {
 
 // Validate checks an intent (decoded JSON, preferably by DecodeIntent) against the pack's
 // schema. It returns nil or a *ValidationError listing every failing field by JSON pointer,
-// sorted by pointer.
+// sorted by pointer. A missing required member is reported at its own pointer (the object's
+// pointer + "/" + the member) with the message "is required", so that a form shows it next to
+// the empty input.
 func (p *Pack) Validate(intent any) error {
 	err := p.schema.Validate(intent)
 	if err == nil {
@@ -39,7 +42,36 @@ func (p *Pack) Validate(intent any) error {
 	if !errors.As(err, &ve) {
 		return fmt.Errorf("pack %s: validate: %w", p.Meta.Name, err)
 	}
-	return &ValidationError{Fields: leafErrors(ve)}
+	return &ValidationError{Fields: requiredAtMember(leafErrors(ve))}
+}
+
+var missingRE = regexp.MustCompile(`^missing properties: (.+)$`)
+var quotedRE = regexp.MustCompile(`'((?:[^']|'')*)'`)
+
+// requiredAtMember splits jsonschema's "missing properties: 'a', 'b'" at an object into one
+// "is required" error per member, at the member's pointer, keeping the order by pointer.
+func requiredAtMember(fields []FieldError) []FieldError {
+	out := make([]FieldError, 0, len(fields))
+	seen := map[FieldError]bool{}
+	for _, f := range fields {
+		m := missingRE.FindStringSubmatch(f.Message)
+		if m == nil {
+			if !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+			continue
+		}
+		for _, q := range quotedRE.FindAllStringSubmatch(m[1], -1) {
+			g := FieldError{Pointer: f.Pointer + "/" + escapeToken(q[1]), Message: "is required"}
+			if !seen[g] {
+				seen[g] = true
+				out = append(out, g)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
+	return out
 }
 
 // leafErrors flattens jsonschema's tree of errors to its leaf causes, sorted by pointer and
