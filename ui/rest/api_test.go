@@ -158,6 +158,23 @@ func testLifecycle(t *testing.T, h *harness) {
 	if etag != fmt.Sprintf("%q", fmt.Sprint(svc.Version)) {
 		t.Fatalf("ETag %q for version %d", etag, svc.Version)
 	}
+	// Conditional GET: 304 without a body while the client's copy is current.
+	for _, tc := range []struct {
+		name, inm string
+		want      int
+	}{
+		{"current", etag, http.StatusNotModified},
+		{"weak", "W/" + etag, http.StatusNotModified},
+		{"in a list", `"999", ` + etag, http.StatusNotModified},
+		{"any", "*", http.StatusNotModified},
+		{"old copy", `"999"`, http.StatusOK},
+	} {
+		r := h.do(t, req{method: "GET", path: "/api/v1/services/life-1", role: viewer, header: map[string]string{"If-None-Match": tc.inm}})
+		wantStatus(t, r, tc.want)
+		if r.Header.Get("ETag") != etag || (tc.want == http.StatusNotModified && len(r.Body) != 0) {
+			t.Errorf("If-None-Match %s: ETag %q, body %q", tc.name, r.Header.Get("ETag"), r.Body)
+		}
+	}
 	if d := h.env.Devices["pe1"].Leaves(); len(d) == 0 {
 		t.Fatal("nothing on pe1 after create")
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -58,8 +59,28 @@ func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(svc.Version))
+	tag := etag(svc.Version)
+	w.Header().Set("ETag", tag)
+	if noneMatch(r.Header.Get("If-None-Match"), tag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	writeJSON(w, http.StatusOK, svc)
+}
+
+// noneMatch reports whether an If-None-Match header names tag (or is "*"), comparing weakly
+// as RFC 9110 asks for GET: the client's copy is current, so the answer is 304.
+func noneMatch(header, tag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == tag {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) createService(w http.ResponseWriter, r *http.Request) {
