@@ -21,8 +21,12 @@
 //   - a hello it cannot parse leaves SessionID at 0 without an error: the adapter treats that
 //     as a failed handshake.
 //   - there is no read timeout unless DialSSHTimeout is used, and none per call: the adapter
-//     dials with DialSSHTimeout and bounds every call itself, closing the session on timeout.
+//     puts a deadline on every read and write as DialSSHTimeout does, and bounds every call
+//     itself, closing the session on timeout.
 //   - only end-of-message framing is supported and the client hello only offers base:1.0, so
-//     servers never switch to chunked framing with this client; the simulator implements
-//     both framings for other clients.
+//     servers never switch to chunked framing: the adapter brings its own netconf.Transport
+//     (transport.go) that offers base:1.1 and speaks RFC 6242 chunked framing when the server
+//     offers it too (Config.DisableBase11 keeps end-of-message framing), with a bound on the
+//     size of a reply. It also replaces DialSSHTimeout, keeping its per-I/O deadlines and
+//     keepalives.
 package junos

@@ -155,7 +155,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 // TestInteropNetconfd runs the adapter's standard operations (edit-config on the candidate,
 // validate, commit confirmed and confirming commit, get-config with a subtree filter,
 // discard-changes, rollback of a confirmed commit) against yuma123 netconfd reached through
-// OpenSSH, with key authentication and host-key checking.
+// OpenSSH, with key authentication and host-key checking, in base:1.1 chunked framing.
 func TestInteropNetconfd(t *testing.T) {
 	env := startNetconfd(t)
 	c, err := junos.New(junos.Config{
@@ -210,6 +210,10 @@ func TestInteropNetconfd(t *testing.T) {
 
 	if err := apply(create); err != nil {
 		t.Fatalf("create: %v", err)
+	}
+	// netconfd advertises base:1.1, so the session runs in chunked framing (transport.go).
+	if got := c.Framing(); got != junos.FramingChunked {
+		t.Errorf("framing with netconfd = %q, want %q", got, junos.FramingChunked)
 	}
 	got := fetch()
 	for _, l := range svc {
