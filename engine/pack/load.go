@@ -576,7 +576,7 @@ func (l *loader) checkVendors(p *Pack) {
 			l.add(l.manifest.problem(fmt.Sprintf("/ops/%d", i), fmt.Sprintf("op %q is listed but %s is missing", op.Name, FileOps)))
 			continue
 		}
-		l.checkFunc(FileOps, op.Name, -1, op.Name+"(...)")
+		l.checkFunc(FileOps, op.Name, 2, op.Name+"(svc, endpoint)")
 	}
 }
 

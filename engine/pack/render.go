@@ -28,6 +28,73 @@ var shapes = map[string]string{
 // (fail with a field, a device missing from inventory, a vendor the pack does not support), or
 // wrapped I/O errors of Pools/Inventory.
 func (p *Pack) Render(ctx context.Context, in RenderInput) (*Rendered, error) {
+	sv, err := p.service(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	svc, eps, svcV, run := sv.svc, sv.eps, sv.svcV, sv.run
+
+	// 3. render(svc, endpoint) per endpoint; merge per device.
+	out := &Rendered{Endpoints: eps, Config: map[string][]config.Leaf{}, Derived: map[string]any{}}
+	for k, v := range svc {
+		if k != "endpoints" && k != "intent" && k != "service_id" {
+			out.Derived[k] = v
+		}
+	}
+	type owner struct {
+		value string
+		ep    int
+	}
+	merged := map[string]map[string]owner{}
+	for i, ep := range eps {
+		file := ep.Vendor + ".star"
+		epV, err := builtins.ToStarlark(ep.Data)
+		if err != nil {
+			return nil, fmt.Errorf("pack %s: render: endpoint %d: %w", p.Meta.Name, i, err)
+		}
+		epV.Freeze()
+		res, err := p.call(ctx, run(), p.scripts[file], "render", svcV, epV)
+		if err != nil {
+			return nil, err
+		}
+		leaves, err := toLeaves(ep.Vendor, res)
+		if err != nil {
+			return nil, &ScriptError{File: file, Msg: fmt.Sprintf("render() for endpoint %d (%s): %v", i, ep.Device, err)}
+		}
+		dev := merged[ep.Device]
+		if dev == nil {
+			dev = map[string]owner{}
+			merged[ep.Device] = dev
+		}
+		for _, l := range leaves {
+			k := pathKey(l.Path)
+			if prev, ok := dev[k]; ok {
+				if prev.value != l.Value {
+					return nil, &ScriptError{File: file, Msg: fmt.Sprintf("endpoints %d and %d on %s both set %s: %q vs %q", prev.ep, i, ep.Device, l.Path, prev.value, l.Value)}
+				}
+				continue
+			}
+			dev[k] = owner{l.Value, i}
+			out.Config[ep.Device] = append(out.Config[ep.Device], l)
+		}
+	}
+	for d := range out.Config {
+		config.SortLeaves(out.Config[d])
+	}
+	return out, nil
+}
+
+// serviced is service()'s outcome: the svc dict (Go and frozen Starlark), its endpoints
+// completed from inventory, and the run data the later calls share.
+type serviced struct {
+	svc  map[string]any
+	eps  []Endpoint
+	svcV starlark.Value
+	run  func() *builtins.Run
+}
+
+// service runs service(intent) (or takes the intent's endpoints) and completes the endpoints.
+func (p *Pack) service(ctx context.Context, in RenderInput) (*serviced, error) {
 	if in.Inventory == nil {
 		return nil, fmt.Errorf("pack %s: render: no inventory", p.Meta.Name)
 	}
@@ -82,54 +149,7 @@ func (p *Pack) Render(ctx context.Context, in RenderInput) (*Rendered, error) {
 	}
 	svcV.Freeze()
 
-	// 3. render(svc, endpoint) per endpoint; merge per device.
-	out := &Rendered{Endpoints: eps, Config: map[string][]config.Leaf{}, Derived: map[string]any{}}
-	for k, v := range svc {
-		if k != "endpoints" && k != "intent" && k != "service_id" {
-			out.Derived[k] = v
-		}
-	}
-	type owner struct {
-		value string
-		ep    int
-	}
-	merged := map[string]map[string]owner{}
-	for i, ep := range eps {
-		file := ep.Vendor + ".star"
-		epV, err := builtins.ToStarlark(ep.Data)
-		if err != nil {
-			return nil, fmt.Errorf("pack %s: render: endpoint %d: %w", p.Meta.Name, i, err)
-		}
-		epV.Freeze()
-		res, err := p.call(ctx, run(), p.scripts[file], "render", svcV, epV)
-		if err != nil {
-			return nil, err
-		}
-		leaves, err := toLeaves(ep.Vendor, res)
-		if err != nil {
-			return nil, &ScriptError{File: file, Msg: fmt.Sprintf("render() for endpoint %d (%s): %v", i, ep.Device, err)}
-		}
-		dev := merged[ep.Device]
-		if dev == nil {
-			dev = map[string]owner{}
-			merged[ep.Device] = dev
-		}
-		for _, l := range leaves {
-			k := pathKey(l.Path)
-			if prev, ok := dev[k]; ok {
-				if prev.value != l.Value {
-					return nil, &ScriptError{File: file, Msg: fmt.Sprintf("endpoints %d and %d on %s both set %s: %q vs %q", prev.ep, i, ep.Device, l.Path, prev.value, l.Value)}
-				}
-				continue
-			}
-			dev[k] = owner{l.Value, i}
-			out.Config[ep.Device] = append(out.Config[ep.Device], l)
-		}
-	}
-	for d := range out.Config {
-		config.SortLeaves(out.Config[d])
-	}
-	return out, nil
+	return &serviced{svc: svc, eps: eps, svcV: svcV, run: run}, nil
 }
 
 // endpoints checks service()'s endpoints and completes each with its device's vendor,
