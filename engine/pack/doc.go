@@ -12,7 +12,9 @@
 // The pipeline per request is Validate (every failing field as a JSON pointer) then Render:
 // service(intent) on a fresh thread, then render(svc, endpoint) of each endpoint's vendor
 // script, each on its own fresh thread with a step limit and the request's context, the
-// results flattened into config leaves per device.
+// results flattened into config leaves per device. Op runs one troubleshooting op of ops.star,
+// name(svc, endpoint), on the same svc and endpoint a render sees, with pools read-only, and
+// returns the command to send to the endpoint's device.
 //
 // # Starlark dialect
 //
