@@ -150,7 +150,9 @@ func (t *sshTransport) openSubsystem() error {
 }
 
 // keepalive sends SSH keepalives so that an idle session outlives the per-read deadline,
-// as netconf.DialSSHTimeout does. It ends when the connection does.
+// as netconf.DialSSHTimeout does (it names the request KEEP_ALIVE; OpenSSH's name is used
+// here, and any reply, even a refusal, proves the peer alive). It ends when the connection
+// does.
 func (t *sshTransport) keepalive(every time.Duration) {
 	if every <= 0 {
 		return
@@ -200,7 +202,7 @@ func (t *sshTransport) SendHello(h *netconf.HelloMessage) error {
 	caps := []string{capBase10}
 	if h != nil {
 		for _, c := range h.Capabilities {
-			if !slices.Contains(caps, c) {
+			if !slices.Contains(caps, c) && (c != capBase11 || !t.opts.disableBase11) {
 				caps = append(caps, c)
 			}
 		}
@@ -208,7 +210,6 @@ func (t *sshTransport) SendHello(h *netconf.HelloMessage) error {
 	if !t.opts.disableBase11 && !slices.Contains(caps, capBase11) {
 		caps = append(caps, capBase11)
 	}
-	offered := slices.Contains(caps, capBase11)
 	b, err := xml.Marshal(&netconf.HelloMessage{Capabilities: caps})
 	if err != nil {
 		t.helloErr = fmt.Errorf("encoding the client hello: %w", err)
@@ -218,7 +219,7 @@ func (t *sshTransport) SendHello(h *netconf.HelloMessage) error {
 		t.helloErr = fmt.Errorf("sending the client hello: %w", err)
 		return t.helloErr
 	}
-	t.chunked = offered && t.serverBase11 && t.helloErr == nil
+	t.chunked = !t.opts.disableBase11 && t.serverBase11 && t.helloErr == nil
 	return nil
 }
 

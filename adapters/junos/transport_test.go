@@ -301,6 +301,22 @@ func TestHelloNegotiation(t *testing.T) {
 	}
 }
 
+// TestSendHelloDisableBase11 checks that DisableBase11 wins even over capabilities passed in
+// (go-netconf passes netconf.DefaultCapabilities, which a program might have extended).
+func TestSendHelloDisableBase11(t *testing.T) {
+	var out bytes.Buffer
+	tr := &sshTransport{opts: transportOptions{disableBase11: true}, w: &out, serverBase11: true}
+	if err := tr.SendHello(&netconf.HelloMessage{Capabilities: []string{capBase10, capBase11, "urn:x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), capBase11) || !strings.Contains(out.String(), "urn:x") {
+		t.Errorf("client hello %q: want urn:x and no base:1.1", out.String())
+	}
+	if tr.Framing() != FramingEOM {
+		t.Errorf("framing %q, want %q", tr.Framing(), FramingEOM)
+	}
+}
+
 // FuzzChunkedReader checks that no input crashes the chunked reader or makes it return more
 // than its bound, that splitting the input into one-byte reads changes nothing (chunk headers
 // split across reads), and that every message it accepts survives a write/read round trip.
