@@ -115,9 +115,6 @@ func (s *Server) startWatcher(ctx context.Context) error {
 				continue
 			}
 			s.metrics.observeRun(run)
-			if run.Kind == store.RunDelete && run.State == store.RunSucceeded {
-				s.audits.forget(run.Service)
-			}
 		}
 	}()
 	return nil

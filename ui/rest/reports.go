@@ -2,8 +2,6 @@ package rest
 
 import (
 	"net/http"
-	"sync"
-	"time"
 
 	"github.com/xprov/xprov/engine/store"
 )
@@ -20,11 +18,13 @@ type Summary struct {
 	Compliance Compliance       `json:"compliance"`
 }
 
-// Compliance counts services by their last audit through this server since it started.
+// Compliance counts services by their latest audit outcome, as kept in the store.
 type Compliance struct {
-	Audited int `json:"audited"`
-	InSync  int `json:"in_sync"`
-	Drifted int `json:"drifted"`
+	Audited int64 `json:"audited"`
+	InSync  int64 `json:"in_sync"`
+	Drifted int64 `json:"drifted"`
+	// Services is how many services exist; Services - Audited were never audited.
+	Services int64 `json:"services"`
 }
 
 func (s *Server) pools(w http.ResponseWriter, r *http.Request) {
@@ -99,42 +99,11 @@ func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 	} else {
 		out.Pools = s.poolInfo(u)
 	}
-	out.Compliance = s.audits.counts()
-	writeJSON(w, http.StatusOK, out)
-}
-
-// auditCache keeps the last audit outcome per service seen by this process. The store keeps
-// no audit results (see the report), so compliance covers audits since the server started.
-type auditCache struct {
-	mu   sync.Mutex
-	last map[string]bool
-}
-
-func newAuditCache() *auditCache { return &auditCache{last: map[string]bool{}} }
-
-func (c *auditCache) put(service string, inSync bool, _ time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.last[service] = inSync
-}
-
-func (c *auditCache) forget(service string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.last, service)
-}
-
-func (c *auditCache) counts() Compliance {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out Compliance
-	for _, ok := range c.last {
-		out.Audited++
-		if ok {
-			out.InSync++
-		} else {
-			out.Drifted++
-		}
+	c, err := s.state.Compliance(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	return out
+	out.Compliance = Compliance{Audited: c.Audited, InSync: c.InSync, Drifted: c.Drifted, Services: out.Services}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -39,11 +39,12 @@ type Engine interface {
 var _ Engine = (*engine.Engine)(nil)
 
 // StateStore is what the REST layer reads and keeps in the store besides what the engine does:
-// where the event stream ends, and the responses of Idempotency-Keys. *store.SQLite implements
-// it.
+// where the event stream ends and how many runs wait, the responses of Idempotency-Keys, and
+// the latest audit outcome of each service. *store.SQLite implements it.
 type StateStore interface {
 	store.Status
 	store.Idempotency
+	store.AuditResults
 }
 
 var _ StateStore = (*store.SQLite)(nil)
@@ -97,7 +98,6 @@ type Server struct {
 	streams context.Context
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
-	audits  *auditCache
 }
 
 // New returns a Server and starts its run watcher (metrics).
@@ -132,7 +132,7 @@ func New(o Options) (*Server, error) {
 		o.WaitTimeout = 5 * time.Minute
 	}
 	s := &Server{o: o, eng: o.Engine, st: o.Engine.Store(), state: o.State, auth: o.Auth, log: o.Logger,
-		idem: newIdempotency(o.State, o.IdempotencyTTL, nil, o.Logger), audits: newAuditCache()}
+		idem: newIdempotency(o.State, o.IdempotencyTTL, nil, o.Logger)}
 	m, err := newMetrics(o.Registry, s.state)
 	if err != nil {
 		return nil, err

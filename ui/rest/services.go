@@ -295,7 +295,16 @@ func (s *Server) auditService(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.audits.put(id, res.InSync, time.Now())
+	drift, err := json.Marshal(res.Drift)
+	if err != nil || len(res.Drift) == 0 {
+		drift = nil
+	}
+	// The audit happened whatever the store says; a failure to keep it is logged, not
+	// answered (the service may have been deleted meanwhile).
+	if err := s.state.PutAuditOutcome(context.WithoutCancel(r.Context()), store.AuditOutcome{Service: id, InSync: res.InSync,
+		Drift: drift, User: user(r), At: time.Now().UTC()}); err != nil {
+		s.log.WarnContext(r.Context(), "keep audit outcome", "service", id, "err", err)
+	}
 	noteAudit(r, "", "in_sync", res.InSync)
 	writeJSON(w, http.StatusOK, res)
 }

@@ -66,6 +66,14 @@ func TestDemo(t *testing.T) {
 	if s, _, err := c.GetService(ctx, "e1"); err != nil || s.State != store.StateActive {
 		t.Fatalf("after restart: %+v %v", s, err)
 	}
+	// The audit before the restart still counts in the compliance report.
+	var sum rest.Summary
+	if _, err := c.Do(ctx, "GET", "/reports/summary", nil, nil, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if want := (rest.Compliance{Audited: 1, InSync: 1, Services: 1}); sum.Compliance != want {
+		t.Fatalf("compliance after restart: %+v, want %+v", sum.Compliance, want)
+	}
 }
 
 func TestConfigTargetsPasswordsFromEnv(t *testing.T) {

@@ -15,6 +15,7 @@ type Extended interface {
 	store.Auth
 	store.Status
 	store.Idempotency
+	store.AuditResults
 }
 
 // ExerciseExtended runs the contract of the additions in Extended against fresh stores made by
@@ -29,6 +30,7 @@ func ExerciseExtended(t *testing.T, open func(t *testing.T) Extended) {
 		{"LastEventSeq", testLastEventSeq},
 		{"Idempotency", testIdempotency},
 		{"CountUnfinishedRuns", testCountUnfinishedRuns},
+		{"AuditOutcomes", testAuditOutcomes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
