@@ -102,7 +102,9 @@ func TestShutdownParksRunInFlight(t *testing.T) {
 		t.Fatalf("unfinished runs after recovery: %d, %v", n, err)
 	}
 	svc, _, svcErr := c.GetService(ctx, "slow-1")
-	onDevice := func(name string) bool { return fleet.Device(name).RunningHas("set interfaces ge-0/0/1 unit 300 vlan-id 300") }
+	onDevice := func(name string) bool {
+		return fleet.Device(name).RunningHas("set interfaces ge-0/0/1 unit 300 vlan-id 300")
+	}
 	switch run.State {
 	case store.RunSucceeded:
 		if svcErr != nil || svc.State != store.StateActive {
