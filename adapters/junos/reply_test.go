@@ -102,7 +102,7 @@ func FuzzParseReply(f *testing.F) {
 				t.Fatal("warning classified as error")
 			}
 		}
-		if data := r.Root.child("data"); data != nil {
+		if data := r.Root.Child("data"); data != nil {
 			var out []config.Leaf
 			leavesOf(data, nil, &out)
 			for _, l := range out {

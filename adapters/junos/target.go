@@ -8,6 +8,7 @@ import (
 
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/adapters/config"
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 // Fetch returns the running configuration at or below each path, parsed back into leaves.
@@ -33,15 +34,15 @@ func (c *Client) fetch(ctx context.Context, op, source string, paths []config.Pa
 	if err != nil {
 		return nil, err
 	}
-	data := r.Root.child("data")
+	data := r.Root.Child("data")
 	if data == nil {
 		return nil, c.errf("fetch", adapters.ErrRejected, "get-config reply has no <data>")
 	}
 	if dl.junos {
-		if cfg := data.child("configuration"); cfg != nil {
+		if cfg := data.Child("configuration"); cfg != nil {
 			data = cfg
 		} else {
-			data = &xelem{}
+			data = &xmltree.Node{}
 		}
 	}
 	var all []config.Leaf
@@ -76,20 +77,20 @@ func (c *Client) Discover(ctx context.Context) ([]adapters.Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	if si := r.Root.child("system-information"); si != nil {
-		dev.Platform = strings.ToUpper(si.text("hardware-model"))
-		dev.OSVersion = si.text("os-version")
-		dev.Serial = si.text("serial-number")
+	if si := r.Root.Child("system-information"); si != nil {
+		dev.Platform = strings.ToUpper(si.ChildText("hardware-model"))
+		dev.OSVersion = si.ChildText("os-version")
+		dev.Serial = si.ChildText("serial-number")
 	}
 	r, _, err = c.call(ctx, "discover", mk("get-chassis-inventory").String(), o)
 	if err != nil {
 		return nil, err
 	}
-	if ch := r.Root.child("chassis-inventory").child("chassis"); ch != nil {
-		if s := ch.text("serial-number"); s != "" {
+	if ch := r.Root.Child("chassis-inventory").Child("chassis"); ch != nil {
+		if s := ch.ChildText("serial-number"); s != "" {
 			dev.Serial = s
 		}
-		if d := ch.text("description"); d != "" {
+		if d := ch.ChildText("description"); d != "" {
 			dev.Platform = d
 		}
 	}
@@ -97,17 +98,17 @@ func (c *Client) Discover(ctx context.Context) ([]adapters.Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, pi := range r.Root.child("interface-information").find("physical-interface") {
-		name := strings.TrimSpace(pi.text("name"))
+	for _, pi := range r.Root.Child("interface-information").Find("physical-interface") {
+		name := strings.TrimSpace(pi.ChildText("name"))
 		if !isPort(name) {
 			continue
 		}
 		dev.Ports = append(dev.Ports, adapters.Port{
 			Name:        name,
-			SpeedMbps:   parseSpeed(pi.text("speed")),
-			AdminUp:     pi.text("admin-status") == "up",
-			OperUp:      pi.text("oper-status") == "up",
-			Description: pi.text("description"),
+			SpeedMbps:   parseSpeed(pi.ChildText("speed")),
+			AdminUp:     pi.ChildText("admin-status") == "up",
+			OperUp:      pi.ChildText("oper-status") == "up",
+			Description: pi.ChildText("description"),
 		})
 	}
 	filter := mk("configuration", mk("interfaces", mk("interface", txt("name", "lo0"))))
@@ -115,16 +116,16 @@ func (c *Client) Discover(ctx context.Context) ([]adapters.Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, ifc := range r.Root.find("interface") {
-		if ifc.text("name") != "lo0" {
+	for _, ifc := range r.Root.Find("interface") {
+		if ifc.ChildText("name") != "lo0" {
 			continue
 		}
-		for _, u := range ifc.find("unit") {
-			if u.text("name") != "0" {
+		for _, u := range ifc.Find("unit") {
+			if u.ChildText("name") != "0" {
 				continue
 			}
-			for _, a := range u.child("family").child("inet").find("address") {
-				if ip, _, ok := strings.Cut(a.text("name"), "/"); ok || ip != "" {
+			for _, a := range u.Child("family").Child("inet").Find("address") {
+				if ip, _, ok := strings.Cut(a.ChildText("name"), "/"); ok || ip != "" {
 					if dev.Address == "" {
 						dev.Address = ip
 					}
@@ -180,31 +181,31 @@ func (c *Client) Op(ctx context.Context, device, command string) (adapters.OpRes
 		return adapters.OpResult{}, err
 	}
 	res := adapters.OpResult{}
-	if out := r.Root.find("output"); len(out) > 0 {
+	if out := r.Root.Find("output"); len(out) > 0 {
 		res.Text = out[0].Text
 	}
 	r, _, err = c.call(ctx, "op", txt("command", command).String(), o)
 	if err != nil {
 		return res, err
 	}
-	if len(r.Root.Kids) > 0 {
+	if len(r.Root.Children) > 0 {
 		res.XML = innerXML(r.Root)
 	}
 	return res, nil
 }
 
 // innerXML re-encodes the children of e.
-func innerXML(e *xelem) string {
+func innerXML(e *xmltree.Node) string {
 	var b strings.Builder
-	for _, k := range e.Kids {
+	for _, k := range e.Children {
 		b.WriteString(toEl(k).String())
 	}
 	return b.String()
 }
 
-func toEl(x *xelem) *el {
+func toEl(x *xmltree.Node) *el {
 	e := &el{name: x.Name.Local}
-	if len(x.Kids) == 0 {
+	if len(x.Children) == 0 {
 		e.text = x.Text
 	}
 	for _, a := range x.Attr {
@@ -212,7 +213,7 @@ func toEl(x *xelem) *el {
 			e.attrs = append(e.attrs, a)
 		}
 	}
-	for _, k := range x.Kids {
+	for _, k := range x.Children {
 		e.kids = append(e.kids, toEl(k))
 	}
 	return e

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/xprov/xprov/adapters/config"
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 // nsBase is the NETCONF base namespace (also that of the nc:operation attribute).
@@ -240,18 +241,18 @@ func (dl dialect) filterXML(paths []config.Path) (string, bool, error) {
 // a <name> child is a keyed entry, an element with children a container, an element with text
 // a leaf, an empty element a presence node, and a leaf-list value (a known leaf-list name, or a
 // text element repeated among its siblings) a keyed entry with an empty value.
-func leavesOf(parent *xelem, p config.Path, out *[]config.Leaf) {
+func leavesOf(parent *xmltree.Node, p config.Path, out *[]config.Leaf) {
 	count := map[string]int{}
-	for _, k := range parent.Kids {
-		if len(k.Kids) == 0 {
+	for _, k := range parent.Children {
+		if len(k.Children) == 0 {
 			count[k.Name.Local]++
 		}
 	}
-	for _, k := range parent.Kids {
+	for _, k := range parent.Children {
 		name := k.Name.Local
-		var key *xelem
-		for _, c := range k.Kids {
-			if c.Name.Local == config.KeyField && len(c.Kids) == 0 {
+		var key *xmltree.Node
+		for _, c := range k.Children {
+			if c.Name.Local == config.KeyField && len(c.Children) == 0 {
 				key = c
 				break
 			}
@@ -260,14 +261,14 @@ func leavesOf(parent *xelem, p config.Path, out *[]config.Leaf) {
 		case key != nil:
 			q := p.Child(config.Seg{Name: name, Key: strings.TrimSpace(key.Text), Keyed: true})
 			*out = append(*out, config.Leaf{Path: q})
-			rest := &xelem{Kids: make([]*xelem, 0, len(k.Kids))}
-			for _, c := range k.Kids {
+			rest := &xmltree.Node{Children: make([]*xmltree.Node, 0, len(k.Children))}
+			for _, c := range k.Children {
 				if c != key {
-					rest.Kids = append(rest.Kids, c)
+					rest.Children = append(rest.Children, c)
 				}
 			}
 			leavesOf(rest, q, out)
-		case len(k.Kids) > 0:
+		case len(k.Children) > 0:
 			// A container with children is implied by them (config.FromTree does the same).
 			leavesOf(k, p.Child(config.Seg{Name: name}), out)
 		default:

@@ -20,8 +20,8 @@ import (
 	"github.com/hooklift/gowsdl/soap"
 
 	"github.com/xprov/xprov/adapters"
-	"github.com/xprov/xprov/adapters/sam/internal/xmltree"
 	"github.com/xprov/xprov/adapters/sam/samo"
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 // Options configure a SAM target.

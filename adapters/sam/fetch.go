@@ -10,7 +10,7 @@ import (
 
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/adapters/config"
-	"github.com/xprov/xprov/adapters/sam/internal/xmltree"
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 // Fetch returns the service objects at or below each path, as leaves in the form packs render

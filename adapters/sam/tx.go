@@ -9,8 +9,8 @@ import (
 
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/adapters/config"
-	"github.com/xprov/xprov/adapters/sam/internal/xmltree"
 	"github.com/xprov/xprov/adapters/sam/samo"
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 // Begin starts a transaction. Transactions on one target are serialized: SAM has no

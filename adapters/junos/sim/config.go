@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 // kind classifies a configuration node. Junos XML has no schema on the wire, so the simulator
@@ -184,23 +186,23 @@ func equal(a, b *node) bool {
 }
 
 // fromElem converts configuration XML into nodes, reading edit attributes.
-func fromElem(e *elem) *node {
+func fromElem(e *xmltree.Node) *node {
 	n := &node{name: e.Name.Local}
-	if op, ok := e.attrValue("operation"); ok {
+	if op, ok := e.AttrValue("operation"); ok {
 		n.op = op
 	}
-	if v, ok := e.attrValue("delete"); ok && v == "delete" {
+	if v, ok := e.AttrValue("delete"); ok && v == "delete" {
 		n.op, n.junosDelete = "delete", true
 	}
-	if v, ok := e.attrValue("replace"); ok && v == "replace" {
+	if v, ok := e.AttrValue("replace"); ok && v == "replace" {
 		n.op = "replace"
 	}
-	if v, ok := e.attrValue("create"); ok && v == "create" {
+	if v, ok := e.AttrValue("create"); ok && v == "create" {
 		n.op = "create"
 	}
-	var nameKid *elem
-	for _, k := range e.Kids {
-		if k.Name.Local == "name" && len(k.Kids) == 0 {
+	var nameKid *xmltree.Node
+	for _, k := range e.Children {
+		if k.Name.Local == "name" && len(k.Children) == 0 {
 			nameKid = k
 			break
 		}
@@ -208,7 +210,7 @@ func fromElem(e *elem) *node {
 	switch {
 	case nameKid != nil:
 		n.kind, n.key = kEntry, strings.TrimSpace(nameKid.Text)
-	case len(e.Kids) > 0:
+	case len(e.Children) > 0:
 		n.kind = kContainer
 	default:
 		v := strings.TrimSpace(e.Text)
@@ -222,7 +224,7 @@ func fromElem(e *elem) *node {
 		}
 		return n
 	}
-	for _, k := range e.Kids {
+	for _, k := range e.Children {
 		if k == nameKid {
 			continue
 		}
@@ -232,7 +234,7 @@ func fromElem(e *elem) *node {
 }
 
 // toElem renders a node as Junos XML.
-func (n *node) toElem() *elem {
+func (n *node) toElem() *xmltree.Node {
 	e := el(n.name)
 	switch n.kind {
 	case kLeaf:
@@ -240,10 +242,10 @@ func (n *node) toElem() *elem {
 	case kLLEntry:
 		e.Text = n.key
 	case kEntry:
-		e.add(tx("name", n.key))
+		e.Add(tx("name", n.key))
 	}
 	for _, k := range n.kids {
-		e.add(k.toElem())
+		e.Add(k.toElem())
 	}
 	return e
 }

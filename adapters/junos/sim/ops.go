@@ -7,9 +7,11 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
-func (d *Device) systemInformation() *elem {
+func (d *Device) systemInformation() *xmltree.Node {
 	return el("system-information",
 		tx("hardware-model", strings.ToLower(d.opts.Model)),
 		tx("os-name", "junos"),
@@ -27,7 +29,7 @@ func (d *Device) hostName() string {
 	return d.opts.Name
 }
 
-func (d *Device) softwareInformation() *elem {
+func (d *Device) softwareInformation() *xmltree.Node {
 	return el("software-information",
 		tx("host-name", d.hostName()),
 		tx("product-model", strings.ToLower(d.opts.Model)),
@@ -35,15 +37,15 @@ func (d *Device) softwareInformation() *elem {
 		tx("junos-version", d.opts.Version))
 }
 
-func (d *Device) chassisInventory() *elem {
+func (d *Device) chassisInventory() *xmltree.Node {
 	ch := el("chassis", tx("name", "Chassis"), tx("serial-number", d.opts.Serial), tx("description", d.opts.Model))
-	ch.add(el("chassis-module", tx("name", "Midplane"), tx("version", "REV 07"), tx("part-number", "750-047862"), tx("serial-number", "ACRB"+d.opts.Serial[len(d.opts.Serial)-4:]), tx("description", "Enhanced "+d.opts.Model+" Midplane")))
-	ch.add(el("chassis-module", tx("name", "Routing Engine 0"), tx("version", "REV 01"), tx("part-number", "750-072925"), tx("serial-number", "CAKZ"+d.opts.Serial[len(d.opts.Serial)-4:]), tx("description", "RE-S-X6-64G"), tx("model-number", "RE-S-X6-64G-S")))
+	ch.Add(el("chassis-module", tx("name", "Midplane"), tx("version", "REV 07"), tx("part-number", "750-047862"), tx("serial-number", "ACRB"+d.opts.Serial[len(d.opts.Serial)-4:]), tx("description", "Enhanced "+d.opts.Model+" Midplane")))
+	ch.Add(el("chassis-module", tx("name", "Routing Engine 0"), tx("version", "REV 01"), tx("part-number", "750-072925"), tx("serial-number", "CAKZ"+d.opts.Serial[len(d.opts.Serial)-4:]), tx("description", "RE-S-X6-64G"), tx("model-number", "RE-S-X6-64G-S")))
 	fpc := el("chassis-module", tx("name", "FPC 0"), tx("version", "REV 45"), tx("part-number", "750-044130"), tx("serial-number", "CAJV"+d.opts.Serial[len(d.opts.Serial)-4:]), tx("description", "MPC7E 3D 40XGE"), tx("model-number", "MPC7E-10G"))
 	pic0 := el("chassis-sub-module", tx("name", "PIC 0"), tx("description", "10x 1GE(LAN) SFP"))
 	pic1 := el("chassis-sub-module", tx("name", "PIC 1"), tx("description", "4x 10GE(LAN) SFP+"))
-	fpc.add(pic0, pic1)
-	ch.add(fpc)
+	fpc.Add(pic0, pic1)
+	ch.Add(fpc)
 	return el("chassis-inventory", ch)
 }
 
@@ -105,7 +107,7 @@ func (d *Device) interfaces() []*ifState {
 	return out
 }
 
-func (d *Device) interfaceInformation(terse bool, only string) *elem {
+func (d *Device) interfaceInformation(terse bool, only string) *xmltree.Node {
 	info := el("interface-information")
 	if terse {
 		info.Attr = append(info.Attr, attrJunos(d, "style", "terse"))
@@ -117,31 +119,31 @@ func (d *Device) interfaceInformation(terse bool, only string) *elem {
 		pi := el("physical-interface", tx("name", st.name), tx("admin-status", st.admin), tx("oper-status", st.oper))
 		if !terse {
 			if st.desc != "" {
-				pi.add(tx("description", st.desc))
+				pi.Add(tx("description", st.desc))
 			}
 			if st.speed > 0 {
-				pi.add(tx("speed", speedText(st.speed)))
-				pi.add(tx("mtu", "1514"))
+				pi.Add(tx("speed", speedText(st.speed)))
+				pi.Add(tx("mtu", "1514"))
 			} else {
-				pi.add(tx("speed", "Unlimited"))
+				pi.Add(tx("speed", "Unlimited"))
 			}
 		}
 		for _, u := range st.units {
 			li := el("logical-interface", tx("name", u.name), tx("admin-status", u.admin), tx("oper-status", u.oper))
 			if !terse && u.desc != "" {
-				li.add(tx("description", u.desc))
+				li.Add(tx("description", u.desc))
 			}
-			li.add(el("filter-information"))
+			li.Add(el("filter-information"))
 			for _, fam := range sortedKeys(u.families) {
 				af := el("address-family", tx("address-family-name", fam))
 				for _, a := range u.families[fam] {
-					af.add(el("interface-address", tx("ifa-local", a)))
+					af.Add(el("interface-address", tx("ifa-local", a)))
 				}
-				li.add(af)
+				li.Add(af)
 			}
-			pi.add(li)
+			pi.Add(li)
 		}
-		info.add(pi)
+		info.Add(pi)
 	}
 	return info
 }
@@ -160,20 +162,20 @@ func speedText(mbps int) string {
 }
 
 // command runs a CLI command (the Junos <command> RPC) and answers in text or XML.
-func (s *session) command(r *reply, op *elem) {
+func (s *session) command(r *reply, op *xmltree.Node) {
 	d := s.dev
 	cmd := strings.Join(strings.Fields(op.Text), " ")
-	format, _ := op.attrValue("format")
+	format, _ := op.AttrValue("format")
 	text, x, ok := d.runCommand(cmd)
 	if !ok {
-		r.e.add(errElem(editError{tag: "operation-failed", message: "syntax error, expecting <command>: " + cmd, bad: lastWord(cmd)}, "protocol"))
+		r.e.Add(errElem(editError{tag: "operation-failed", message: "syntax error, expecting <command>: " + cmd, bad: lastWord(cmd)}, "protocol"))
 		return
 	}
 	if format == "text" || x == nil {
-		r.e.add(tx("output", text))
+		r.e.Add(tx("output", text))
 		return
 	}
-	r.e.add(x)
+	r.e.Add(x)
 }
 
 func lastWord(s string) string {
@@ -185,7 +187,7 @@ func lastWord(s string) string {
 }
 
 // runCommand returns the text and XML forms of an operational command.
-func (d *Device) runCommand(cmd string) (string, *elem, bool) {
+func (d *Device) runCommand(cmd string) (string, *xmltree.Node, bool) {
 	w := strings.Fields(cmd)
 	abbrev := func(i int, full string) bool { return i < len(w) && len(w[i]) >= 2 && strings.HasPrefix(full, w[i]) }
 	if !abbrev(0, "show") {
@@ -284,7 +286,7 @@ func terseText(ifs []*ifState, only string) string {
 	return b.String()
 }
 
-func (d *Device) l2circuitConnections() (string, *elem, bool) {
+func (d *Device) l2circuitConnections() (string, *xmltree.Node, bool) {
 	d.mu.Lock()
 	l2 := d.running.at("protocols", "l2circuit")
 	var nbs []*node
@@ -310,16 +312,16 @@ func (d *Device) l2circuitConnections() (string, *elem, bool) {
 				st = "Dn"
 			}
 			id := fmt.Sprintf("%s(vc %s)", i.key, i.leafValue("virtual-circuit-id"))
-			xn.add(el("connection", tx("connection-id", id), tx("connection-type", "rmt"), tx("connection-status", st),
+			xn.Add(el("connection", tx("connection-id", id), tx("connection-type", "rmt"), tx("connection-status", st),
 				tx("last-change", d.boot.Format("Jan _2 15:04:05 2006")), tx("up-transitions", "1")))
 			fmt.Fprintf(&b, "    %-25s rmt   %-6s %s  1\n", id, st, d.boot.Format("Jan _2 15:04:05 2006"))
 		}
-		x.add(xn)
+		x.Add(xn)
 	}
 	return b.String(), x, true
 }
 
-func (d *Device) routeTable(table string) (string, *elem, bool) {
+func (d *Device) routeTable(table string) (string, *xmltree.Node, bool) {
 	inst := strings.TrimSuffix(table, ".inet.0")
 	if table == "inet.0" {
 		inst = ""
@@ -371,10 +373,10 @@ func (d *Device) routeTable(table string) (string, *elem, bool) {
 	fmt.Fprintf(&b, "\n%s: %d destinations, %d routes (%d active, 0 holddown, 0 hidden)\n+ = Active Route, - = Last Active, * = Both\n\n", table, len(routes), len(routes), len(routes))
 	age := time.Since(d.boot).Round(time.Second)
 	for _, r := range routes {
-		tbl.add(el("rt", tx("rt-destination", r.prefix), el("rt-entry", tx("active-tag", "*"), tx("protocol-name", r.proto), tx("age", age.String()), el("nh", tx("via", r.via)))))
+		tbl.Add(el("rt", tx("rt-destination", r.prefix), el("rt-entry", tx("active-tag", "*"), tx("protocol-name", r.proto), tx("age", age.String()), el("nh", tx("via", r.via)))))
 		fmt.Fprintf(&b, "%-18s *[%s/0] %s\n                    > via %s\n", r.prefix, r.proto, age, r.via)
 	}
-	x.add(tbl)
+	x.Add(tbl)
 	return b.String(), x, true
 }
 

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 type action int
@@ -21,11 +23,11 @@ func xmlName(space, local string) xml.Name { return xml.Name{Space: space, Local
 
 // reply is an rpc-reply under construction.
 type reply struct {
-	e *elem
+	e *xmltree.Node
 }
 
-func newReply(rpc *elem) *reply {
-	r := &elem{Name: xmlName(nsBase, "rpc-reply")}
+func newReply(rpc *xmltree.Node) *reply {
+	r := &xmltree.Node{Name: xmlName(nsBase, "rpc-reply")}
 	if rpc != nil {
 		for _, a := range rpc.Attr {
 			r.Attr = append(r.Attr, a)
@@ -34,10 +36,10 @@ func newReply(rpc *elem) *reply {
 	return &reply{e: r}
 }
 
-func (r *reply) bytes() []byte { return r.e.marshal() }
+func (r *reply) bytes() []byte { return marshal(r.e) }
 
 // errElem renders one rpc-error.
-func errElem(e editError, typ string) *elem {
+func errElem(e editError, typ string) *xmltree.Node {
 	if typ == "" {
 		typ = "application"
 	}
@@ -51,25 +53,25 @@ func errElem(e editError, typ string) *elem {
 	}
 	x := el("rpc-error", tx("error-type", typ), tx("error-tag", tag), tx("error-severity", sev))
 	if e.path != "" {
-		x.add(tx("error-path", e.path))
+		x.Add(tx("error-path", e.path))
 	}
-	x.add(tx("error-message", e.message))
+	x.Add(tx("error-message", e.message))
 	info := el("error-info")
 	if e.bad != "" {
-		info.add(tx("bad-element", e.bad))
+		info.Add(tx("bad-element", e.bad))
 	}
 	if e.sessionID != "" {
-		info.add(tx("session-id", e.sessionID))
+		info.Add(tx("session-id", e.sessionID))
 	}
-	if len(info.Kids) > 0 {
-		x.add(info)
+	if len(info.Children) > 0 {
+		x.Add(info)
 	}
 	return x
 }
 
-func errorReply(rpc *elem, e editError, typ string) []byte {
+func errorReply(rpc *xmltree.Node, e editError, typ string) []byte {
 	r := newReply(rpc)
-	r.e.add(errElem(e, typ))
+	r.e.Add(errElem(e, typ))
 	return r.bytes()
 }
 
@@ -91,10 +93,10 @@ func (s *session) handle(msg []byte) ([]byte, action) {
 	if rpc.Name.Local != "rpc" {
 		return errorReply(nil, editError{tag: "malformed-message", message: "expected <rpc>, got <" + rpc.Name.Local + ">", bad: rpc.Name.Local}, "rpc"), actReply
 	}
-	if len(rpc.Kids) == 0 {
+	if len(rpc.Children) == 0 {
 		return errorReply(rpc, editError{tag: "missing-element", message: "rpc has no operation", bad: "rpc"}, "rpc"), actReply
 	}
-	op := rpc.Kids[0]
+	op := rpc.Children[0]
 	r := newReply(rpc)
 	d := s.dev
 	act := actReply
@@ -118,10 +120,10 @@ func (s *session) handle(msg []byte) ([]byte, action) {
 	case "discard-changes":
 		d.mu.Lock()
 		if d.lockHolder != 0 && d.lockHolder != s.id {
-			r.e.add(errElem(lockedBy(d.lockHolder), "protocol"))
+			r.e.Add(errElem(lockedBy(d.lockHolder), "protocol"))
 		} else {
 			d.candidate = d.running.clone()
-			r.e.add(el("ok"))
+			r.e.Add(el("ok"))
 		}
 		d.mu.Unlock()
 	case "lock", "lock-configuration":
@@ -130,33 +132,33 @@ func (s *session) handle(msg []byte) ([]byte, action) {
 		s.unlock(r, op)
 	case "open-configuration":
 		d.mu.Lock()
-		if op.child("private") != nil {
+		if op.Child("private") != nil {
 			s.private = d.running.clone()
 		}
 		d.mu.Unlock()
-		r.e.add(el("ok"))
+		r.e.Add(el("ok"))
 	case "close-configuration":
 		s.private = nil
-		r.e.add(el("ok"))
+		r.e.Add(el("ok"))
 	case "close-session":
-		r.e.add(el("ok"))
+		r.e.Add(el("ok"))
 		act = actClose
 	case "kill-session":
 		s.killSession(r, op)
 	case "get-system-information":
-		r.e.add(d.systemInformation())
+		r.e.Add(d.systemInformation())
 	case "get-software-information":
-		r.e.add(d.softwareInformation())
+		r.e.Add(d.softwareInformation())
 	case "get-chassis-inventory":
-		r.e.add(d.chassisInventory())
+		r.e.Add(d.chassisInventory())
 	case "get-interface-information":
-		r.e.add(d.interfaceInformation(op.child("terse") != nil, op.childText("interface-name")))
+		r.e.Add(d.interfaceInformation(op.Child("terse") != nil, op.ChildText("interface-name")))
 	case "get-rollback-information":
 		s.rollbackInformation(r, op)
 	case "command":
 		s.command(r, op)
 	default:
-		r.e.add(errElem(editError{tag: "operation-not-supported", message: "syntax error, expecting <rpc> method", bad: op.Name.Local}, "protocol"))
+		r.e.Add(errElem(editError{tag: "operation-not-supported", message: "syntax error, expecting <rpc> method", bad: op.Name.Local}, "protocol"))
 	}
 	return r.bytes(), act
 }
@@ -166,18 +168,18 @@ func lockedBy(sid int) editError {
 }
 
 // datastore returns the datastore named by a <source> or <target> child.
-func datastore(op *elem, which string) string {
-	c := op.child(which)
-	if c == nil || len(c.Kids) == 0 {
+func datastore(op *xmltree.Node, which string) string {
+	c := op.Child(which)
+	if c == nil || len(c.Children) == 0 {
 		return ""
 	}
-	return c.Kids[0].Name.Local
+	return c.Children[0].Name.Local
 }
 
 func (d *Device) junosNS() string { return fmt.Sprintf(nsJunosFmt, d.opts.Version) }
 
 // configElem renders a tree as the <configuration> element Junos returns.
-func (d *Device) configElem(t *node, committed bool) *elem {
+func (d *Device) configElem(t *node, committed bool) *xmltree.Node {
 	e := t.toElem()
 	e.Name = xmlName(nsXNM, "configuration")
 	if committed {
@@ -210,45 +212,45 @@ func (s *session) sourceTree(name string) (*node, bool) {
 	return nil, false
 }
 
-func (s *session) getConfig(r *reply, op *elem) {
+func (s *session) getConfig(r *reply, op *xmltree.Node) {
 	src := datastore(op, "source")
 	if op.Name.Local == "get" {
 		src = "running"
 	}
 	t, ok := s.sourceTree(src)
 	if !ok {
-		r.e.add(errElem(editError{tag: "invalid-value", message: "unknown datastore " + src, bad: src}, "protocol"))
+		r.e.Add(errElem(editError{tag: "invalid-value", message: "unknown datastore " + src, bad: src}, "protocol"))
 		return
 	}
-	if f := op.child("filter"); f != nil {
-		if typ, ok := f.attrValue("type"); ok && typ != "subtree" {
-			r.e.add(errElem(editError{tag: "operation-not-supported", message: "only subtree filters are supported", bad: typ}, "protocol"))
+	if f := op.Child("filter"); f != nil {
+		if typ, ok := f.AttrValue("type"); ok && typ != "subtree" {
+			r.e.Add(errElem(editError{tag: "operation-not-supported", message: "only subtree filters are supported", bad: typ}, "protocol"))
 			return
 		}
 		t = applyFilter(t, f)
 	}
 	data := el("data")
 	if t != nil {
-		data.add(s.dev.configElem(t, src != "candidate"))
+		data.Add(s.dev.configElem(t, src != "candidate"))
 	}
-	r.e.add(data)
+	r.e.Add(data)
 }
 
 // applyFilter applies an RFC 6241 subtree filter to the configuration tree. The filter may
 // name <configuration> at its top or start below it.
-func applyFilter(t *node, f *elem) *node {
-	if len(f.Kids) == 0 {
+func applyFilter(t *node, f *xmltree.Node) *node {
+	if len(f.Children) == 0 {
 		return &node{name: "configuration"}
 	}
-	sel := &elem{Name: xmlName("", "configuration")}
-	for _, k := range f.Kids {
+	sel := &xmltree.Node{Name: xmlName("", "configuration")}
+	for _, k := range f.Children {
 		if k.Name.Local == "configuration" {
-			sel.Kids = append(sel.Kids, k.Kids...)
-			if len(k.Kids) == 0 {
+			sel.Children = append(sel.Children, k.Children...)
+			if len(k.Children) == 0 {
 				return t
 			}
 		} else {
-			sel.Kids = append(sel.Kids, k)
+			sel.Children = append(sel.Children, k)
 		}
 	}
 	out, _ := filterNode(t, sel)
@@ -259,10 +261,10 @@ func applyFilter(t *node, f *elem) *node {
 }
 
 // filterNode returns the part of n the filter element f selects.
-func filterNode(n *node, f *elem) (*node, bool) {
-	var sels []*elem
-	for _, k := range f.Kids {
-		if len(k.Kids) == 0 && strings.TrimSpace(k.Text) != "" {
+func filterNode(n *node, f *xmltree.Node) (*node, bool) {
+	var sels []*xmltree.Node
+	for _, k := range f.Children {
+		if len(k.Children) == 0 && strings.TrimSpace(k.Text) != "" {
 			v := strings.TrimSpace(k.Text)
 			// Content match: the key (<name>) or a leaf value must be equal.
 			if k.Name.Local == "name" && n.kind == kEntry {
@@ -293,7 +295,7 @@ func filterNode(n *node, f *elem) (*node, bool) {
 			if c.name != fs.Name.Local {
 				continue
 			}
-			if len(fs.Kids) == 0 {
+			if len(fs.Children) == 0 {
 				out.kids = append(out.kids, c.clone())
 				continue
 			}
@@ -305,19 +307,19 @@ func filterNode(n *node, f *elem) (*node, bool) {
 	return out, true
 }
 
-func (s *session) getConfiguration(r *reply, op *elem) {
-	db, _ := op.attrValue("database")
+func (s *session) getConfiguration(r *reply, op *xmltree.Node) {
+	db, _ := op.AttrValue("database")
 	src := "candidate"
 	if db == "committed" {
 		src = "running"
 	}
-	if rb, ok := op.attrValue("rollback"); ok {
+	if rb, ok := op.AttrValue("rollback"); ok {
 		n, err := strconv.Atoi(rb)
 		d := s.dev
 		d.mu.Lock()
 		if err != nil || n < 0 || n >= len(d.history) {
 			d.mu.Unlock()
-			r.e.add(errElem(editError{tag: "invalid-value", message: "rollback " + rb + " does not exist", bad: rb}, "application"))
+			r.e.Add(errElem(editError{tag: "invalid-value", message: "rollback " + rb + " does not exist", bad: rb}, "application"))
 			return
 		}
 		t := d.history[n].tree
@@ -326,7 +328,7 @@ func (s *session) getConfiguration(r *reply, op *elem) {
 		return
 	}
 	t, _ := s.sourceTree(src)
-	if f := op.child("configuration"); f != nil && len(f.Kids) > 0 {
+	if f := op.Child("configuration"); f != nil && len(f.Children) > 0 {
 		t, _ = filterNode(t, f)
 		if t == nil {
 			t = &node{name: "configuration"}
@@ -335,17 +337,17 @@ func (s *session) getConfiguration(r *reply, op *elem) {
 	s.renderConfig(r, op, t, src == "running")
 }
 
-func (s *session) renderConfig(r *reply, op *elem, t *node, committed bool) {
-	format, _ := op.attrValue("format")
+func (s *session) renderConfig(r *reply, op *xmltree.Node, t *node, committed bool) {
+	format, _ := op.AttrValue("format")
 	switch format {
 	case "", "xml":
-		r.e.add(s.dev.configElem(t, committed))
+		r.e.Add(s.dev.configElem(t, committed))
 	case "set":
-		r.e.add(tx("configuration-set", strings.Join(setLines(t), "\n")+"\n"))
+		r.e.Add(tx("configuration-set", strings.Join(setLines(t), "\n")+"\n"))
 	case "text":
-		r.e.add(tx("configuration-text", curly(t)))
+		r.e.Add(tx("configuration-text", curly(t)))
 	default:
-		r.e.add(errElem(editError{tag: "invalid-value", message: "unsupported format " + format, bad: format}, "protocol"))
+		r.e.Add(errElem(editError{tag: "invalid-value", message: "unsupported format " + format, bad: format}, "protocol"))
 	}
 }
 
@@ -390,26 +392,26 @@ func (s *session) applyEdit(ed *node, defOp string, testOnly bool) []editError {
 	return errs
 }
 
-func (s *session) editConfig(r *reply, op *elem) {
+func (s *session) editConfig(r *reply, op *xmltree.Node) {
 	if tgt := datastore(op, "target"); tgt != "candidate" {
-		r.e.add(errElem(editError{tag: "operation-not-supported", message: "only the candidate configuration can be edited (writable-running is not supported)", bad: tgt}, "protocol"))
+		r.e.Add(errElem(editError{tag: "operation-not-supported", message: "only the candidate configuration can be edited (writable-running is not supported)", bad: tgt}, "protocol"))
 		return
 	}
-	defOp := op.childText("default-operation")
+	defOp := op.ChildText("default-operation")
 	if defOp == "" {
 		defOp = "merge"
 	}
 	if defOp != "merge" && defOp != "replace" && defOp != "none" {
-		r.e.add(errElem(editError{tag: "invalid-value", message: "bad default-operation", bad: defOp}, "protocol"))
+		r.e.Add(errElem(editError{tag: "invalid-value", message: "bad default-operation", bad: defOp}, "protocol"))
 		return
 	}
-	cfg := op.child("config")
+	cfg := op.Child("config")
 	if cfg == nil {
-		r.e.add(errElem(editError{tag: "missing-element", message: "edit-config needs <config>", bad: "config"}, "protocol"))
+		r.e.Add(errElem(editError{tag: "missing-element", message: "edit-config needs <config>", bad: "config"}, "protocol"))
 		return
 	}
 	root := cfg
-	if c := cfg.child("configuration"); c != nil {
+	if c := cfg.Child("configuration"); c != nil {
 		root = c
 	}
 	ed := fromElem(root)
@@ -421,13 +423,13 @@ func (s *session) editConfig(r *reply, op *elem) {
 		wrap := &node{name: "", kids: []*node{ed}}
 		errs = s.applyReplaceAll(wrap)
 	} else {
-		errs = s.applyEdit(ed, defOp, op.childText("test-option") == "test-only")
+		errs = s.applyEdit(ed, defOp, op.ChildText("test-option") == "test-only")
 	}
 	for _, e := range errs {
-		r.e.add(errElem(e, "application"))
+		r.e.Add(errElem(e, "application"))
 	}
 	if !hasErrors(errs) {
-		r.e.add(el("ok"))
+		r.e.Add(el("ok"))
 	}
 }
 
@@ -454,26 +456,26 @@ func (s *session) applyReplaceAll(wrap *node) []editError {
 	return errs
 }
 
-func (s *session) loadConfiguration(r *reply, op *elem) {
+func (s *session) loadConfiguration(r *reply, op *xmltree.Node) {
 	res := el("load-configuration-results")
-	r.e.add(res)
-	action, _ := op.attrValue("action")
-	format, _ := op.attrValue("format")
+	r.e.Add(res)
+	action, _ := op.AttrValue("action")
+	format, _ := op.AttrValue("format")
 	var errs []editError
-	if rb, ok := op.attrValue("rollback"); ok {
+	if rb, ok := op.AttrValue("rollback"); ok {
 		errs = s.loadRollback(rb)
 	} else {
 		switch {
-		case action == "set" || op.child("configuration-set") != nil:
-			ed, perrs := parseSetLines(op.childText("configuration-set"))
+		case action == "set" || op.Child("configuration-set") != nil:
+			ed, perrs := parseSetLines(op.ChildText("configuration-set"))
 			errs = perrs
 			if !hasErrors(errs) {
 				errs = append(errs, s.applyEdit(ed, "merge", false)...)
 			}
-		case format == "text" || op.child("configuration-text") != nil:
+		case format == "text" || op.Child("configuration-text") != nil:
 			errs = []editError{{tag: "operation-not-supported", message: "the simulator loads xml and set formats only", bad: "configuration-text"}}
 		default:
-			cfg := op.child("configuration")
+			cfg := op.Child("configuration")
 			if cfg == nil {
 				errs = []editError{{tag: "missing-element", message: "load-configuration needs <configuration>", bad: "configuration"}}
 				break
@@ -491,10 +493,10 @@ func (s *session) loadConfiguration(r *reply, op *elem) {
 		}
 	}
 	for _, e := range errs {
-		res.add(errElem(e, "protocol"))
+		res.Add(errElem(e, "protocol"))
 	}
 	if !hasErrors(errs) {
-		res.add(el("ok"))
+		res.Add(el("ok"))
 	}
 }
 
@@ -518,28 +520,28 @@ func (s *session) loadRollback(rb string) []editError {
 	return nil
 }
 
-func (s *session) validate(r *reply, op *elem) {
+func (s *session) validate(r *reply, op *xmltree.Node) {
 	var t *node
-	if src := op.child("source"); src != nil && src.child("config") != nil {
-		cfg := src.child("config")
+	if src := op.Child("source"); src != nil && src.Child("config") != nil {
+		cfg := src.Child("config")
 		root := cfg
-		if c := cfg.child("configuration"); c != nil {
+		if c := cfg.Child("configuration"); c != nil {
 			root = c
 		}
 		t = fromElem(root)
 	} else {
 		var ok bool
 		if t, ok = s.sourceTree(datastore(op, "source")); !ok {
-			r.e.add(errElem(editError{tag: "invalid-value", message: "unknown datastore", bad: datastore(op, "source")}, "protocol"))
+			r.e.Add(errElem(editError{tag: "invalid-value", message: "unknown datastore", bad: datastore(op, "source")}, "protocol"))
 			return
 		}
 	}
 	errs := s.dev.check(t)
 	for _, e := range errs {
-		r.e.add(errElem(e, "application"))
+		r.e.Add(errElem(e, "application"))
 	}
 	if !hasErrors(errs) {
-		r.e.add(el("ok"))
+		r.e.Add(el("ok"))
 	}
 }
 
@@ -648,81 +650,81 @@ func (s *session) doCommit(req commitRequest) ([]editError, action) {
 	return nil, actReply
 }
 
-func (s *session) commit(r *reply, op *elem) action {
-	req := commitRequest{confirmed: op.child("confirmed") != nil, timeout: 600 * time.Second, persist: op.childText("persist"), persistID: op.childText("persist-id")}
-	if v := op.childText("confirm-timeout"); v != "" {
+func (s *session) commit(r *reply, op *xmltree.Node) action {
+	req := commitRequest{confirmed: op.Child("confirmed") != nil, timeout: 600 * time.Second, persist: op.ChildText("persist"), persistID: op.ChildText("persist-id")}
+	if v := op.ChildText("confirm-timeout"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			r.e.add(errElem(editError{tag: "invalid-value", message: "bad confirm-timeout", bad: v}, "protocol"))
+			r.e.Add(errElem(editError{tag: "invalid-value", message: "bad confirm-timeout", bad: v}, "protocol"))
 			return actReply
 		}
 		req.timeout = time.Duration(n) * time.Second
 	}
 	errs, act := s.doCommit(req)
 	for _, e := range errs {
-		r.e.add(errElem(e, "application"))
+		r.e.Add(errElem(e, "application"))
 	}
 	if !hasErrors(errs) {
-		r.e.add(el("ok"))
+		r.e.Add(el("ok"))
 	}
 	return act
 }
 
-func (s *session) commitConfiguration(r *reply, op *elem) action {
-	req := commitRequest{confirmed: op.child("confirmed") != nil, timeout: 10 * time.Minute, log: op.childText("log"), check: op.child("check") != nil}
-	if v := op.childText("confirm-timeout"); v != "" {
+func (s *session) commitConfiguration(r *reply, op *xmltree.Node) action {
+	req := commitRequest{confirmed: op.Child("confirmed") != nil, timeout: 10 * time.Minute, log: op.ChildText("log"), check: op.Child("check") != nil}
+	if v := op.ChildText("confirm-timeout"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 || n > 65535 {
-			r.e.add(el("commit-results").add(errElem(editError{tag: "invalid-value", message: "confirm-timeout must be 1..65535 minutes", bad: v}, "protocol")))
+			r.e.Add(el("commit-results").Add(errElem(editError{tag: "invalid-value", message: "confirm-timeout must be 1..65535 minutes", bad: v}, "protocol")))
 			return actReply
 		}
 		req.timeout = time.Duration(n) * time.Minute
 	}
 	errs, act := s.doCommit(req)
 	res := el("commit-results")
-	r.e.add(res)
+	r.e.Add(res)
 	re := el("routing-engine", tx("name", "re0"))
 	for _, e := range errs {
-		res.add(errElem(e, "protocol"))
+		res.Add(errElem(e, "protocol"))
 	}
 	if !hasErrors(errs) {
 		if req.check {
-			re.add(el("commit-check-success"))
+			re.Add(el("commit-check-success"))
 		} else {
-			re.add(el("commit-success"))
+			re.Add(el("commit-success"))
 		}
-		res.add(re)
+		res.Add(re)
 	}
 	return act
 }
 
-func (s *session) cancelCommit(r *reply, op *elem) {
+func (s *session) cancelCommit(r *reply, op *xmltree.Node) {
 	d := s.dev
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	p := d.pending
 	switch {
 	case p == nil:
-		r.e.add(errElem(editError{tag: "invalid-value", message: "no confirmed commit is pending"}, "protocol"))
+		r.e.Add(errElem(editError{tag: "invalid-value", message: "no confirmed commit is pending"}, "protocol"))
 		return
-	case p.persist != "" && op.childText("persist-id") != p.persist:
-		r.e.add(errElem(editError{tag: "invalid-value", message: "persist-id does not match the pending confirmed commit", bad: "persist-id"}, "protocol"))
+	case p.persist != "" && op.ChildText("persist-id") != p.persist:
+		r.e.Add(errElem(editError{tag: "invalid-value", message: "persist-id does not match the pending confirmed commit", bad: "persist-id"}, "protocol"))
 		return
 	case p.persist == "" && p.session != s.id:
-		r.e.add(errElem(editError{tag: "invalid-value", message: "the confirmed commit was issued by another session"}, "protocol"))
+		r.e.Add(errElem(editError{tag: "invalid-value", message: "the confirmed commit was issued by another session"}, "protocol"))
 		return
 	}
 	d.rollbackPendingLocked("commit cancelled")
-	r.e.add(el("ok"))
+	r.e.Add(el("ok"))
 }
 
-func (s *session) lock(r *reply, op *elem) {
+func (s *session) lock(r *reply, op *xmltree.Node) {
 	tgt := datastore(op, "target")
 	if op.Name.Local == "lock-configuration" {
 		tgt = "candidate"
 	}
 	if tgt != "candidate" && tgt != "running" {
-		r.e.add(errElem(editError{tag: "invalid-value", message: "unknown datastore", bad: tgt}, "protocol"))
+		r.e.Add(errElem(editError{tag: "invalid-value", message: "unknown datastore", bad: tgt}, "protocol"))
 		return
 	}
 	d := s.dev
@@ -730,35 +732,35 @@ func (s *session) lock(r *reply, op *elem) {
 	defer d.mu.Unlock()
 	switch {
 	case d.lockHolder == s.id:
-		r.e.add(errElem(editError{tag: "lock-denied", message: "configuration database already locked by this session", sessionID: strconv.Itoa(s.id)}, "protocol"))
+		r.e.Add(errElem(editError{tag: "lock-denied", message: "configuration database already locked by this session", sessionID: strconv.Itoa(s.id)}, "protocol"))
 	case d.lockHolder != 0:
-		r.e.add(errElem(lockedBy(d.lockHolder), "protocol"))
+		r.e.Add(errElem(lockedBy(d.lockHolder), "protocol"))
 	case tgt == "candidate" && !equal(d.candidate, d.running):
-		r.e.add(errElem(editError{tag: "lock-denied", message: "configuration database modified", sessionID: "0"}, "protocol"))
+		r.e.Add(errElem(editError{tag: "lock-denied", message: "configuration database modified", sessionID: "0"}, "protocol"))
 	default:
 		d.lockHolder = s.id
-		r.e.add(el("ok"))
+		r.e.Add(el("ok"))
 	}
 }
 
-func (s *session) unlock(r *reply, op *elem) {
+func (s *session) unlock(r *reply, op *xmltree.Node) {
 	d := s.dev
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.lockHolder != s.id {
-		r.e.add(errElem(editError{tag: "operation-failed", message: "configuration database is not locked by this session"}, "protocol"))
+		r.e.Add(errElem(editError{tag: "operation-failed", message: "configuration database is not locked by this session"}, "protocol"))
 		return
 	}
 	d.lockHolder = 0
 	// Junos discards uncommitted changes made under an exclusive lock when it is released.
 	d.candidate = d.running.clone()
-	r.e.add(el("ok"))
+	r.e.Add(el("ok"))
 }
 
-func (s *session) killSession(r *reply, op *elem) {
-	id, err := strconv.Atoi(op.childText("session-id"))
+func (s *session) killSession(r *reply, op *xmltree.Node) {
+	id, err := strconv.Atoi(op.ChildText("session-id"))
 	if err != nil || id == s.id {
-		r.e.add(errElem(editError{tag: "invalid-value", message: "invalid session-id", bad: op.childText("session-id")}, "protocol"))
+		r.e.Add(errElem(editError{tag: "invalid-value", message: "invalid session-id", bad: op.ChildText("session-id")}, "protocol"))
 		return
 	}
 	d := s.dev
@@ -766,31 +768,31 @@ func (s *session) killSession(r *reply, op *elem) {
 	victim := d.sessions[id]
 	d.mu.Unlock()
 	if victim == nil {
-		r.e.add(errElem(editError{tag: "invalid-value", message: "no such session", bad: strconv.Itoa(id)}, "protocol"))
+		r.e.Add(errElem(editError{tag: "invalid-value", message: "no such session", bad: strconv.Itoa(id)}, "protocol"))
 		return
 	}
 	victim.kill()
-	r.e.add(el("ok"))
+	r.e.Add(el("ok"))
 }
 
-func (s *session) rollbackInformation(r *reply, op *elem) {
+func (s *session) rollbackInformation(r *reply, op *xmltree.Node) {
 	d := s.dev
-	n, _ := strconv.Atoi(op.childText("rollback"))
+	n, _ := strconv.Atoi(op.ChildText("rollback"))
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if n < 0 || n >= len(d.history) {
-		r.e.add(errElem(editError{tag: "invalid-value", message: "rollback does not exist", bad: op.childText("rollback")}, "application"))
+		r.e.Add(errElem(editError{tag: "invalid-value", message: "rollback does not exist", bad: op.ChildText("rollback")}, "application"))
 		return
 	}
 	info := el("rollback-information")
 	for i, h := range d.history {
-		info.add(el("rollback-history",
+		info.Add(el("rollback-history",
 			tx("rollback-number", strconv.Itoa(i)),
 			tx("date-time", h.at.Format("2006-01-02 15:04:05 MST")),
 			tx("user", h.user), tx("client", h.how), tx("log", h.log)))
 	}
 	var b bytes.Buffer
 	b.WriteString(curly(d.history[n].tree))
-	info.add(el("configuration-information", tx("configuration-output", b.String())))
-	r.e.add(info)
+	info.Add(el("configuration-information", tx("configuration-output", b.String())))
+	r.e.Add(info)
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 // Capabilities a Junos box advertises (both the urn:ietf:params:netconf and the legacy
@@ -165,16 +167,16 @@ func (d *Device) runSession(sc *ssh.ServerConn, ch ssh.Channel) {
 	if !d.opts.DisableBase11 {
 		caps = append(append([]string(nil), caps...), base11)
 	}
-	hello := &elem{Name: xmlName(nsBase, "hello")}
+	hello := &xmltree.Node{Name: xmlName(nsBase, "hello")}
 	cl := el("capabilities")
 	for _, c := range caps {
-		cl.add(tx("capability", c))
+		cl.Add(tx("capability", c))
 	}
-	hello.add(cl, tx("session-id", strconv.Itoa(s.id)))
+	hello.Add(cl, tx("session-id", strconv.Itoa(s.id)))
 	if d.opts.HelloWithoutNamespace {
 		hello.Name.Space = ""
 	}
-	if err := s.fr.WriteMsg(append([]byte(xmlDecl), hello.marshal()...)); err != nil {
+	if err := s.fr.WriteMsg(append([]byte(xmlDecl), marshal(hello)...)); err != nil {
 		return
 	}
 	msg, err := s.fr.ReadMsg()
@@ -230,11 +232,11 @@ func parseClientHello(msg []byte) (bool, error) {
 	if e.Name.Local != "hello" {
 		return false, fmt.Errorf("expected hello, got %s", e.Name.Local)
 	}
-	if e.child("session-id") != nil {
+	if e.Child("session-id") != nil {
 		return false, errors.New("client hello carries a session-id")
 	}
 	b11 := false
-	for _, c := range e.child("capabilities").Kids {
+	for _, c := range e.Child("capabilities").Children {
 		if strings.TrimSpace(c.Text) == base11 {
 			b11 = true
 		}

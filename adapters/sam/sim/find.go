@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xprov/xprov/adapters/sam/internal/xmltree"
 	"github.com/xprov/xprov/adapters/sam/samo"
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 // filter is a compiled find filter: equal, notEqual, greater, greaterOrEqual, less,

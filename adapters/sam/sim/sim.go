@@ -17,8 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/xprov/xprov/adapters/sam/internal/xmltree"
 	"github.com/xprov/xprov/adapters/sam/samo"
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 const soapNS = "http://schemas.xmlsoap.org/soap/envelope/"

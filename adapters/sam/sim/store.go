@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xprov/xprov/adapters/sam/internal/xmltree"
+	"github.com/xprov/xprov/adapters/xmltree"
 )
 
 // object is one managed object in the simulated SAM database.

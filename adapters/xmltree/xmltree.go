@@ -1,7 +1,3 @@
-// Package xmltree parses untrusted XML (SOAP requests in the SAM simulator, SOAP replies in the
-// SAM adapter) into a small element tree under hard limits: total size, nesting depth and
-// element count. Documents with a DOCTYPE (and so any entity declaration) are refused outright,
-// which closes the door on entity-expansion attacks before encoding/xml sees them.
 package xmltree
 
 import (
@@ -10,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 )
 
@@ -44,6 +41,22 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// Options are Limits plus the points on which the protocols differ. The zero value is the
+// strict SOAP behaviour.
+type Options struct {
+	Limits
+	// AllowDirectives skips a DOCTYPE or other directive instead of refusing the document.
+	// It stays safe because encoding/xml never expands a declared entity: a reference to one
+	// is still a syntax error. NETCONF never forbade a DTD the way SOAP does.
+	AllowDirectives bool
+	// IgnoreTextOutsideRoot skips non-blank character data before or after the root element
+	// instead of refusing the document.
+	IgnoreTextOutsideRoot bool
+	// DropNamespaceDecls leaves xmlns and xmlns:prefix attributes out of Node.Attr; element
+	// and attribute names keep their resolved namespace either way.
+	DropNamespaceDecls bool
+}
+
 // Node is one element: its name, attributes, child elements and the concatenated character
 // data directly inside it.
 type Node struct {
@@ -53,7 +66,8 @@ type Node struct {
 	Text     string
 }
 
-// Child returns the first child element with the local name, or nil.
+// Child returns the first child element with the local name, or nil; it is safe on a nil
+// node, so lookups chain: n.Child("a").Child("b").
 func (n *Node) Child(local string) *Node {
 	if n == nil {
 		return nil
@@ -82,23 +96,85 @@ func (n *Node) ChildText(local string) string {
 	return ""
 }
 
-// AttrValue returns the value of the attribute with the local name.
+// Find returns the descendants of n with the local name, in document order. It does not
+// look inside a match, so nested elements of the same name (a Junos <unit> inside a
+// <unit>) are reached only from the outer match.
+func (n *Node) Find(local string) []*Node {
+	var out []*Node
+	var walk func(x *Node)
+	walk = func(x *Node) {
+		for _, c := range x.Children {
+			if c.Name.Local == local {
+				out = append(out, c)
+				continue
+			}
+			walk(c)
+		}
+	}
+	if n != nil {
+		walk(n)
+	}
+	return out
+}
+
+// AttrValue returns the value of the first attribute with the local name, in any namespace
+// except the namespace declarations (xmlns:local).
 func (n *Node) AttrValue(local string) (string, bool) {
 	if n == nil {
 		return "", false
 	}
 	for _, a := range n.Attr {
-		if a.Name.Local == local {
+		if a.Name.Local == local && a.Name.Space != "xmlns" {
 			return a.Value, true
 		}
 	}
 	return "", false
 }
 
+// SetAttr appends an attribute without namespace and returns n, for building trees.
+func (n *Node) SetAttr(local, value string) *Node {
+	n.Attr = append(n.Attr, xml.Attr{Name: xml.Name{Local: local}, Value: value})
+	return n
+}
+
+// Add appends the non-nil kids as children and returns n, for building trees.
+func (n *Node) Add(kids ...*Node) *Node {
+	for _, k := range kids {
+		if k != nil {
+			n.Children = append(n.Children, k)
+		}
+	}
+	return n
+}
+
+// Encode writes n and its subtree through enc: names and attributes as they are, then the
+// text (escaped by enc), then the children. Text and children are not interleaved.
+func (n *Node) Encode(enc *xml.Encoder) error {
+	start := xml.StartElement{Name: n.Name, Attr: n.Attr}
+	if err := enc.EncodeToken(start); err != nil {
+		return err
+	}
+	if n.Text != "" {
+		if err := enc.EncodeToken(xml.CharData(n.Text)); err != nil {
+			return err
+		}
+	}
+	for _, c := range n.Children {
+		if err := c.Encode(enc); err != nil {
+			return err
+		}
+	}
+	return enc.EncodeToken(start.End())
+}
+
 // Parse reads one document from r and returns its root element.
 func Parse(r io.Reader, lim Limits) (*Node, error) {
 	lim = lim.withDefaults()
-	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
+	n := lim.MaxBytes
+	if n < math.MaxInt64 {
+		n++ // read one byte more to tell "at the limit" from "over it"
+	}
+	data, err := io.ReadAll(io.LimitReader(r, n))
 	if err != nil {
 		return nil, err
 	}
@@ -110,24 +186,32 @@ func Parse(r io.Reader, lim Limits) (*Node, error) {
 
 // ParseBytes parses data, which must hold exactly one root element.
 func ParseBytes(data []byte, lim Limits) (*Node, error) {
-	root, err := parse(data, lim, false)
-	return root, err
+	return parse(data, Options{Limits: lim}, false)
+}
+
+// ParseBytesWith is ParseBytes with the protocol options of o.
+func ParseBytesWith(data []byte, o Options) (*Node, error) {
+	return parse(data, o, false)
 }
 
 // ParseFragment parses data holding zero or more sibling elements (the inner XML of an
 // xsd:anyType element) and returns them as the children of a synthetic root.
 func ParseFragment(data []byte, lim Limits) (*Node, error) {
-	return parse(data, lim, true)
+	return parse(data, Options{Limits: lim}, true)
 }
 
 // Check verifies that data is a well-formed document within lim without keeping the tree.
 func Check(data []byte, lim Limits) error {
-	_, err := parse(data, lim, false)
+	_, err := parse(data, Options{Limits: lim}, false)
 	return err
 }
 
-func parse(data []byte, lim Limits, fragment bool) (*Node, error) {
-	lim = lim.withDefaults()
+func isNamespaceDecl(a xml.Attr) bool {
+	return a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns")
+}
+
+func parse(data []byte, o Options, fragment bool) (*Node, error) {
+	lim := o.Limits.withDefaults()
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, fmt.Errorf("%w: document larger than %d bytes", ErrLimit, lim.MaxBytes)
 	}
@@ -138,9 +222,10 @@ func parse(data []byte, lim Limits, fragment bool) (*Node, error) {
 		root     = &Node{}
 		stack    = []*Node{root}
 		elements int
-		text     []strings.Builder
+		// One builder per open element, by pointer: appending to the stack may move the
+		// slice, and a strings.Builder must not be copied once written to.
+		text = []*strings.Builder{{}}
 	)
-	text = append(text, strings.Builder{})
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
@@ -162,10 +247,16 @@ func parse(data []byte, lim Limits, fragment bool) (*Node, error) {
 			if !fragment && parent == root && len(root.Children) > 0 {
 				return nil, fmt.Errorf("xml: more than one root element")
 			}
-			n := &Node{Name: t.Name, Attr: append([]xml.Attr(nil), t.Attr...)}
+			n := &Node{Name: t.Name}
+			for _, a := range t.Attr {
+				if o.DropNamespaceDecls && isNamespaceDecl(a) {
+					continue
+				}
+				n.Attr = append(n.Attr, a)
+			}
 			parent.Children = append(parent.Children, n)
 			stack = append(stack, n)
-			text = append(text, strings.Builder{})
+			text = append(text, &strings.Builder{})
 		case xml.EndElement:
 			top := stack[len(stack)-1]
 			top.Text = text[len(text)-1].String()
@@ -173,13 +264,16 @@ func parse(data []byte, lim Limits, fragment bool) (*Node, error) {
 			text = text[:len(text)-1]
 		case xml.CharData:
 			if len(stack) == 1 {
-				if len(bytes.TrimSpace(t)) > 0 {
+				if !o.IgnoreTextOutsideRoot && len(bytes.TrimSpace(t)) > 0 {
 					return nil, fmt.Errorf("xml: character data outside the root element")
 				}
 				continue
 			}
 			text[len(text)-1].Write(t)
 		case xml.Directive:
+			if o.AllowDirectives {
+				continue
+			}
 			// <!DOCTYPE ...> and friends: SOAP forbids a DTD (SOAP 1.1 §3 / WS-I BP R1008).
 			return nil, fmt.Errorf("%w: DTD or directive not allowed", ErrLimit)
 		case xml.ProcInst, xml.Comment:
