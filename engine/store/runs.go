@@ -150,16 +150,8 @@ func (s *SQLite) ListRuns(ctx context.Context, service string, after string, lim
 	if err != nil {
 		return nil, "", fmt.Errorf("store: list runs: %w", err)
 	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("store: list runs: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanRun)
+	if err != nil {
 		return nil, "", fmt.Errorf("store: list runs: %w", err)
 	}
 	var next string
@@ -177,16 +169,8 @@ func (s *SQLite) UnfinishedRuns(ctx context.Context) ([]Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unfinished runs: %w", err)
 	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: unfinished runs: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanRun)
+	if err != nil {
 		return nil, fmt.Errorf("store: unfinished runs: %w", err)
 	}
 	return out, nil
@@ -334,16 +318,8 @@ func (s *SQLite) ListDevices(ctx context.Context) ([]Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list devices: %w", err)
 	}
-	defer rows.Close()
-	var out []Device
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list devices: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanDevice)
+	if err != nil {
 		return nil, fmt.Errorf("store: list devices: %w", err)
 	}
 	return out, nil

@@ -19,6 +19,24 @@ const maxParams = 500
 // scanner is *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
+// collect scans every row with scan and closes rows. Its error is bare: the caller wraps it
+// with the same context as the query's own error.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func scanService(sc scanner) (Service, error) {
 	var (
 		s                         Service
