@@ -185,10 +185,16 @@ func TestRenderErrorKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logged := make(chan struct{})
-	go func() { <-logged; cancel() }()
+	spinning := make(chan struct{})
+	go func() { <-spinning; cancel() }()
+	// junos.star's spin logs "spinning" right before its endless loop: cancel only then, so
+	// the cancellation always lands inside spin.
 	_, err = p2.Render(ctx, RenderInput{Intent: in, Pools: memory.NewPools().Service("s"), Inventory: memory.Lab(),
-		Log: func(level, msg string) { close(logged) }}) // service.star logs once, then junos.star spins
+		Log: func(level, msg string) {
+			if msg == "spinning" {
+				close(spinning)
+			}
+		}})
 	var se *ScriptError
 	if !errors.As(err, &se) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancel: got %v, want a ScriptError wrapping context.Canceled", err)
