@@ -3,7 +3,6 @@ package builtins
 import (
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // ErrPoolExhausted is wrapped by Pools.Allocate when a pool has no free value.
@@ -44,9 +43,8 @@ func (e *HeldError) Error() string {
 // Unwrap makes errors.Is(err, ErrValueHeld) true.
 func (e *HeldError) Unwrap() error { return ErrValueHeld }
 
-// isExhausted reports whether a Pools error means the pool is full. Implementations wrap
-// ErrPoolExhausted; the engine's store has its own sentinel with the same text, matched here
-// until the engine wraps it into ours.
+// isExhausted reports whether a Pools error means the pool is full: implementations wrap
+// ErrPoolExhausted (the engine wraps its store's sentinel into it).
 func isExhausted(err error) bool {
-	return errors.Is(err, ErrPoolExhausted) || strings.Contains(err.Error(), ErrPoolExhausted.Error())
+	return errors.Is(err, ErrPoolExhausted)
 }

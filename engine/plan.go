@@ -569,6 +569,11 @@ func (p *runPools) Allocate(ctx context.Context, pool, scope, key string, lo, hi
 	}
 	for {
 		v, err := p.st.Allocate(ctx, store.AllocateParams{Pool: pool, Scope: scope, Service: p.service, Key: key, Lo: from, Hi: hi, RunID: p.run, Peek: p.peek})
+		if errors.Is(err, store.ErrPoolExhausted) {
+			// Scripts see the builtins' sentinel (pools.allocate(field=...) turns it into a
+			// field error).
+			return 0, fmt.Errorf("%w (%w)", builtins.ErrPoolExhausted, err)
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -576,7 +581,7 @@ func (p *runPools) Allocate(ctx context.Context, pool, scope, key string, lo, hi
 		// free again: skip values this render already peeked.
 		if p.peek && (p.peekedOther(pool, scope, key, v) || p.batch.taken(pool, scope, p.service, key, v)) {
 			if v >= hi {
-				return 0, fmt.Errorf("pool %s/%s: [%d, %d] is full within this batch: %w", pool, scope, lo, hi, store.ErrPoolExhausted)
+				return 0, fmt.Errorf("pool %s/%s: [%d, %d] is full within this batch: %w", pool, scope, lo, hi, builtins.ErrPoolExhausted)
 			}
 			from = v + 1
 			continue

@@ -37,6 +37,9 @@ type Registry struct {
 	packs map[string]*Pack // by name
 	byDir map[string]*Pack // by display dir, for reuse on reload
 	errs  []*LoadError
+	// seen is the fingerprint of the files the last Reload read; Watch compares against it,
+	// so a change made between a Reload and the start of Watch is not missed.
+	seen string
 }
 
 // NewRegistry returns a registry over sources; call Reload to load them.
@@ -75,6 +78,10 @@ func (r *Registry) Errors() []*LoadError {
 // error joining the LoadErrors of broken packs (also available from Errors), or an I/O error
 // when a source cannot be listed; the good packs are in place either way.
 func (r *Registry) Reload() error {
+	fp := r.fingerprint()
+	r.mu.Lock()
+	r.seen = fp
+	r.mu.Unlock()
 	type found struct {
 		dir   string
 		fsys  fs.FS
@@ -196,7 +203,6 @@ func stripDoc(s PoolSpec) PoolSpec {
 // onReload (optional) gets Reload's result. It returns when ctx ends. It needs no file system
 // notifications, so it works on any fs.FS and any platform.
 func (r *Registry) Watch(ctx context.Context, interval time.Duration, onReload func(error)) {
-	last := r.fingerprint()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -205,11 +211,12 @@ func (r *Registry) Watch(ctx context.Context, interval time.Duration, onReload f
 			return
 		case <-t.C:
 		}
-		fp := r.fingerprint()
-		if fp == last {
+		r.mu.RLock()
+		last := r.seen
+		r.mu.RUnlock()
+		if r.fingerprint() == last {
 			continue
 		}
-		last = fp
 		err := r.Reload()
 		if onReload != nil {
 			onReload(err)
