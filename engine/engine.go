@@ -56,6 +56,11 @@ type Pack interface {
 	// Validate returns a *pack.ValidationError listing every failing field.
 	Validate(intent any) error
 	Render(ctx context.Context, in pack.RenderInput) (*pack.Rendered, error)
+	// Op returns the command op name asks for on one endpoint of the service in describes
+	// (pack.Pack.Op); an op the pack does not offer wraps pack.ErrUnknownOp.
+	Op(ctx context.Context, name string, in pack.RenderInput, endpoint int) (pack.OpCommand, error)
+	// Endpoints returns the endpoints of the service in describes (pack.Pack.Endpoints).
+	Endpoints(ctx context.Context, in pack.RenderInput) ([]pack.Endpoint, error)
 }
 
 // Packs is the set of loaded packs.

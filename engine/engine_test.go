@@ -94,6 +94,20 @@ func (f fakePack) Render(ctx context.Context, in pack.RenderInput) (*pack.Render
 	return out, nil
 }
 
+// Op: fakePack offers no ops.
+func (fakePack) Op(ctx context.Context, name string, in pack.RenderInput, endpoint int) (pack.OpCommand, error) {
+	return pack.OpCommand{}, fmt.Errorf("fake: op %q: %w", name, pack.ErrUnknownOp)
+}
+
+// Endpoints renders the service and returns its endpoints.
+func (f fakePack) Endpoints(ctx context.Context, in pack.RenderInput) ([]pack.Endpoint, error) {
+	r, err := f.Render(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return r.Endpoints, nil
+}
+
 type fakePacks struct{}
 
 func (fakePacks) Pack(name string) (engine.Pack, bool) {

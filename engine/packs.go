@@ -43,3 +43,11 @@ func (l loadedPack) Validate(intent any) error { return l.p.Validate(intent) }
 func (l loadedPack) Render(ctx context.Context, in pack.RenderInput) (*pack.Rendered, error) {
 	return l.p.Render(ctx, in)
 }
+
+func (l loadedPack) Op(ctx context.Context, name string, in pack.RenderInput, endpoint int) (pack.OpCommand, error) {
+	return l.p.Op(ctx, name, in, endpoint)
+}
+
+func (l loadedPack) Endpoints(ctx context.Context, in pack.RenderInput) ([]pack.Endpoint, error) {
+	return l.p.Endpoints(ctx, in)
+}

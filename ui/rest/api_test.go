@@ -562,6 +562,24 @@ func testDevices(t *testing.T, h *harness) {
 	r = h.do(t, req{method: "POST", path: "/api/v1/devices/pe1/ops", role: operator, body: map[string]any{"command": "show configuration"}})
 	wantStatus(t, r, http.StatusOK)
 	r.json(t, &op)
+
+	// A pack op runs on every endpoint of a service, through each device's target.
+	var ops rest.ServiceOpResults
+	r = h.do(t, req{method: "POST", path: "/api/v1/services/list-0/ops/show_config", role: operator})
+	wantStatus(t, r, http.StatusOK)
+	r.json(t, &ops)
+	if len(ops.Results) != 2 {
+		t.Fatalf("service op: %s", r.Body)
+	}
+	for i, want := range []string{"pe2", "sr2"} {
+		o := ops.Results[i]
+		if o.Endpoint != i || o.Device != want || o.Command != "show configuration" || o.Error != "" ||
+			!strings.Contains(o.Text, "running configuration of "+want) {
+			t.Errorf("service op result %d: %+v", i, o)
+		}
+	}
+	wantStatus(t, h.do(t, req{method: "POST", path: "/api/v1/services/list-0/ops/nope", role: operator}), http.StatusNotFound)
+	wantStatus(t, h.do(t, req{method: "POST", path: "/api/v1/services/nope/ops/show_config", role: operator}), http.StatusNotFound)
 }
 
 func testReports(t *testing.T, h *harness) {

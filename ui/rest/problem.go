@@ -88,6 +88,8 @@ func problemFor(err error) Problem {
 		return mk(http.StatusNotFound, "unknown-type", err)
 	case errors.Is(err, engine.ErrNotFound):
 		return mk(http.StatusNotFound, "not-found", err)
+	case errors.Is(err, pack.ErrUnknownOp):
+		return mk(http.StatusNotFound, "unknown-op", err)
 	case errors.Is(err, engine.ErrBadRequest):
 		return mk(http.StatusBadRequest, "bad-request", err)
 	case errors.Is(err, engine.ErrUnknownTarget):

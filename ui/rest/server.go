@@ -34,6 +34,8 @@ type Engine interface {
 	Discover(ctx context.Context, targets ...string) ([]adapters.Device, error)
 	RunOp(ctx context.Context, device, command string) (adapters.OpResult, error)
 	Audit(ctx context.Context, serviceID string) (*engine.AuditResult, error)
+	// ServiceOp runs a pack op on every endpoint of a service.
+	ServiceOp(ctx context.Context, serviceID, op string) ([]engine.OpOutcome, error)
 }
 
 var _ Engine = (*engine.Engine)(nil)
@@ -220,6 +222,7 @@ func (s *Server) table() []route {
 		{"GET", "/services/{id}/runs", viewer, s.serviceRuns},
 		{"POST", "/services/{id}/audit", operator, s.auditService},
 		{"POST", "/services/{id}/redeploy", operator, s.redeployService},
+		{"POST", "/services/{id}/ops/{op}", operator, s.serviceOp},
 		{"GET", "/plans/{id}", viewer, s.getPlan},
 		{"POST", "/plans/{id}/apply", operator, s.applyPlan},
 		{"GET", "/runs", viewer, s.listRuns},
