@@ -127,8 +127,8 @@ func (e existing) HasDescendants(path string) bool {
 	return false
 }
 
-// fetchExisting reads what the target holds under the top-level nodes of leaves.
-func (l *lab) fetchExisting(t *testing.T, ctx context.Context, tg adapters.Target, leaves []config.Leaf) existing {
+// fetchTop reads what the target holds under the top-level nodes of leaves.
+func fetchTop(t *testing.T, ctx context.Context, tg adapters.Target, leaves []config.Leaf) []config.Leaf {
 	t.Helper()
 	roots := map[string]config.Path{}
 	for _, lf := range leaves {
@@ -142,6 +142,13 @@ func (l *lab) fetchExisting(t *testing.T, ctx context.Context, tg adapters.Targe
 	if err != nil {
 		t.Fatal(err)
 	}
+	return have
+}
+
+// fetchExisting reads what the target holds under the top-level nodes of leaves.
+func (l *lab) fetchExisting(t *testing.T, ctx context.Context, tg adapters.Target, leaves []config.Leaf) existing {
+	t.Helper()
+	have := fetchTop(t, ctx, tg, leaves)
 	out := existing{}
 	for _, lf := range have {
 		out[lf.Path.String()] = lf.Value
@@ -353,18 +360,7 @@ func (l *lab) apply(t *testing.T, ctx context.Context, cfg map[string][]config.L
 // checkRunning fetches the committed configuration and checks every rendered leaf is there.
 func (l *lab) checkRunning(t *testing.T, ctx context.Context, tg adapters.Target, dev string, leaves []config.Leaf) {
 	t.Helper()
-	roots := map[string]config.Path{}
-	for _, lf := range leaves {
-		roots[lf.Path[0].String()] = lf.Path[:1]
-	}
-	var paths []config.Path
-	for _, p := range roots {
-		paths = append(paths, p)
-	}
-	have, err := tg.Fetch(ctx, paths)
-	if err != nil {
-		t.Fatal(err)
-	}
+	have := fetchTop(t, ctx, tg, leaves)
 	got := map[string]string{}
 	for _, lf := range have {
 		got[lf.Path.String()] = lf.Value

@@ -185,7 +185,8 @@ type ChangeSet struct {
 // Empty reports whether the change set changes nothing.
 func (cs ChangeSet) Empty() bool { return len(cs.Changes) == 0 }
 
-// Inverse returns the change set that undoes cs, assuming cs was fully applied.
+// Inverse returns the change set that undoes cs, assuming cs was fully applied and deleted
+// only leaf nodes (see the Delete case).
 func (cs ChangeSet) Inverse() ChangeSet {
 	out := ChangeSet{Target: cs.Target, Changes: make([]Change, 0, len(cs.Changes))}
 	for i := len(cs.Changes) - 1; i >= 0; i-- {
@@ -196,9 +197,9 @@ func (cs ChangeSet) Inverse() ChangeSet {
 		case Update:
 			out.Changes = append(out.Changes, Change{Op: Update, Path: c.Path, Value: c.Old, Old: c.Value})
 		case Delete:
-			// A delete removed a subtree; its leaves were recorded as Old only for the node itself.
-			// The engine records deleted subtrees as one Delete per owned leaf, so recreating
-			// each leaf restores them.
+			// A delete carries only its node's old value, so the inverse recreates that node
+			// and not the subtree below it. The engine does not undo with Inverse: it converges
+			// each target back to the journaled state, subtrees included.
 			out.Changes = append(out.Changes, Change{Op: Create, Path: c.Path, Value: c.Old})
 		}
 	}
