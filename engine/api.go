@@ -57,6 +57,9 @@ type TargetPlan struct {
 	Devices   []string           `json:"devices"`
 	ChangeSet config.ChangeSet   `json:"change_set"`
 	Rendering adapters.Rendering `json:"rendering"`
+	// Expect holds what the device held at every path the change set touches when the plan
+	// was computed; applying the plan refuses when the device holds something else.
+	Expect []Expectation `json:"expect,omitempty"`
 }
 
 // PlannedAllocation is a pool value the plan uses.

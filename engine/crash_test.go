@@ -86,6 +86,9 @@ func TestCrashAtEveryStep(t *testing.T) {
 					if err := b.e.Recover(t.Context()); err != nil {
 						t.Fatalf("recover: %v", err)
 					}
+					if err := b.e.Idle(t.Context()); err != nil {
+						t.Fatal(err)
+					}
 					got, err := b.st.GetRun(t.Context(), r.ID)
 					if err != nil || !engine.Finished(got.State) {
 						t.Fatalf("run after recovery: %+v %v", got, err)

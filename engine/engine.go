@@ -14,6 +14,7 @@ import (
 
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/engine/pack"
+	"github.com/xprov/xprov/engine/queue"
 	"github.com/xprov/xprov/engine/store"
 )
 
@@ -31,6 +32,9 @@ var (
 	ErrUnknownTarget = errors.New("unknown target")
 	// ErrShutdown means the engine is shutting down and takes no new runs.
 	ErrShutdown = errors.New("engine shutting down")
+	// ErrStoreUnavailable means the state store refused a write (a full disk, an I/O error);
+	// the engine takes no change until a probe write succeeds again.
+	ErrStoreUnavailable = errors.New("state store unavailable")
 )
 
 // errCrash is what a fault hook turns into: the run stops dead, as if the process died.
@@ -86,10 +90,20 @@ type Options struct {
 	// check on, configuration that was on a device before any service is recorded as external
 	// and never removed.
 	SkipPreexistingCheck bool
-	// Workers bounds runs executing at once (default 8).
+	// Workers bounds batches executing at once (default 8). Batches run in parallel only on
+	// disjoint targets.
 	Workers int
-	// RunTimeout bounds one run (default 10 minutes).
+	// MaxBatch bounds the requests grouped into one batch: one commit per device and one
+	// store transaction for all of them (default 500).
+	MaxBatch int
+	// RunTimeout bounds one batch (default 10 minutes).
 	RunTimeout time.Duration
+	// StoreProbeInterval is how often a store that refused a write is probed (default 2s).
+	StoreProbeInterval time.Duration
+	// ReconcileInterval is how often services left for cleanup are looked at (default 15s),
+	// and the first wait after a failed attempt; ReconcileMaxBackoff caps the wait (5 min).
+	ReconcileInterval   time.Duration
+	ReconcileMaxBackoff time.Duration
 }
 
 // Engine executes requests. It is safe for concurrent use.
@@ -100,19 +114,20 @@ type Engine struct {
 
 	mu       sync.Mutex
 	targets  map[string]adapters.Target
-	locks    map[string]*svcLock
-	cancels  map[string]context.CancelFunc
-	changed  chan struct{} // closed and replaced whenever a run or event changes
+	cancels  map[string]context.CancelFunc // runs in a batch -> the batch's cancel
+	waiting  map[string]*job               // runs waiting for their place in the order
+	changed  chan struct{}                 // closed and replaced whenever a run or event changes
 	devCache map[string]adapters.Device
 	closing  bool
+	storeErr error // set while the store refuses writes
+	probing  bool
 
-	sem chan struct{}
-	wg  sync.WaitGroup
-}
-
-type svcLock struct {
-	ch   chan struct{}
-	refs int
+	// q is the per-target order every change goes through.
+	q            *queue.Queue
+	stop         chan struct{} // closed by Shutdown
+	dispatched   chan struct{} // closed when the dispatcher has returned
+	reconcileNow chan struct{}
+	wg           sync.WaitGroup
 }
 
 // New returns an engine. Call Recover before serving to finish or revert runs a previous
@@ -130,23 +145,137 @@ func New(o Options) (*Engine, error) {
 	if o.Workers <= 0 {
 		o.Workers = 8
 	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 500
+	}
 	if o.RunTimeout == 0 {
 		o.RunTimeout = 10 * time.Minute
 	}
+	if o.StoreProbeInterval <= 0 {
+		o.StoreProbeInterval = 2 * time.Second
+	}
+	if o.ReconcileInterval <= 0 {
+		o.ReconcileInterval = 15 * time.Second
+	}
+	if o.ReconcileMaxBackoff <= 0 {
+		o.ReconcileMaxBackoff = 5 * time.Minute
+	}
 	e := &Engine{
 		o: o, st: o.Store, log: o.Logger,
-		targets:  map[string]adapters.Target{},
-		locks:    map[string]*svcLock{},
-		cancels:  map[string]context.CancelFunc{},
-		changed:  make(chan struct{}),
-		devCache: map[string]adapters.Device{},
-		sem:      make(chan struct{}, o.Workers),
+		targets:    map[string]adapters.Target{},
+		cancels:    map[string]context.CancelFunc{},
+		waiting:    map[string]*job{},
+		changed:    make(chan struct{}),
+		devCache:   map[string]adapters.Device{},
+		q:          queue.New(o.MaxBatch),
+		stop:       make(chan struct{}),
+		dispatched: make(chan struct{}),
+
+		reconcileNow: make(chan struct{}, 1),
 	}
 	for _, t := range o.Targets {
 		e.targets[t.Name()] = t
 	}
+	go e.dispatch()
+	go e.reconcile()
 	return e, nil
 }
+
+// checkOpen refuses new work while shutting down or while the store refuses writes.
+func (e *Engine) checkOpen() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing {
+		return ErrShutdown
+	}
+	if e.storeErr != nil {
+		return fmt.Errorf("engine: %w: %v", ErrStoreUnavailable, e.storeErr)
+	}
+	return nil
+}
+
+// checkWritable refuses work that writes to the store while it refuses writes.
+func (e *Engine) checkWritable() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.storeErr != nil {
+		return fmt.Errorf("engine: %w: %v", ErrStoreUnavailable, e.storeErr)
+	}
+	return nil
+}
+
+// Ready reports why the engine cannot take changes now (nil when it can).
+func (e *Engine) Ready() error {
+	return e.checkOpen()
+}
+
+// storeFailed classifies a failed store write. Answers about the data (stale, not found,
+// exists, pool exhausted) pass through; anything else means the store cannot write: the
+// engine turns unready, refuses changes with ErrStoreUnavailable and probes the store until a
+// write succeeds again.
+func (e *Engine) storeFailed(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, x := range []error{store.ErrStale, store.ErrNotFound, store.ErrExists, store.ErrPoolExhausted, ErrStoreUnavailable, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, x) {
+			return err
+		}
+	}
+	e.mu.Lock()
+	e.storeErr = err
+	start := !e.probing
+	e.probing = true
+	e.mu.Unlock()
+	e.log.Error("state store refused a write; refusing changes until it writes again", "err", err)
+	if start {
+		go e.probeStore()
+	}
+	return fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
+}
+
+// probeStore writes an event every StoreProbeInterval until one succeeds.
+func (e *Engine) probeStore() {
+	t := time.NewTicker(e.o.StoreProbeInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			e.mu.Lock()
+			e.probing = false
+			e.mu.Unlock()
+			return
+		case <-t.C:
+		}
+		_, err := e.st.AppendEvent(context.Background(), store.Event{Type: "store.writable", At: time.Now().UTC()})
+		if err == nil {
+			e.mu.Lock()
+			e.storeErr, e.probing = nil, false
+			e.mu.Unlock()
+			e.log.Info("state store writes again")
+			e.notify()
+			return
+		}
+	}
+}
+
+// Idle waits until no request is waiting or running in the order (tests, shutdown, bench).
+func (e *Engine) Idle(ctx context.Context) error {
+	for {
+		ch := e.q.Changed()
+		if e.q.Waiting() == 0 && e.q.Running() == 0 {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// QueueDepth is the number of requests waiting or running per target.
+func (e *Engine) QueueDepth() map[string]int { return e.q.Depth() }
 
 // Store returns the engine's store (for reads by the REST layer).
 func (e *Engine) Store() store.Store { return e.st }
@@ -205,38 +334,13 @@ func (e *Engine) notify() {
 	e.mu.Unlock()
 }
 
+// Changed is closed at the next change of a run or event (then take it again).
+func (e *Engine) Changed() <-chan struct{} { return e.changedCh() }
+
 func (e *Engine) changedCh() <-chan struct{} {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.changed
-}
-
-// lockService serializes runs on one service.
-func (e *Engine) lockService(ctx context.Context, id string) (func(), error) {
-	e.mu.Lock()
-	l, ok := e.locks[id]
-	if !ok {
-		l = &svcLock{ch: make(chan struct{}, 1)}
-		l.ch <- struct{}{}
-		e.locks[id] = l
-	}
-	l.refs++
-	e.mu.Unlock()
-	release := func() {
-		e.mu.Lock()
-		l.refs--
-		if l.refs == 0 {
-			delete(e.locks, id)
-		}
-		e.mu.Unlock()
-	}
-	select {
-	case <-l.ch:
-		return func() { l.ch <- struct{}{}; release() }, nil
-	case <-ctx.Done():
-		release()
-		return nil, ctx.Err()
-	}
 }
 
 func newID(prefix string) string {
@@ -302,8 +406,25 @@ func (e *Engine) Wait(ctx context.Context, runID string) (store.Run, error) {
 		case <-ch:
 		case <-ctx.Done():
 			return r, ctx.Err()
+		case <-e.stop:
+			if r, err := e.st.GetRun(ctx, runID); err == nil && Finished(r.State) {
+				return r, nil
+			}
+			return r, fmt.Errorf("engine: run %s is unfinished: %w", runID, ErrShutdown)
 		case <-time.After(2 * time.Second):
 		}
+	}
+}
+
+// crash stops the engine dead, as a killed process would (a fault hook fired): nothing more
+// runs, and waiters are told it shut down.
+func (e *Engine) crash() {
+	e.mu.Lock()
+	already := e.closing
+	e.closing = true
+	e.mu.Unlock()
+	if !already {
+		close(e.stop)
 	}
 }
 
@@ -321,7 +442,15 @@ func Finished(state string) bool {
 func (e *Engine) Cancel(ctx context.Context, runID string) error {
 	e.mu.Lock()
 	c, ok := e.cancels[runID]
+	w, waiting := e.waiting[runID]
+	if waiting {
+		delete(e.waiting, runID)
+	}
 	e.mu.Unlock()
+	if waiting && e.q.Remove(w.ticket) {
+		e.finishJob(context.WithoutCancel(ctx), w, store.RunCancelled, errors.New("cancelled before it started"), nil)
+		return nil
+	}
 	if !ok {
 		r, err := e.st.GetRun(ctx, runID)
 		if err != nil {
@@ -336,12 +465,18 @@ func (e *Engine) Cancel(ctx context.Context, runID string) error {
 	return nil
 }
 
-// Shutdown stops taking runs and waits for runs in flight (until ctx ends; runs still going
-// then are cancelled, which rolls back those before their commit point).
+// Shutdown stops taking runs and waits for the batches in flight (until ctx ends; batches
+// still going then are cancelled, which rolls back those before their commit point). Runs
+// still waiting for their place stay pending in the store; the next start recovers them.
 func (e *Engine) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
+	already := e.closing
 	e.closing = true
 	e.mu.Unlock()
+	if !already {
+		close(e.stop)
+	}
+	<-e.dispatched
 	done := make(chan struct{})
 	go func() { e.wg.Wait(); close(done) }()
 	select {

@@ -126,6 +126,9 @@ type bundle struct {
 	pe1    *memory.Device
 	sam1   *memory.Device
 	e      *engine.Engine
+	packs  engine.Packs // default fakePacks{}
+	// reconcile is the engine's ReconcileInterval (default: the engine's).
+	reconcile time.Duration
 }
 
 func devicesFor() (pe1, sam1 []adapters.Device) {
@@ -157,7 +160,12 @@ func (b *bundle) start(t *testing.T, fault func(string) error) {
 		t.Fatal(err)
 	}
 	b.st = st
-	e, err := engine.New(engine.Options{Store: st, Packs: fakePacks{}, Targets: []adapters.Target{b.pe1, b.sam1}, Fault: fault})
+	packs := b.packs
+	if packs == nil {
+		packs = fakePacks{}
+	}
+	e, err := engine.New(engine.Options{Store: st, Packs: packs, Targets: []adapters.Target{b.pe1, b.sam1}, Fault: fault,
+		ReconcileInterval: b.reconcile, ReconcileMaxBackoff: 4 * b.reconcile})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,12 +53,22 @@ type journalPlan struct {
 }
 
 // Plan computes what req would do (a dry-run) and saves the plan so it can be applied later.
-// Nothing is allocated and no device is changed.
+// Nothing is allocated and no device is changed. The plan is computed the way the request
+// path computes it (planBatch with one request), and it keeps the values the devices hold at
+// every path it changes, so that applying it later is refused when a device moved.
 func (e *Engine) Plan(ctx context.Context, req Request) (*Plan, error) {
-	c, err := e.compute(ctx, req, "", true, nil)
+	if err := e.checkWritable(); err != nil {
+		return nil, err
+	}
+	pb, err := e.planBatch(ctx, []*job{{req: req}}, "", true)
 	if err != nil {
 		return nil, err
 	}
+	if err := pb.failed[0]; err != nil {
+		return nil, err
+	}
+	c := pb.computed[0]
+	expectations(c, pb.read)
 	c.plan.ID = newID("plan-")
 	body, err := json.Marshal(c.plan)
 	if err != nil {
@@ -84,8 +94,21 @@ func (e *Engine) GetPlan(ctx context.Context, id string) (*Plan, error) {
 	return &p, nil
 }
 
-// compute resolves a request into a plan. With peek, pools are only looked at.
-func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bool, b *batch) (*computed, error) {
+// computeOpts say where a computation runs.
+type computeOpts struct {
+	// run takes the allocations (when the batch reserves them).
+	run string
+	// batch holds the requests planned before this one in the same batch (owners, pool
+	// values) and the pre-existing nodes found on the targets.
+	batch *batch
+	// offline reads no device (admission): a re-deploy diffs against what the service owns.
+	offline bool
+}
+
+// compute resolves a request into a plan. Pools are only peeked: the batch reserves the values
+// in one store transaction once every request of it is planned.
+func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*computed, error) {
+	runID, b := o.run, o.batch
 	c := &computed{req: req, old: map[string][]config.Leaf{}, want: map[string][]config.Leaf{}, extern: map[string][]config.Leaf{}}
 	switch req.Op {
 	case OpCreate, OpModify, OpDelete, OpRedeploy:
@@ -106,9 +129,8 @@ func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bo
 		if req.Type == "" {
 			return nil, fmt.Errorf("engine: create needs a service type: %w", ErrBadRequest)
 		}
-		// A create may go over a failed create (a retry), and a run's own placeholder row.
-		placeholder := runID != "" && c.base.Version == 0 && c.base.State == store.StateCreating
-		if c.exists && c.base.State != store.StateFailed && !placeholder {
+		// A create may go over a failed create (a retry).
+		if c.exists && c.base.State != store.StateFailed {
 			return nil, fmt.Errorf("engine: service %s: %w", req.ServiceID, ErrExists)
 		}
 		if c.exists && c.base.Type != req.Type {
@@ -144,7 +166,7 @@ func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bo
 	if req.Op == OpDelete || req.Op == OpRedeploy || (req.Op == OpModify && len(raw) == 0) {
 		raw = c.base.Intent
 	}
-	c.pools = &runPools{st: e.st, service: req.ServiceID, run: runID, peek: peek, batch: b, touched: map[string]store.Allocation{}}
+	c.pools = &runPools{st: e.st, service: req.ServiceID, run: runID, peek: true, batch: b, touched: map[string]store.Allocation{}}
 
 	var rendered *pack.Rendered
 	var endpoints []store.EndpointRef
@@ -221,7 +243,7 @@ func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bo
 	}
 	for _, t := range names {
 		base := c.old[t]
-		if req.Op == OpRedeploy {
+		if req.Op == OpRedeploy && !o.offline {
 			// Re-deploy repairs drift: diff against what the device really holds.
 			actual, err := e.fetchActual(ctx, t, c.old[t], c.want[t])
 			if err != nil {
@@ -229,11 +251,11 @@ func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bo
 			}
 			base = actual
 		}
-		cs, ext, err := e.diffTarget(ctx, t, req.ServiceID, base, c.want[t], b.ownersOn(t))
+		cs, err := e.diffTarget(ctx, t, req.ServiceID, base, c.want[t], b.ownersOn(t))
 		if err != nil {
 			return nil, err
 		}
-		if len(ext) > 0 {
+		if ext := b.externalIn(t, c.want[t]); len(ext) > 0 {
 			c.extern[t] = ext
 		}
 		tp := TargetPlan{Target: t, ChangeSet: cs, Devices: e.devicesOn(rendered, t)}
@@ -270,14 +292,10 @@ func (e *Engine) compute(ctx context.Context, req Request, runID string, peek bo
 	return c, nil
 }
 
-// diffTarget diffs one target, respecting other owners, and (unless turned off) fetches the
-// target to find pre-existing nodes among those it would create. extra adds owners (recovery
-// passes the external nodes a run had found).
-func (e *Engine) diffTarget(ctx context.Context, t, service string, old, want []config.Leaf, extra map[string][]diff.Owner) (config.ChangeSet, []config.Leaf, error) {
-	return e.diffTargetOpts(ctx, t, service, old, want, extra, !e.o.SkipPreexistingCheck)
-}
-
-func (e *Engine) diffTargetOpts(ctx context.Context, t, service string, old, want []config.Leaf, extra map[string][]diff.Owner, checkPreexisting bool) (config.ChangeSet, []config.Leaf, error) {
+// diffTarget diffs one target, respecting other owners: the store's, and extra (the requests
+// planned before this one in its batch, the pre-existing nodes the batch found on the device,
+// or a journaled run's external nodes), which are consulted in place rather than copied.
+func (e *Engine) diffTarget(ctx context.Context, t, service string, old, want []config.Leaf, extra map[string][]diff.Owner) (config.ChangeSet, error) {
 	paths := make([]string, 0, len(old)+len(want))
 	seen := map[string]bool{}
 	for _, ls := range [][]config.Leaf{old, want} {
@@ -291,7 +309,7 @@ func (e *Engine) diffTargetOpts(ctx context.Context, t, service string, old, wan
 	}
 	owners, err := e.st.Owners(ctx, t, paths, service)
 	if err != nil {
-		return config.ChangeSet{}, nil, fmt.Errorf("engine: owners on %s: %w", t, err)
+		return config.ChangeSet{}, fmt.Errorf("engine: owners on %s: %w", t, err)
 	}
 	var delCands []string
 	wantSet := map[string]bool{}
@@ -306,7 +324,7 @@ func (e *Engine) diffTargetOpts(ctx context.Context, t, service string, old, wan
 	below := map[string]bool{}
 	if len(delCands) > 0 {
 		if below, err = e.st.OwnedBelow(ctx, t, delCands, service); err != nil {
-			return config.ChangeSet{}, nil, fmt.Errorf("engine: owners below on %s: %w", t, err)
+			return config.ChangeSet{}, fmt.Errorf("engine: owners below on %s: %w", t, err)
 		}
 	}
 	others := storeOthers{owners: map[string][]diff.Owner{}, below: below, extra: extra}
@@ -315,49 +333,7 @@ func (e *Engine) diffTargetOpts(ctx context.Context, t, service string, old, wan
 			others.owners[k] = append(others.owners[k], diff.Owner{Service: o.Service, Value: o.Value})
 		}
 	}
-	cs, err := diff.Compute(t, old, want, others)
-	if err != nil {
-		return cs, nil, err
-	}
-	if !checkPreexisting {
-		return cs, nil, nil
-	}
-	var creates []config.Path
-	for _, ch := range cs.Changes {
-		if ch.Op == config.Create {
-			creates = append(creates, ch.Path)
-		}
-	}
-	if len(creates) == 0 {
-		return cs, nil, nil
-	}
-	tg, ok := e.Target(t)
-	if !ok {
-		return cs, nil, nil // rendering only (no adapter): nothing to fetch
-	}
-	actual, err := tg.Fetch(ctx, roots(creates))
-	if err != nil {
-		return cs, nil, fmt.Errorf("engine: read %s before planning: %w", t, err)
-	}
-	createSet := map[string]bool{}
-	for _, p := range creates {
-		createSet[p.String()] = true
-	}
-	var ext []config.Leaf
-	for _, l := range actual {
-		if createSet[l.Path.String()] {
-			ext = append(ext, l)
-		}
-	}
-	if len(ext) == 0 {
-		return cs, nil, nil
-	}
-	for _, l := range ext {
-		k := l.Path.String()
-		others.owners[k] = append(others.owners[k], diff.Owner{Service: diff.External, Value: l.Value})
-	}
-	cs, err = diff.Compute(t, old, want, others)
-	return cs, ext, err
+	return diff.Compute(t, old, want, others)
 }
 
 // fetchActual reads what the target holds at the paths a service owns or wants.

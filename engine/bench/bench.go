@@ -201,7 +201,7 @@ func apply(ctx context.Context, e *engine.Engine, reqs []engine.Request, o Optio
 			return failed, first, fmt.Errorf("bench: bulk: %w", err)
 		}
 		if res.State != store.RunSucceeded {
-			return failed, first, fmt.Errorf("bench: bulk %s %s: %s", res.RunID, res.State, res.Error)
+			return failed, first, fmt.Errorf("bench: bulk %s: %s", res.State, res.Error)
 		}
 		for _, it := range res.Items {
 			if it.Error != "" {

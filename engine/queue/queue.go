@@ -60,18 +60,53 @@ func New(maxBatch int) *Queue {
 	return &Queue{keys: map[string][]*Ticket{}, maxBatch: maxBatch, changed: make(chan struct{})}
 }
 
+// Item is one request to enqueue.
+type Item struct {
+	Keys, Exclusive []string
+	Value           any
+}
+
 // Enqueue gives a request its place behind everything enqueued before it, on every key at once.
 func (q *Queue) Enqueue(keys, exclusive []string, v any) *Ticket {
+	return q.EnqueueAll([]Item{{Keys: keys, Exclusive: exclusive, Value: v}})[0]
+}
+
+// EnqueueAll enqueues several requests in one step, in order: nothing else comes between
+// them, so they can be batched together.
+func (q *Queue) EnqueueAll(items []Item) []*Ticket {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.seq++
-	t := &Ticket{Seq: q.seq, Keys: uniq(keys), Exclusive: uniq(exclusive), Value: v}
-	for _, k := range t.all() {
-		q.keys[k] = append(q.keys[k], t)
+	out := make([]*Ticket, len(items))
+	for i, it := range items {
+		q.seq++
+		t := &Ticket{Seq: q.seq, Keys: uniq(it.Keys), Exclusive: uniq(it.Exclusive), Value: it.Value}
+		for _, k := range t.all() {
+			q.keys[k] = append(q.keys[k], t)
+		}
+		q.order = append(q.order, t)
+		out[i] = t
 	}
-	q.order = append(q.order, t)
 	q.wakeLocked()
-	return t
+	return out
+}
+
+// Remove takes a waiting ticket out of its queues (a cancelled request); it reports false
+// when the ticket is already in a batch or done.
+func (q *Queue) Remove(t *Ticket) bool {
+	q.mu.Lock()
+	if t.state != waiting {
+		q.mu.Unlock()
+		return false
+	}
+	for i, x := range q.order {
+		if x == t {
+			q.order = append(q.order[:i:i], q.order[i+1:]...)
+			break
+		}
+	}
+	q.mu.Unlock()
+	q.Done(t)
+	return true
 }
 
 func (t *Ticket) all() []string {

@@ -32,6 +32,12 @@ const (
 	StateFailed    = "failed"    // last create failed; nothing on devices
 	StateDeleting  = "deleting"  // delete run in flight
 	StateModifying = "modifying" // modify run in flight
+	// StateCleanup: a change failed and its undo could not finish; the service keeps owning
+	// what may be left on the device and the reconciler re-deploys its recorded intent.
+	StateCleanup = "cleanup"
+	// StateFailedCleanup: a create failed and its undo could not finish; the reconciler removes
+	// what it left, then the service is failed.
+	StateFailedCleanup = "failed-cleanup"
 )
 
 // Service is one instance of a pack.

@@ -58,7 +58,7 @@ func (s *Server) poolInfo(us []store.PoolUsage) []PoolInfo {
 	return out
 }
 
-var serviceStates = []string{store.StateCreating, store.StateActive, store.StateFailed, store.StateDeleting, store.StateModifying}
+var serviceStates = []string{store.StateCreating, store.StateActive, store.StateFailed, store.StateDeleting, store.StateModifying, store.StateCleanup, store.StateFailedCleanup}
 
 func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
