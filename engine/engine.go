@@ -121,6 +121,10 @@ type Engine struct {
 	closing  bool
 	storeErr error // set while the store refuses writes
 	probing  bool
+	// storeFails counts store write failures; a batch that saw one may have left runs the
+	// store could not finish (orphans), recovered once the store writes again.
+	storeFails int
+	orphans    map[string]bool
 
 	// q is the per-target order every change goes through.
 	q            *queue.Queue
@@ -165,6 +169,7 @@ func New(o Options) (*Engine, error) {
 		targets:    map[string]adapters.Target{},
 		cancels:    map[string]context.CancelFunc{},
 		waiting:    map[string]*job{},
+		orphans:    map[string]bool{},
 		changed:    make(chan struct{}),
 		devCache:   map[string]adapters.Device{},
 		q:          queue.New(o.MaxBatch),
@@ -224,6 +229,7 @@ func (e *Engine) storeFailed(err error) error {
 	}
 	e.mu.Lock()
 	e.storeErr = err
+	e.storeFails++
 	start := !e.probing
 	e.probing = true
 	e.mu.Unlock()
@@ -249,6 +255,24 @@ func (e *Engine) probeStore() {
 		}
 		_, err := e.st.AppendEvent(context.Background(), store.Event{Type: "store.writable", At: time.Now().UTC()})
 		if err == nil {
+			// Runs the store could not finish go back in the order before anything new is
+			// admitted.
+			e.mu.Lock()
+			ids := make([]string, 0, len(e.orphans))
+			for id := range e.orphans {
+				ids = append(ids, id)
+			}
+			e.orphans = map[string]bool{}
+			e.mu.Unlock()
+			var runs []store.Run
+			for _, id := range ids {
+				if r, err := e.st.GetRun(context.Background(), id); err == nil && !Finished(r.State) {
+					runs = append(runs, r)
+				}
+			}
+			if err := e.recoverRuns(context.Background(), runs); err != nil {
+				e.log.Error("recover runs the store could not finish", "err", err)
+			}
 			e.mu.Lock()
 			e.storeErr, e.probing = nil, false
 			e.mu.Unlock()

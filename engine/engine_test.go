@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -129,6 +131,8 @@ type bundle struct {
 	packs  engine.Packs // default fakePacks{}
 	// reconcile is the engine's ReconcileInterval (default: the engine's).
 	reconcile time.Duration
+	// wrap, when set, wraps the store the engine is given (fault injection).
+	wrap func(store.Store) store.Store
 }
 
 func devicesFor() (pe1, sam1 []adapters.Device) {
@@ -164,8 +168,12 @@ func (b *bundle) start(t *testing.T, fault func(string) error) {
 	if packs == nil {
 		packs = fakePacks{}
 	}
-	e, err := engine.New(engine.Options{Store: st, Packs: packs, Targets: []adapters.Target{b.pe1, b.sam1}, Fault: fault,
-		ReconcileInterval: b.reconcile, ReconcileMaxBackoff: 4 * b.reconcile})
+	var es store.Store = st
+	if b.wrap != nil {
+		es = b.wrap(st)
+	}
+	e, err := engine.New(engine.Options{Store: es, Packs: packs, Targets: []adapters.Target{b.pe1, b.sam1}, Fault: fault,
+		ReconcileInterval: b.reconcile, ReconcileMaxBackoff: 4 * b.reconcile, StoreProbeInterval: 20 * time.Millisecond, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,4 +583,12 @@ func TestRunsOnOneServiceAreSerialized(t *testing.T) {
 		t.Fatalf("service version %d after %d serialized modifies, want %d (%v)", s.Version, n, 1+n, err)
 	}
 	b.checkConsistent(t)
+}
+
+// testLogger logs to stderr when XPROV_TEST_LOG is set (debugging), and nowhere otherwise.
+func testLogger() *slog.Logger {
+	if os.Getenv("XPROV_TEST_LOG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
 }

@@ -438,3 +438,138 @@ func TestFailedUndoLeavesNothingUnowned(t *testing.T) {
 	b.checkConsistent(t)
 	b.checkPoolsUnique(t)
 }
+
+// fullDisk is a store whose writes fail while full is set, as SQLite's do on a full disk.
+type fullDisk struct {
+	store.Store
+	full atomic.Bool
+}
+
+var errDiskFull = errors.New("database or disk is full (13)")
+
+func (f *fullDisk) check() error {
+	if f.full.Load() {
+		return errDiskFull
+	}
+	return nil
+}
+func (f *fullDisk) AppendJournal(ctx context.Context, e store.JournalEntry) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	return f.Store.AppendJournal(ctx, e)
+}
+func (f *fullDisk) Record(ctx context.Context, p store.RecordParams) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	return f.Store.Record(ctx, p)
+}
+func (f *fullDisk) RecordBatch(ctx context.Context, ps []store.RecordParams) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	return f.Store.RecordBatch(ctx, ps)
+}
+func (f *fullDisk) Reserve(ctx context.Context, p store.ReserveParams) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	return f.Store.Reserve(ctx, p)
+}
+func (f *fullDisk) UpdateRun(ctx context.Context, r store.Run) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	return f.Store.UpdateRun(ctx, r)
+}
+func (f *fullDisk) CreateRun(ctx context.Context, r store.Run) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	return f.Store.CreateRun(ctx, r)
+}
+func (f *fullDisk) AppendEvent(ctx context.Context, e store.Event) (int64, error) {
+	if err := f.check(); err != nil {
+		return 0, err
+	}
+	return f.Store.AppendEvent(ctx, e)
+}
+func (f *fullDisk) PutServiceState(ctx context.Context, s store.Service) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	return f.Store.PutServiceState(ctx, s)
+}
+func (f *fullDisk) ReleaseRun(ctx context.Context, id string) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	return f.Store.ReleaseRun(ctx, id)
+}
+
+// TestStoreFullAtTheCommitPoint fills the disk exactly when the commit decision is journaled:
+// every device is rolled back and unlocked at once, the engine turns unready and refuses
+// writes with ErrStoreUnavailable, and once the store writes again the run is finished from
+// its journal and everything is consistent.
+func TestStoreFullAtTheCommitPoint(t *testing.T) {
+	b := setup(t)
+	var disk *fullDisk
+	b.wrap = func(s store.Store) store.Store { disk = &fullDisk{Store: s}; return disk }
+	var once sync.Once
+	b.restart(t, func(step string) error {
+		if step == "decide:done" {
+			once.Do(func() { disk.full.Store(true) })
+		}
+		return nil
+	})
+	r, err := b.e.Submit(t.Context(), engine.Request{Op: engine.OpCreate, Type: "fake", ServiceID: "s1", Intent: intent(100, "gold", "pe1:ge-0/0/1", "sr1:1/1/1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for b.e.Ready() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the engine never noticed the full store")
+		}
+		select {
+		case <-b.e.Changed():
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := b.e.Idle(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// The devices are released: a transaction can begin on each at once.
+	for _, d := range []*memory.Device{b.pe1, b.sam1} {
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		tx, err := d.Begin(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("%s still locked after the store failed: %v", d.Name(), err)
+		}
+		_ = tx.Rollback(t.Context())
+	}
+	if n := len(b.pe1.Leaves()) + len(b.sam1.Leaves()); n != 0 {
+		t.Fatalf("devices keep %d leaves of a run that could not reach its commit point", n)
+	}
+	if err := b.e.Ready(); !errors.Is(err, engine.ErrStoreUnavailable) {
+		t.Fatalf("engine ready with a full store: %v", err)
+	}
+	if _, err := b.e.Submit(t.Context(), engine.Request{Op: engine.OpCreate, Type: "fake", ServiceID: "s2", Intent: intent(200, "gold", "pe1:ge-0/0/2")}); !errors.Is(err, engine.ErrStoreUnavailable) {
+		t.Fatalf("submit with a full store: %v", err)
+	}
+	disk.full.Store(false)
+	got, err := b.e.Wait(t.Context(), r.ID)
+	if err != nil || !engine.Finished(got.State) || got.State == store.RunSucceeded {
+		t.Fatalf("run after the store came back: %+v %v", got, err)
+	}
+	if err := b.e.Ready(); err != nil {
+		t.Fatalf("not ready after the store came back: %v", err)
+	}
+	if err := b.e.Idle(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	b.checkConsistent(t)
+	b.mustSucceed(t, engine.Request{Op: engine.OpCreate, Type: "fake", ServiceID: "s2", Intent: intent(200, "gold", "pe1:ge-0/0/2")})
+}

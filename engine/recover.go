@@ -63,6 +63,12 @@ func (e *Engine) Recover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: recover: %w", err)
 	}
+	return e.recoverRuns(ctx, runs)
+}
+
+// recoverRuns puts the given unfinished runs back in the order (see Recover).
+func (e *Engine) recoverRuns(ctx context.Context, runs []store.Run) error {
+	var err error
 	byID := map[string]store.Run{}
 	for _, r := range runs {
 		byID[r.ID] = r

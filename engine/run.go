@@ -170,11 +170,17 @@ func (e *Engine) runBatch(ts []*queue.Ticket, jobs []*job) {
 		delete(e.waiting, j.run.ID)
 		e.cancels[j.run.ID] = cancel
 	}
+	fails := e.storeFails
 	e.mu.Unlock()
 	defer func() {
 		e.mu.Lock()
 		for _, j := range jobs {
 			delete(e.cancels, j.run.ID)
+			if e.storeFails != fails {
+				// The store refused a write meanwhile: whatever it could not record is
+				// recovered from the journal once it writes again.
+				e.orphans[j.run.ID] = true
+			}
 		}
 		e.mu.Unlock()
 	}()

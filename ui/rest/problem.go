@@ -26,6 +26,9 @@ type Problem struct {
 	Instance string       `json:"instance,omitempty"`
 	Errors   []FieldError `json:"errors,omitempty"`
 	Run      *store.Run   `json:"run,omitempty"`
+	// Target and Path name the device value that moved (plan-changed).
+	Target string `json:"target,omitempty"`
+	Path   string `json:"path,omitempty"`
 }
 
 // FieldError is one failing field, addressed by JSON pointer into the request body's intent.
@@ -77,7 +80,15 @@ func problemFor(err error) Problem {
 		return mk(http.StatusConflict, "conflict", err)
 	}
 	var se *pack.ScriptError
+	var pc *engine.PlanChangedError
+	if errors.As(err, &pc) {
+		p := mk(http.StatusConflict, "plan-changed", err)
+		p.Target, p.Path = pc.Target, pc.Path
+		return p
+	}
 	switch {
+	case errors.Is(err, engine.ErrStoreUnavailable):
+		return mk(http.StatusServiceUnavailable, "store-unavailable", err)
 	case errors.Is(err, engine.ErrPlanChanged):
 		return mk(http.StatusConflict, "plan-changed", err)
 	case errors.Is(err, engine.ErrExists):

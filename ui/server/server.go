@@ -225,7 +225,9 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 			}
 			return 0, 0, false
 		},
-		UI: web.Handler(web.Options{}),
+		// Unready while the engine refuses changes (shutting down, or the store refuses writes).
+		Ready: func(ctx context.Context) error { return eng.Ready() },
+		UI:    web.Handler(web.Options{}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
