@@ -98,8 +98,9 @@ type Server struct {
 
 	requests atomic.Int64
 
-	logMu sync.Mutex
-	log   []string // recent requests, "method target", bounded
+	logMu   sync.Mutex
+	log     []string // recent requests, "method target": a ring of up to logSize
+	logNext int      // where the next entry goes once the ring is full
 
 	srvMu sync.Mutex
 	srv   *http.Server
@@ -266,8 +267,12 @@ func (s *Server) Requests() int64 { return s.requests.Load() }
 func (s *Server) RequestLog() []string {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
-	return append([]string(nil), s.log...)
+	out := make([]string, 0, len(s.log))
+	out = append(out, s.log[s.logNext:]...)
+	return append(out, s.log[:s.logNext]...)
 }
+
+const logSize = 1000
 
 func (s *Server) record(method string, m *xmltree.Node) {
 	target := m.ChildText("distinguishedName")
@@ -282,10 +287,13 @@ func (s *Server) record(method string, m *xmltree.Node) {
 		}
 	}
 	s.logMu.Lock()
-	if len(s.log) >= 1000 {
-		s.log = append(s.log[:0], s.log[1:]...)
+	if len(s.log) < logSize {
+		s.log = append(s.log, method+" "+target)
+	} else {
+		// A ring, so that a full log costs no more per request than an empty one.
+		s.log[s.logNext] = method + " " + target
+		s.logNext = (s.logNext + 1) % logSize
 	}
-	s.log = append(s.log, method+" "+target)
 	s.logMu.Unlock()
 }
 
@@ -523,14 +531,7 @@ func (s *Server) find(m *xmltree.Node) (func(*xmlWriter), *fault) {
 	rf := compileResultFilter(m.Child("resultFilter"))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var objs []*object
-	if fdn, ok := fdnEquality(m.Child("filter")); ok {
-		if o := s.st.objs[fdn]; o != nil && o.class == class {
-			objs = []*object{o}
-		}
-	} else {
-		objs = s.st.find(class, flt)
-	}
+	objs := s.st.find(class, flt, m.Child("filter"))
 	var buf bytes.Buffer
 	w := &xmlWriter{e: xml.NewEncoder(&buf)}
 	for _, o := range objs {
@@ -556,17 +557,6 @@ func (s *Server) find(m *xmltree.Node) (func(*xmlWriter), *fault) {
 		w.end("result")
 		w.end("findResponse")
 	}, nil
-}
-
-// fdnEquality recognises the common filter <equal name="objectFullName" value="..."/>.
-func fdnEquality(n *xmltree.Node) (string, bool) {
-	if n == nil || len(n.Children) != 1 {
-		return "", false
-	}
-	c := n.Children[0]
-	name, _ := c.AttrValue("name")
-	v, ok := c.AttrValue("value")
-	return v, ok && c.Name.Local == "equal" && name == "objectFullName"
 }
 
 func singleSpec(n *xmltree.Node, what string) (*spec, *fault) {
