@@ -187,10 +187,16 @@ type resultFilter struct {
 	allKids  bool
 }
 
-func compileResultFilter(n *xmltree.Node) *resultFilter {
+// compileResultFilter refuses elements that have no place in a resultFilter, as a schema
+// validating server does: a client whose filter SAM would not understand must learn it
+// here, not get every attribute and child back silently.
+func compileResultFilter(n *xmltree.Node) (*resultFilter, *fault) {
+	if f := noText(n, "resultFilter"); f != nil {
+		return nil, f
+	}
 	rf := &resultFilter{allKids: true}
 	if n == nil || len(n.Children) == 0 {
-		return rf
+		return rf, nil
 	}
 	for _, c := range n.Children {
 		switch c.Name.Local {
@@ -206,14 +212,20 @@ func compileResultFilter(n *xmltree.Node) *resultFilter {
 			rf.children = map[string]*resultFilter{}
 			for _, cc := range c.Children {
 				if cc.Name.Local != "resultFilter" {
-					continue
+					return nil, clientFault(excXML, "", "resultFilter: element %s is not allowed in children, only resultFilter", cc.Name.Local)
 				}
 				class, _ := cc.AttrValue("class")
-				rf.children[class] = compileResultFilter(cc)
+				crf, f := compileResultFilter(cc)
+				if f != nil {
+					return nil, f
+				}
+				rf.children[class] = crf
 			}
+		default:
+			return nil, clientFault(excXML, "", "resultFilter: element %s is not allowed here, only attribute and children", c.Name.Local)
 		}
 	}
-	return rf
+	return rf, nil
 }
 
 // find returns the objects of class matching f (compiled from the filter element n), sorted

@@ -528,7 +528,10 @@ func (s *Server) find(m *xmltree.Node) (func(*xmlWriter), *fault) {
 	if f != nil {
 		return nil, f
 	}
-	rf := compileResultFilter(m.Child("resultFilter"))
+	rf, f := compileResultFilter(m.Child("resultFilter"))
+	if f != nil {
+		return nil, f
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	objs := s.st.find(class, flt, m.Child("filter"))
