@@ -345,8 +345,9 @@ func (t *Target) callOnce(ctx context.Context, op, path string, write bool, fn f
 	return e, !write
 }
 
-// find runs a find and returns the objects of the result.
-func (t *Target) find(ctx context.Context, op, path, class string, filter, resultFilter any) ([]*xmltree.Node, error) {
+// find runs a find and returns the objects of the result. rf, when not nil, says which
+// attributes and children to return (nil: all of them).
+func (t *Target) find(ctx context.Context, op, path, class string, filter any, rf *resultFilter) ([]*xmltree.Node, error) {
 	req := &samo.Find{FullClassName: class}
 	if filter != nil {
 		b, err := xml.Marshal(filter)
@@ -355,8 +356,8 @@ func (t *Target) find(ctx context.Context, op, path, class string, filter, resul
 		}
 		req.Filter.InnerXML = string(b)
 	}
-	if resultFilter != nil {
-		b, err := xml.Marshal(resultFilter)
+	if rf != nil {
+		b, err := rf.content()
 		if err != nil {
 			return nil, fmt.Errorf("sam: find %s on %s: %w", class, t.opts.Name, err)
 		}
@@ -400,6 +401,28 @@ type (
 		Filters []resultFilter
 	}
 )
+
+// content encodes what goes inside find's own <resultFilter> element: the attributes and the
+// children's filters, without a resultFilter element of its own (nested resultFilter
+// elements belong inside <children> only).
+func (rf *resultFilter) content() ([]byte, error) {
+	var b bytes.Buffer
+	e := xml.NewEncoder(&b)
+	for _, a := range rf.Attributes {
+		if err := e.EncodeElement(a, xml.StartElement{Name: xml.Name{Local: "attribute"}}); err != nil {
+			return nil, err
+		}
+	}
+	if rf.Children != nil {
+		if err := e.Encode(rf.Children); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.Flush(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
 
 // ping checks that the SAM answers and accepts the credentials.
 func (t *Target) ping(ctx context.Context) error {

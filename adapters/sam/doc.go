@@ -73,6 +73,14 @@
 // last first; Rollback undoes the whole transaction in reverse order; Commit forgets the
 // list. An undo that fails is reported as adapters.ErrRollbackFailed listing what is left.
 //
+// # Reads
+//
+// Every read is one find narrowed to one object by its FDN, so a request costs in proportion
+// to the objects it touches, not to the services the SAM holds: Fetch reads each path's
+// object with its subtree (the object alone for a property path), Prepare reads the current
+// properties of an object it adopts or modifies (without children) and snapshots the subtree
+// of an object it deletes. Only Fetch of an empty path (every service) reads whole classes.
+//
 // # Errors and retries
 //
 // SOAP faults become *adapters.Error naming the object (Path) with SAM's description (Msg),

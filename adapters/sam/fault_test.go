@@ -15,7 +15,7 @@ import (
 	"github.com/xprov/xprov/adapters/sam/sim"
 )
 
-func createCS(t *testing.T, objs ...config.Object) config.ChangeSet {
+func createCS(t testing.TB, objs ...config.Object) config.ChangeSet {
 	t.Helper()
 	cs := config.ChangeSet{Target: "sam1"}
 	for _, l := range leaves(t, objs...) {
@@ -25,7 +25,7 @@ func createCS(t *testing.T, objs ...config.Object) config.ChangeSet {
 	return cs
 }
 
-func prepare(t *testing.T, b bundle, cs config.ChangeSet) (adapters.Tx, error) {
+func prepare(t testing.TB, b bundle, cs config.ChangeSet) (adapters.Tx, error) {
 	t.Helper()
 	tx, err := b.target.Begin(ctxT(t))
 	if err != nil {
@@ -34,7 +34,7 @@ func prepare(t *testing.T, b bundle, cs config.ChangeSet) (adapters.Tx, error) {
 	return tx, tx.Prepare(ctxT(t), cs, adapters.PrepareOptions{})
 }
 
-func commit(t *testing.T, b bundle, cs config.ChangeSet) {
+func commit(t testing.TB, b bundle, cs config.ChangeSet) {
 	t.Helper()
 	tx, err := prepare(t, b, cs)
 	if err != nil {

@@ -14,8 +14,10 @@ import (
 )
 
 // Fetch returns the service objects at or below each path, as leaves in the form packs render
-// (one leaf per object, one per configuration property). A nil or empty path means every
-// service the SAM holds.
+// (one leaf per object, one per configuration property). Each path costs one find narrowed to
+// its object by FDN: an object path reads that object's subtree, a property path the object
+// alone, so a request's cost does not grow with the services the SAM holds. A nil or empty
+// path means every service the SAM holds (an audit, whose cost does).
 func (t *Target) Fetch(ctx context.Context, paths []config.Path) ([]config.Leaf, error) {
 	seen := map[string]bool{}
 	var out []config.Leaf
@@ -52,7 +54,11 @@ func (t *Target) Fetch(ctx context.Context, paths []config.Path) ([]config.Leaf,
 		if err != nil {
 			return nil, &adapters.Error{Target: t.opts.Name, Op: "fetch", Path: p.String(), Msg: err.Error(), Err: err}
 		}
-		objs, err := t.find(ctx, "fetch", p.String(), ref.class, &equal{Name: "objectFullName", Value: ref.fdn}, nil)
+		var rf *resultFilter
+		if len(obj) < len(p) {
+			rf = &resultFilter{Children: &children{}} // a property: its object without the subtree
+		}
+		objs, err := t.find(ctx, "fetch", p.String(), ref.class, &equal{Name: "objectFullName", Value: ref.fdn}, rf)
 		if err != nil {
 			return nil, err
 		}

@@ -35,7 +35,7 @@ func setup(t *testing.T, mod ...func(*sam.Options)) bundle {
 	return bundle{sim: s, target: tg}
 }
 
-func mustPath(t *testing.T, s string) config.Path {
+func mustPath(t testing.TB, s string) config.Path {
 	t.Helper()
 	p, err := config.ParsePath(s)
 	if err != nil {
@@ -44,7 +44,7 @@ func mustPath(t *testing.T, s string) config.Path {
 	return p
 }
 
-func leaves(t *testing.T, objs ...config.Object) []config.Leaf {
+func leaves(t testing.TB, objs ...config.Object) []config.Leaf {
 	t.Helper()
 	ls, err := config.FromObjects(objs)
 	if err != nil {
@@ -87,7 +87,7 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx

@@ -187,10 +187,16 @@ type resultFilter struct {
 	allKids  bool
 }
 
-func compileResultFilter(n *xmltree.Node) *resultFilter {
+// compileResultFilter refuses elements that have no place in a resultFilter, as a schema
+// validating server does: a client whose filter SAM would not understand must learn it
+// here, not get every attribute and child back silently.
+func compileResultFilter(n *xmltree.Node) (*resultFilter, *fault) {
+	if f := noText(n, "resultFilter"); f != nil {
+		return nil, f
+	}
 	rf := &resultFilter{allKids: true}
 	if n == nil || len(n.Children) == 0 {
-		return rf
+		return rf, nil
 	}
 	for _, c := range n.Children {
 		switch c.Name.Local {
@@ -206,26 +212,90 @@ func compileResultFilter(n *xmltree.Node) *resultFilter {
 			rf.children = map[string]*resultFilter{}
 			for _, cc := range c.Children {
 				if cc.Name.Local != "resultFilter" {
-					continue
+					return nil, clientFault(excXML, "", "resultFilter: element %s is not allowed in children, only resultFilter", cc.Name.Local)
 				}
 				class, _ := cc.AttrValue("class")
-				rf.children[class] = compileResultFilter(cc)
+				crf, f := compileResultFilter(cc)
+				if f != nil {
+					return nil, f
+				}
+				rf.children[class] = crf
 			}
+		default:
+			return nil, clientFault(excXML, "", "resultFilter: element %s is not allowed here, only attribute and children", c.Name.Local)
 		}
 	}
-	return rf
+	return rf, nil
 }
 
-// find returns the objects of class matching f, sorted by FDN.
-func (s *store) find(class string, f filter) []*object {
+// find returns the objects of class matching f (compiled from the filter element n), sorted
+// by FDN. The candidates come from an index when the filter requires an indexed attribute
+// to equal a value; only other filters scan the class.
+func (s *store) find(class string, f filter, n *xmltree.Node) []*object {
+	cands, ok := s.candidates(class, n)
+	if !ok {
+		cands = make([]*object, 0, len(s.byClass[class]))
+		for _, o := range s.byClass[class] {
+			cands = append(cands, o)
+		}
+	}
 	var out []*object
-	for _, o := range s.byClass[class] {
+	for _, o := range cands {
 		if f(s.attrs(o)) {
 			out = append(out, o)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].fdn < out[j].fdn })
 	return out
+}
+
+// candidates returns the objects of class selected by the most selective indexed equality
+// among the conjuncts of filter n (its children and, recursively, those of <and>), or false
+// when there is none. The whole filter is still applied to the candidates.
+func (s *store) candidates(class string, n *xmltree.Node) ([]*object, bool) {
+	if n == nil {
+		return nil, false
+	}
+	// Sizes are compared before any list is built: the first equality may select half the
+	// database and the next one a single object.
+	var best posting
+	found := false
+	var walk func(n *xmltree.Node)
+	walk = func(n *xmltree.Node) {
+		for _, c := range n.Children {
+			if found && best.len() == 0 {
+				return // nothing can match
+			}
+			if c.Name.Local == "and" {
+				walk(c)
+				continue
+			}
+			if c.Name.Local != "equal" {
+				continue
+			}
+			name, _ := c.AttrValue("name")
+			value, ok := c.AttrValue("value")
+			if !ok {
+				continue
+			}
+			var p posting
+			switch {
+			case name == "objectFullName":
+				if o := s.objs[value]; o != nil && o.class == class {
+					p.one = o
+				}
+			case indexed[name]:
+				p = s.byAttr[attrKey{class, name, value}]
+			default:
+				continue
+			}
+			if !found || p.len() < best.len() {
+				best, found = p, true
+			}
+		}
+	}
+	walk(n)
+	return best.objects(), found
 }
 
 // writeObject encodes o as <CLASS><attr>v</attr>...<children-Set>...</children-Set></CLASS>.

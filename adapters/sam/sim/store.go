@@ -27,19 +27,70 @@ type neInfo struct {
 }
 
 // store is the object tree. It is guarded by Server.mu.
+//
+// Every request must cost in proportion to what it touches, not to the size of the
+// database, so objects are reachable by FDN (objs), by parent (object.children) and by the
+// value of an indexed attribute (byAttr); the referential checks are lookups in svcIDs,
+// encaps, nesByIP and the nodes' ports. A class scan (byClass) is left only for finds that
+// have no equality on an indexed attribute.
 type store struct {
 	objs     map[string]*object            // by FDN
 	byClass  map[string]map[string]*object // class -> FDN -> object
+	byAttr   map[attrKey]posting           // class, indexed attribute, value -> objects
 	svcIDs   map[string]string             // serviceId -> FDN
 	encaps   map[string]string             // ne|port|encap -> FDN of the SAP or L3 interface
 	nesByIP  map[string]*neInfo
 	customer map[string]bool
 }
 
+// indexed are the attributes whose equality find answers from an index: the naming
+// attributes of the classes (model.go), the node references and the names SAM users look
+// services up by.
+var indexed = map[string]bool{
+	"serviceId": true, "displayedName": true, "siteId": true, "siteName": true,
+	"portName": true, "innerEncapValue": true, "outerEncapValue": true,
+	"tunnelSelectionTerminationSiteId": true, "vcId": true,
+	"interfaceName": true, "destination": true, "peerAddress": true,
+}
+
+type attrKey struct{ class, attr, value string }
+
+// posting is the set of objects of one class with one attribute value. Most values belong to
+// a single object, which is held without a map.
+type posting struct {
+	one  *object
+	more map[*object]struct{}
+}
+
+func (p posting) len() int {
+	if p.more != nil {
+		return len(p.more)
+	}
+	if p.one != nil {
+		return 1
+	}
+	return 0
+}
+
+func (p posting) objects() []*object {
+	if p.more == nil {
+		if p.one == nil {
+			return nil
+		}
+		return []*object{p.one}
+	}
+	out := make([]*object, 0, len(p.more))
+	for o := range p.more {
+		out = append(out, o)
+	}
+	return out
+}
+
 func newStore() *store {
 	return &store{
 		objs:     map[string]*object{},
 		byClass:  map[string]map[string]*object{},
+		byAttr:   map[attrKey]posting{},
 		svcIDs:   map[string]string{},
 		encaps:   map[string]string{},
 		nesByIP:  map[string]*neInfo{},
@@ -61,6 +112,51 @@ func (s *store) add(o *object) {
 		}
 		o.parent.children[o.fdn] = o
 	}
+	s.indexAttrs(o, true)
+}
+
+// indexAttrs adds (or removes) o's indexed attribute values.
+func (s *store) indexAttrs(o *object, add bool) {
+	for k, v := range o.props {
+		if !indexed[k] {
+			continue
+		}
+		key := attrKey{o.class, k, v}
+		p := s.byAttr[key]
+		switch {
+		case add && p.one == nil && p.more == nil:
+			p.one = o
+		case add && p.more == nil:
+			p.more = map[*object]struct{}{p.one: {}, o: {}}
+			p.one = nil
+		case add:
+			p.more[o] = struct{}{}
+		case p.one == o:
+			p.one = nil
+		case p.more != nil:
+			delete(p.more, o)
+			if len(p.more) == 1 {
+				for last := range p.more {
+					p.one = last
+				}
+				p.more = nil
+			}
+		}
+		if p.len() == 0 {
+			delete(s.byAttr, key)
+		} else {
+			s.byAttr[key] = p
+		}
+	}
+}
+
+// setProps replaces o's properties and keeps every index that depends on them in step.
+func (s *store) setProps(o *object, props map[string]string) {
+	s.index(o, false)
+	s.indexAttrs(o, false)
+	o.props = props
+	s.indexAttrs(o, true)
+	s.index(o, true)
 }
 
 // fault is a SAM-O exception: it becomes a SOAP fault.
@@ -207,7 +303,7 @@ func (s *store) checkRefs(o *object) *fault {
 			return clientFault(excNotFound, o.fdn, "network element with system address %s is not managed", p["siteId"])
 		}
 		o.ne = ne
-	case o.class == "vll.L2AccessInterface" || o.class == "vpls.L2AccessInterface" || o.class == "vprn.L3AccessInterface":
+	case hasEncap(o.class):
 		if o.ne.ports[p["portName"]] == nil {
 			return clientFault(excNotFound, o.fdn, "port %s does not exist on %s (%s)", p["portName"], o.ne.name, o.ne.addr)
 		}
@@ -233,7 +329,32 @@ func (s *store) checkRefs(o *object) *fault {
 }
 
 func encapKey(o *object) string {
-	return o.ne.addr + "|" + o.props["portName"] + "|" + encap(o.props)
+	return encapKeyOf(o.ne, o.props)
+}
+
+func encapKeyOf(ne *neInfo, p map[string]string) string {
+	return ne.addr + "|" + p["portName"] + "|" + encap(p)
+}
+
+// hasEncap tells the classes that take a port and an encapsulation on it.
+func hasEncap(class string) bool {
+	return class == "vll.L2AccessInterface" || class == "vpls.L2AccessInterface" || class == "vprn.L3AccessInterface"
+}
+
+// checkMove applies to a modification the port rules checkRefs applies to a creation: an L3
+// interface moved to another port or VLAN needs the port to exist and the encapsulation to
+// be free (SAPs cannot move: their port and VLANs are fixed).
+func (s *store) checkMove(o *object, np map[string]string) *fault {
+	if !hasEncap(o.class) || o.ne == nil || encapKeyOf(o.ne, np) == encapKey(o) {
+		return nil
+	}
+	if o.ne.ports[np["portName"]] == nil {
+		return clientFault(excNotFound, o.fdn, "port %s does not exist on %s (%s)", np["portName"], o.ne.name, o.ne.addr)
+	}
+	if other, dup := s.encaps[encapKeyOf(o.ne, np)]; dup {
+		return clientFault(excExists, o.fdn, "encapsulation %s:%s is already used on %s by %s", np["portName"], encap(np), o.ne.name, other)
+	}
+	return nil
 }
 
 // index adds (or removes) o to the uniqueness indexes.
@@ -245,7 +366,7 @@ func (s *store) index(o *object, add bool) {
 		} else {
 			delete(s.svcIDs, o.props["serviceId"])
 		}
-	case o.class == "vll.L2AccessInterface" || o.class == "vpls.L2AccessInterface" || o.class == "vprn.L3AccessInterface":
+	case hasEncap(o.class):
 		if add {
 			s.encaps[encapKey(o)] = o.fdn
 		} else {
@@ -260,6 +381,7 @@ func (s *store) remove(o *object) {
 		s.remove(c)
 	}
 	s.index(o, false)
+	s.indexAttrs(o, false)
 	delete(s.objs, o.fdn)
 	delete(s.byClass[o.class], o.fdn)
 	if o.parent != nil {
@@ -300,11 +422,7 @@ func (s *store) modify(o *object, sp *spec, made *[]*object, undo *[]func()) *fa
 			}
 		}
 	}
-	old := make(map[string]string, len(o.props))
-	for k, v := range o.props {
-		old[k] = v
-	}
-	*undo = append(*undo, func() { o.props = old })
+	old := o.props
 	np := make(map[string]string, len(o.props))
 	for k, v := range o.props {
 		np[k] = v
@@ -316,7 +434,11 @@ func (s *store) modify(o *object, sp *spec, made *[]*object, undo *[]func()) *fa
 			np[k] = v
 		}
 	}
-	o.props = np
+	if f := s.checkMove(o, np); f != nil {
+		return f
+	}
+	*undo = append(*undo, func() { s.setProps(o, old) })
+	s.setProps(o, np)
 	for _, c := range sp.children {
 		if c.action == "modify" {
 			cd, ok := classes[c.class]
