@@ -380,3 +380,66 @@ func TestSubtreeFilterSelectsByKey(t *testing.T) {
 		}
 	}
 }
+
+// TestIncrementalCheckRandomChanges applies random changes to a small universe of ports,
+// units, routing instances and l2circuits; the incremental check must agree with the full
+// check on every candidate, and the index must follow every commit.
+func TestIncrementalCheckRandomChanges(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	pick := func(xs ...string) string { return xs[rng.Intn(len(xs))] }
+	statement := func() string {
+		port := pick("ge-0/0/1", "ge-0/0/2", "xe-0/1/1")
+		unit := pick("0", "1", "2", "3")
+		ifl := port + "." + unit
+		switch rng.Intn(9) {
+		case 0:
+			return "interfaces " + port + " " + pick("flexible-vlan-tagging", "vlan-tagging", "encapsulation flexible-ethernet-services", "encapsulation vlan-ccc")
+		case 1, 2:
+			return "interfaces " + port + " unit " + unit + " vlan-id " + pick("10", "20", "30")
+		case 3:
+			return "interfaces " + port + " unit " + unit + " encapsulation " + pick("vlan-ccc", "vlan-vpls", "vlan-bridge")
+		case 4:
+			return "interfaces " + port + " unit " + unit + " description x"
+		case 5:
+			ri := pick("A", "B")
+			return "routing-instances " + ri + " " + pick("instance-type vpls", "instance-type vrf", "interface "+ifl, "route-distinguisher 65000:1", "vrf-target target:65000:1")
+		default:
+			return "protocols l2circuit neighbor " + pick("10.0.0.1", "10.0.0.2") + " interface " + ifl + " " + pick("virtual-circuit-id 1", "virtual-circuit-id 2", "description y")
+		}
+	}
+	run := &cnode{name: "configuration"}
+	idx := newIndex()
+	commits := 0
+	for step := 0; step < 3000; step++ {
+		var lines []string
+		for i := 0; i < 1+rng.Intn(3); i++ {
+			verb := "set "
+			if rng.Intn(4) == 0 {
+				verb = "delete "
+			}
+			lines = append(lines, verb+statement())
+		}
+		ed, errs := parseSetLines(strings.Join(lines, "\n"))
+		cand := edit(run, ed, "merge", nil, &errs)
+		if hasErrors(errs) {
+			continue
+		}
+		full, inc := checkConfig(cand), checkChange(run, idx, cand)
+		if !reflect.DeepEqual(full, inc) {
+			t.Fatalf("step %d, change %q on\n%s\nincremental: %v\nfull: %v", step, lines, strings.Join(setLines(run), "\n"), inc, full)
+		}
+		if !hasErrors(full) {
+			idx.update(run, cand)
+			run = cand
+			commits++
+		}
+	}
+	want := newIndex()
+	want.update(nil, run)
+	if !reflect.DeepEqual(idx, want) {
+		t.Fatalf("index after %d commits differs from one built afresh", commits)
+	}
+	if commits < 100 {
+		t.Fatalf("only %d commits: the changes do not exercise the check", commits)
+	}
+}
