@@ -22,7 +22,7 @@ const (
 
 // startDevice starts a simulated device and returns it with a client that checks its host
 // key against a known_hosts file.
-func startDevice(t *testing.T, opts sim.Options, tweak func(*junos.Config)) (*sim.Device, *junos.Client) {
+func startDevice(t testing.TB, opts sim.Options, tweak func(*junos.Config)) (*sim.Device, *junos.Client) {
 	t.Helper()
 	if opts.User == "" {
 		opts.User, opts.Password = testUser, testPass

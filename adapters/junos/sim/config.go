@@ -22,8 +22,8 @@ const (
 	kLLEntry               // leaf-list entry: key is the value
 )
 
-// node is one node of a configuration tree. Trees are copied on commit, so nodes are plain
-// values with no back pointers.
+// node is one node of an edit tree: what a load, an edit-config or a set line asks for, in
+// the order asked, duplicates included. Stored configurations are cnode trees (tree.go).
 type node struct {
 	name  string
 	kind  kind
@@ -73,118 +73,6 @@ var leafWords = map[string]bool{
 
 func (n *node) isEntry() bool { return n.kind == kEntry || n.kind == kLLEntry }
 
-// same reports whether a and b address the same node among siblings.
-func same(a, b *node) bool {
-	if a.name != b.name {
-		return false
-	}
-	if a.isEntry() || b.isEntry() {
-		return a.kind == b.kind && a.key == b.key
-	}
-	return true
-}
-
-func (n *node) find(m *node) (int, *node) {
-	for i, k := range n.kids {
-		if same(k, m) {
-			return i, k
-		}
-	}
-	return -1, nil
-}
-
-func (n *node) findName(name string) *node {
-	for _, k := range n.kids {
-		if k.name == name && !k.isEntry() {
-			return k
-		}
-	}
-	return nil
-}
-
-func (n *node) entry(name, key string) *node {
-	for _, k := range n.kids {
-		if k.name == name && k.kind == kEntry && k.key == key {
-			return k
-		}
-	}
-	return nil
-}
-
-func (n *node) entries(name string) []*node {
-	var out []*node
-	for _, k := range n.kids {
-		if k.name == name && k.kind == kEntry {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-// at walks a path of names; an element "name=key" selects a list entry.
-func (n *node) at(steps ...string) *node {
-	cur := n
-	for _, s := range steps {
-		if cur == nil {
-			return nil
-		}
-		if name, key, ok := strings.Cut(s, "="); ok {
-			cur = cur.entry(name, key)
-		} else {
-			cur = cur.findName(s)
-		}
-	}
-	return cur
-}
-
-func (n *node) leafValue(name string) string {
-	if k := n.findName(name); k != nil {
-		if k.kind == kLeaf {
-			return k.value
-		}
-		// A hidden leaf (route-distinguisher/rd-type) counts as the container's value.
-		if h, ok := hiddenLeaves[name]; ok {
-			if l := k.findName(h); l != nil {
-				return l.value
-			}
-		}
-	}
-	return ""
-}
-
-func (n *node) remove(i int) { n.kids = append(n.kids[:i:i], n.kids[i+1:]...) }
-
-// clone deep-copies n without edit attributes.
-func (n *node) clone() *node {
-	c := &node{name: n.name, kind: n.kind, key: n.key, value: n.value}
-	if len(n.kids) > 0 {
-		c.kids = make([]*node, len(n.kids))
-		for i, k := range n.kids {
-			c.kids[i] = k.clone()
-		}
-	}
-	return c
-}
-
-func (n *node) shallow() *node { return &node{name: n.name, kind: n.kind, key: n.key, value: n.value} }
-
-// equal compares two trees, ignoring sibling order.
-func equal(a, b *node) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	if !same(a, b) || a.value != b.value || len(a.kids) != len(b.kids) {
-		return false
-	}
-	for _, k := range a.kids {
-		_, m := b.find(k)
-		if m == nil || !equal(k, m) {
-			return false
-		}
-	}
-	return true
-}
-
 // fromElem converts configuration XML into nodes, reading edit attributes.
 func fromElem(e *xmltree.Node) *node {
 	n := &node{name: e.Name.Local}
@@ -233,8 +121,8 @@ func fromElem(e *xmltree.Node) *node {
 	return n
 }
 
-// toElem renders a node as Junos XML.
-func (n *node) toElem() *xmltree.Node {
+// toElem renders a stored node as Junos XML.
+func (n *cnode) toElem() *xmltree.Node {
 	e := el(n.name)
 	switch n.kind {
 	case kLeaf:
@@ -244,7 +132,7 @@ func (n *node) toElem() *xmltree.Node {
 	case kEntry:
 		e.Add(tx("name", n.key))
 	}
-	for _, k := range n.kids {
+	for _, k := range n.children() {
 		e.Add(k.toElem())
 	}
 	return e
@@ -270,46 +158,49 @@ func editPath(chain []*node) string {
 		if i > 0 {
 			parent = chain[i-1].name
 		}
-		words = append(words, nodeWords(parent, n)...)
+		words = append(words, nodeWords(parent, n.name, n.kind, n.key)...)
 	}
 	return "[" + strings.Join(words, " ") + "]"
 }
 
-// nodeWords renders the CLI words naming n below a parent named parent (without a leaf value).
-func nodeWords(parent string, n *node) []string {
-	switch n.kind {
+// nodeWords renders the CLI words naming a node below a parent named parent (without a leaf
+// value).
+func nodeWords(parent, name string, k kind, key string) []string {
+	switch k {
 	case kEntry:
-		if hiddenLists[parent] == n.name {
-			return []string{quote(n.key)}
+		if hiddenLists[parent] == name {
+			return []string{quote(key)}
 		}
-		return []string{n.name, quote(n.key)}
+		return []string{name, quote(key)}
 	case kLLEntry:
-		return []string{n.name, quote(n.key)}
+		return []string{name, quote(key)}
 	case kLeaf:
-		if hiddenLeaves[parent] == n.name {
+		if hiddenLeaves[parent] == name {
 			return nil
 		}
 	}
-	return []string{n.name}
+	return []string{name}
 }
 
-// edit applies the edit tree e to target. defOp is the operation nodes without their own
-// attribute inherit. It returns warnings and errors; on any error the caller discards the
-// result (edits are applied to a copy).
-func edit(target, e *node, defOp string, chain []*node, errs *[]editError) {
+// edit applies the edit tree e to target and returns the new target; target itself is never
+// changed, and only the nodes on the paths e touches are copied. defOp is the operation
+// nodes without their own attribute inherit. Warnings and errors go to errs; on any error
+// the caller drops the result.
+func edit(target *cnode, e *node, defOp string, chain []*node, errs *[]editError) *cnode {
 	for _, ec := range e.kids {
 		op := ec.op
 		if op == "" {
 			op = defOp
 		}
 		here := append(chain[:len(chain):len(chain)], ec)
-		i, m := target.find(ec)
+		id := ec.id()
+		m := target.child(id)
 		switch op {
 		case "delete", "remove":
 			if m == nil {
 				switch {
 				case ec.junosDelete:
-					*errs = append(*errs, editError{tag: "data-missing", severity: "warning", path: editPath(chain), message: "statement not found", bad: strings.Join(nodeWords("", ec), " ")})
+					*errs = append(*errs, editError{tag: "data-missing", severity: "warning", path: editPath(chain), message: "statement not found", bad: strings.Join(nodeWords("", ec.name, ec.kind, ec.key), " ")})
 				case op == "delete":
 					*errs = append(*errs, editError{tag: "data-missing", severity: "error", path: editPath(here), message: "statement not found: cannot delete a node that does not exist", bad: ec.name})
 				}
@@ -320,52 +211,56 @@ func edit(target, e *node, defOp string, chain []*node, errs *[]editError) {
 				*errs = append(*errs, editError{tag: "data-missing", severity: "warning", path: editPath(chain), message: "statement not found", bad: ec.value})
 				continue
 			}
-			target.remove(i)
+			target = target.without(id)
 		case "create":
 			if m != nil {
 				*errs = append(*errs, editError{tag: "data-exists", severity: "error", path: editPath(here), message: "statement already exists", bad: ec.name})
 				continue
 			}
-			target.kids = append(target.kids, ec.clone())
+			target = target.with(build(ec))
 		case "replace":
-			c := ec.clone()
+			c := build(ec)
 			if m != nil {
-				target.kids[i] = c
-			} else {
-				target.kids = append(target.kids, c)
+				c.seq = m.seq
 			}
+			target = target.with(c)
 		case "merge", "none":
 			if m == nil {
 				if op == "none" && ec.kind != kContainer && ec.kind != kEntry {
 					continue
 				}
-				m = ec.shallow()
+				m = newNode(ec)
 				if op == "none" {
-					edit(m, ec, op, here, errs)
-					if len(m.kids) > 0 {
-						target.kids = append(target.kids, m)
+					if m = edit(m, ec, op, here, errs); m.kids != nil {
+						target = target.with(m)
 					}
 					continue
 				}
-				target.kids = append(target.kids, m)
 			} else if op == "merge" && ec.kind == kLeaf {
-				m.kind, m.value, m.kids = kLeaf, ec.value, nil
+				if m.kind != kLeaf || m.value != ec.value || m.kids != nil {
+					c := *m
+					c.kind, c.value, c.kids = kLeaf, ec.value, nil
+					m = &c
+				}
 			} else if op == "merge" && m.kind == kLeaf && ec.kind == kContainer {
-				m.kind, m.value = kContainer, ""
+				c := *m
+				c.kind, c.value = kContainer, ""
+				m = &c
 			}
-			had := len(m.kids) > 0
-			edit(m, ec, op, here, errs)
+			had := m.kids != nil
+			m = edit(m, ec, op, here, errs)
 			// Junos does not keep a container whose last statement was deleted (an empty
 			// `protocols l2circuit`); presence statements never had children and stay.
-			if had && len(m.kids) == 0 && m.kind == kContainer {
-				if j, _ := target.find(m); j >= 0 {
-					target.remove(j)
-				}
+			if had && m.kids == nil && m.kind == kContainer {
+				target = target.without(id)
+				continue
 			}
+			target = target.with(m)
 		default:
 			*errs = append(*errs, editError{tag: "bad-attribute", severity: "error", path: editPath(here), message: fmt.Sprintf("invalid operation %q", op), bad: op})
 		}
 	}
+	return target
 }
 
 // quote renders a value as the CLI shows it.
@@ -378,16 +273,16 @@ func quote(s string) string {
 }
 
 // setLines renders a tree as Junos `set` commands.
-func setLines(root *node) []string {
+func setLines(root *cnode) []string {
 	var out []string
-	var walk func(parent *node, prefix []string)
-	walk = func(parent *node, prefix []string) {
-		for _, k := range parent.kids {
-			words := append(prefix[:len(prefix):len(prefix)], nodeWords(parent.name, k)...)
+	var walk func(parent *cnode, prefix []string)
+	walk = func(parent *cnode, prefix []string) {
+		for _, k := range parent.children() {
+			words := append(prefix[:len(prefix):len(prefix)], nodeWords(parent.name, k.name, k.kind, k.key)...)
 			switch {
 			case k.kind == kLeaf:
 				out = append(out, "set "+strings.Join(append(words, quote(k.value)), " "))
-			case len(k.kids) == 0:
+			case k.kids == nil:
 				out = append(out, "set "+strings.Join(words, " "))
 			default:
 				walk(k, words)
@@ -399,20 +294,20 @@ func setLines(root *node) []string {
 }
 
 // curly renders a tree in the Junos curly-brace text format.
-func curly(root *node) string {
+func curly(root *cnode) string {
 	var b strings.Builder
-	var walk func(parent *node, depth int)
-	walk = func(parent *node, depth int) {
+	var walk func(parent *cnode, depth int)
+	walk = func(parent *cnode, depth int) {
 		ind := strings.Repeat("    ", depth)
-		for _, k := range parent.kids {
-			words := nodeWords(parent.name, k)
+		for _, k := range parent.children() {
+			words := nodeWords(parent.name, k.name, k.kind, k.key)
 			head := strings.Join(words, " ")
 			switch {
 			case k.kind == kLeaf && len(words) == 0:
 				fmt.Fprintf(&b, "%s%s;\n", ind, quote(k.value))
 			case k.kind == kLeaf:
 				fmt.Fprintf(&b, "%s%s %s;\n", ind, head, quote(k.value))
-			case len(k.kids) == 0:
+			case k.kids == nil:
 				fmt.Fprintf(&b, "%s%s;\n", ind, head)
 			default:
 				fmt.Fprintf(&b, "%s%s {\n", ind, head)

@@ -101,9 +101,10 @@ func hash32(s string) uint32 {
 	return h
 }
 
-// commitEntry is one element of the rollback history.
+// commitEntry is one element of the rollback history. Its tree shares every subtree the
+// next commits did not touch, so an entry costs what its commit changed.
 type commitEntry struct {
-	tree *node
+	tree *cnode
 	at   time.Time
 	user string
 	log  string
@@ -112,11 +113,13 @@ type commitEntry struct {
 
 // pendingCommit is a confirmed commit waiting for its confirmation.
 type pendingCommit struct {
-	prior   *node // running before the confirmed commit
-	session int
-	persist string
-	timer   *time.Timer
-	gen     int
+	prior *cnode // running before the confirmed commit
+	// priorValid says whether prior passed a commit check (see Device.runValid).
+	priorValid bool
+	session    int
+	persist    string
+	timer      *time.Timer
+	gen        int
 }
 
 // port is one physical port of the simulated chassis.
@@ -137,9 +140,14 @@ type Device struct {
 	closing chan struct{}
 	wg      sync.WaitGroup
 
-	mu         sync.Mutex
-	running    *node
-	candidate  *node
+	mu        sync.Mutex
+	running   *cnode
+	candidate *cnode // the shared candidate; running itself until someone edits it
+	// runIdx indexes running for the incremental commit check; runValid says whether
+	// running passed a commit check (LoadSet can store a configuration that would not), in
+	// which case a check only needs to look at what a candidate changes.
+	runIdx     *index
+	runValid   bool
 	lockHolder int // session id holding the candidate lock, 0 when none
 	history    []commitEntry
 	pending    *pendingCommit
@@ -179,10 +187,12 @@ func New(opts Options) (*Device, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("sim: %s: initial config: %s", opts.Name, errs[0].message)
 	}
-	run := &node{name: "configuration"}
 	var eerrs []editError
-	edit(run, initial, "merge", nil, &eerrs)
-	d.running, d.candidate = run, run.clone()
+	run := edit(&cnode{name: "configuration"}, initial, "merge", nil, &eerrs)
+	d.running, d.candidate = run, run
+	d.runIdx = newIndex()
+	d.runIdx.update(nil, run)
+	d.runValid = !hasErrors(checkConfig(run))
 	d.history = []commitEntry{{tree: run, at: d.boot, user: "root", how: "cli"}}
 
 	d.sshCfg = &ssh.ServerConfig{
@@ -367,21 +377,23 @@ func (d *Device) LoadSet(lines string) error {
 	ed, errs := parseSetLines(lines)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c := d.running.clone()
-	edit(c, ed, "merge", nil, &errs)
+	c := edit(d.running, ed, "merge", nil, &errs)
 	for _, e := range errs {
 		if e.severity == "error" {
 			return fmt.Errorf("sim: %s: load: %s %s", d.opts.Name, e.message, e.bad)
 		}
 	}
-	d.commitLocked(c, "cli", "root", "")
-	d.candidate = c.clone()
+	// Unlike a commit, this stores what it is given; remember whether that passes a check.
+	d.commitLocked(c, !hasErrors(d.checkLocked(c, false)), "cli", "root", "")
+	d.candidate = c
 	return nil
 }
 
-// commitLocked makes tree the running configuration and records it in the history.
-func (d *Device) commitLocked(tree *node, how, user, log string) {
-	d.running = tree
+// commitLocked makes tree the running configuration and records it in the history; valid
+// says whether tree passed a commit check.
+func (d *Device) commitLocked(tree *cnode, valid bool, how, user, log string) {
+	d.runIdx.update(d.running, tree)
+	d.running, d.runValid = tree, valid
 	d.commits++
 	d.history = append([]commitEntry{{tree: tree, at: time.Now(), user: user, log: log, how: how}}, d.history...)
 	if len(d.history) > 50 {

@@ -20,6 +20,16 @@
 // back as rpc-error elements shaped as Junos shapes them (nested in load-configuration-results
 // or commit-results for the Junos RPCs).
 //
+// A device costs in proportion to a change, not to the configuration it holds, as a real
+// router does: configurations are persistent trees whose versions (running, candidate,
+// private copies, the 50 rollback entries) share every subtree a change did not touch, and
+// list entries are found by key. A lock, a discard, a commit or a rollback moves a pointer,
+// an edit copies only the paths it touches, a subtree filter looks its entries up, and the
+// commit check looks only at what the candidate changes (with what that is compared to),
+// through an index of the running configuration kept up to date by each commit. A running
+// configuration stored without a check (Device.LoadSet) may be invalid; until a commit
+// passes a full check again, commit checks then look at the whole candidate.
+//
 // Faults can be injected per device: refuse logins, drop the session in the middle of the
 // next commit, fail the next commit with a message, and add latency to every reply. A Fleet
 // starts many devices on consecutive ports; a device costs one listener and a few kilobytes.

@@ -80,7 +80,7 @@ func (d *Device) interfaces() []*ifState {
 						us.admin, us.oper = "down", "down"
 					}
 					if fam := u.findName("family"); fam != nil {
-						for _, f := range fam.kids {
+						for _, f := range fam.children() {
 							var addrs []string
 							for _, a := range f.entries("address") {
 								addrs = append(addrs, a.key)
@@ -220,8 +220,7 @@ func (d *Device) runCommand(cmd string) (string, *xmltree.Node, bool) {
 		if len(w) > 2 {
 			// Read the words as a set path and show that part of the tree.
 			top, _ := parseStatement(w[2:])
-			wrap := &node{name: "configuration", kids: []*node{top}}
-			sub = selectPath(t, wrap)
+			sub = selectPath(t, &node{name: "configuration", kids: []*node{top}})
 		}
 		return curly(sub), d.configElem(sub, true), true
 	case abbrev(1, "l2circuit") && abbrev(2, "connections"):
@@ -237,25 +236,34 @@ func (d *Device) runCommand(cmd string) (string, *xmltree.Node, bool) {
 }
 
 // selectPath returns the part of t along the single chain of sel (a parsed set path).
-func selectPath(t, sel *node) *node {
-	out := t.shallow()
-	cur, src := out, t
-	s := sel
+func selectPath(t *cnode, sel *node) *cnode {
+	var chain []*cnode
+	src, s := t, sel
 	for len(s.kids) > 0 {
 		k := s.kids[0]
-		_, m := src.find(k)
+		m := src.child(k.id())
 		if m == nil {
-			return &node{name: "configuration"}
+			return &cnode{name: "configuration"}
 		}
+		chain = append(chain, m)
 		if len(k.kids) == 0 {
-			cur.kids = append(cur.kids, m.clone())
-			return out
+			break
 		}
-		c := m.shallow()
-		cur.kids = append(cur.kids, c)
-		cur, src, s = c, m, k
+		src, s = m, k
 	}
-	return out
+	// Rebuild the chain bottom up: the last node whole, its ancestors with it alone.
+	var out *cnode
+	for i := len(chain) - 1; i >= 0; i-- {
+		if out == nil {
+			out = chain[i]
+		} else {
+			out = chain[i].shallow().with(out)
+		}
+	}
+	if out == nil {
+		return t.shallow()
+	}
+	return t.shallow().with(out)
 }
 
 func terseText(ifs []*ifState, only string) string {
@@ -289,10 +297,7 @@ func terseText(ifs []*ifState, only string) string {
 func (d *Device) l2circuitConnections() (string, *xmltree.Node, bool) {
 	d.mu.Lock()
 	l2 := d.running.at("protocols", "l2circuit")
-	var nbs []*node
-	if l2 != nil {
-		nbs = l2.clone().entries("neighbor")
-	}
+	nbs := l2.entries("neighbor")
 	d.mu.Unlock()
 	up := map[string]bool{}
 	for _, st := range d.interfaces() {
@@ -330,7 +335,7 @@ func (d *Device) routeTable(table string) (string, *xmltree.Node, bool) {
 	}
 	d.mu.Lock()
 	var ifls map[string]bool
-	var statics []*node
+	var statics []*cnode
 	if inst != "" {
 		ri := d.running.at("routing-instances", "instance="+inst)
 		if ri == nil {
@@ -342,10 +347,10 @@ func (d *Device) routeTable(table string) (string, *xmltree.Node, bool) {
 			ifls[normIFL(i.key)] = true
 		}
 		if st := ri.at("routing-options", "static"); st != nil {
-			statics = st.clone().entries("route")
+			statics = st.entries("route")
 		}
 	} else if st := d.running.at("routing-options", "static"); st != nil {
-		statics = st.clone().entries("route")
+		statics = st.entries("route")
 	}
 	d.mu.Unlock()
 	type rt struct{ prefix, proto, via string }

@@ -122,7 +122,7 @@ func (s *session) handle(msg []byte) ([]byte, action) {
 		if d.lockHolder != 0 && d.lockHolder != s.id {
 			r.e.Add(errElem(lockedBy(d.lockHolder), "protocol"))
 		} else {
-			d.candidate = d.running.clone()
+			d.candidate = d.running
 			r.e.Add(el("ok"))
 		}
 		d.mu.Unlock()
@@ -133,7 +133,7 @@ func (s *session) handle(msg []byte) ([]byte, action) {
 	case "open-configuration":
 		d.mu.Lock()
 		if op.Child("private") != nil {
-			s.private = d.running.clone()
+			s.private = d.running
 		}
 		d.mu.Unlock()
 		r.e.Add(el("ok"))
@@ -179,7 +179,7 @@ func datastore(op *xmltree.Node, which string) string {
 func (d *Device) junosNS() string { return fmt.Sprintf(nsJunosFmt, d.opts.Version) }
 
 // configElem renders a tree as the <configuration> element Junos returns.
-func (d *Device) configElem(t *node, committed bool) *xmltree.Node {
+func (d *Device) configElem(t *cnode, committed bool) *xmltree.Node {
 	e := t.toElem()
 	e.Name = xmlName(nsXNM, "configuration")
 	if committed {
@@ -195,8 +195,9 @@ func (d *Device) configElem(t *node, committed bool) *xmltree.Node {
 	return e
 }
 
-// sourceTree returns a copy-safe view of the requested datastore.
-func (s *session) sourceTree(name string) (*node, bool) {
+// sourceTree returns the requested datastore; stored trees never change, so the caller may
+// read it after the lock is released.
+func (s *session) sourceTree(name string) (*cnode, bool) {
 	d := s.dev
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -238,9 +239,9 @@ func (s *session) getConfig(r *reply, op *xmltree.Node) {
 
 // applyFilter applies an RFC 6241 subtree filter to the configuration tree. The filter may
 // name <configuration> at its top or start below it.
-func applyFilter(t *node, f *xmltree.Node) *node {
+func applyFilter(t *cnode, f *xmltree.Node) *cnode {
 	if len(f.Children) == 0 {
-		return &node{name: "configuration"}
+		return &cnode{name: "configuration"}
 	}
 	sel := &xmltree.Node{Name: xmlName("", "configuration")}
 	for _, k := range f.Children {
@@ -255,13 +256,15 @@ func applyFilter(t *node, f *xmltree.Node) *node {
 	}
 	out, _ := filterNode(t, sel)
 	if out == nil {
-		return &node{name: "configuration"}
+		return &cnode{name: "configuration"}
 	}
 	return out
 }
 
-// filterNode returns the part of n the filter element f selects.
-func filterNode(n *node, f *xmltree.Node) (*node, bool) {
+// filterNode returns the part of n the filter element f selects. A selection that names a
+// list entry by its key looks that entry up, so a filter costs what it selects, not what
+// the configuration holds; a selected subtree is shared with the stored tree, not copied.
+func filterNode(n *cnode, f *xmltree.Node) (*cnode, bool) {
 	var sels []*xmltree.Node
 	for _, k := range f.Children {
 		if len(k.Children) == 0 && strings.TrimSpace(k.Text) != "" {
@@ -273,13 +276,8 @@ func filterNode(n *node, f *xmltree.Node) (*node, bool) {
 				}
 				continue
 			}
-			found := false
-			for _, c := range n.kids {
-				if c.name == k.Name.Local && ((c.kind == kLeaf && c.value == v) || (c.kind == kLLEntry && c.key == v)) {
-					found = true
-				}
-			}
-			if !found {
+			name := k.Name.Local
+			if l := n.findName(name); (l == nil || l.kind != kLeaf || l.value != v) && n.child(idOf(name, kLLEntry, v)) == nil {
 				return nil, false
 			}
 			continue
@@ -287,24 +285,52 @@ func filterNode(n *node, f *xmltree.Node) (*node, bool) {
 		sels = append(sels, k)
 	}
 	if len(sels) == 0 {
-		return n.clone(), true
+		return n, true
 	}
 	out := n.shallow()
 	for _, fs := range sels {
-		for _, c := range n.kids {
-			if c.name != fs.Name.Local {
-				continue
+		var cands []*cnode
+		if key, ok := filterKey(fs); ok {
+			if c := n.entry(fs.Name.Local, key); c != nil {
+				cands = []*cnode{c}
 			}
+		} else {
+			cands = n.named(fs.Name.Local)
+		}
+		for _, c := range cands {
 			if len(fs.Children) == 0 {
-				out.kids = append(out.kids, c.clone())
+				out = out.with(union(out.child(c.id()), c))
 				continue
 			}
 			if sub, ok := filterNode(c, fs); ok {
-				out.kids = append(out.kids, sub)
+				out = out.with(union(out.child(c.id()), sub))
 			}
 		}
 	}
 	return out, true
+}
+
+// union merges two selections a and b of the same stored node (a may be nil), for filters
+// that select one node twice.
+func union(a, b *cnode) *cnode {
+	if a == nil || a == b {
+		return b
+	}
+	out := a
+	teach(b.kids, func(k *cnode) { out = out.with(union(out.child(k.id()), k)) })
+	return out
+}
+
+// filterKey returns the key a selection node matches with a <name> content match.
+func filterKey(fs *xmltree.Node) (string, bool) {
+	for _, k := range fs.Children {
+		if k.Name.Local == "name" && len(k.Children) == 0 {
+			if v := strings.TrimSpace(k.Text); v != "" {
+				return v, true
+			}
+		}
+	}
+	return "", false
 }
 
 func (s *session) getConfiguration(r *reply, op *xmltree.Node) {
@@ -331,13 +357,13 @@ func (s *session) getConfiguration(r *reply, op *xmltree.Node) {
 	if f := op.Child("configuration"); f != nil && len(f.Children) > 0 {
 		t, _ = filterNode(t, f)
 		if t == nil {
-			t = &node{name: "configuration"}
+			t = &cnode{name: "configuration"}
 		}
 	}
 	s.renderConfig(r, op, t, src == "running")
 }
 
-func (s *session) renderConfig(r *reply, op *xmltree.Node, t *node, committed bool) {
+func (s *session) renderConfig(r *reply, op *xmltree.Node, t *cnode, committed bool) {
 	format, _ := op.AttrValue("format")
 	switch format {
 	case "", "xml":
@@ -352,7 +378,7 @@ func (s *session) renderConfig(r *reply, op *xmltree.Node, t *node, committed bo
 }
 
 // writable returns the tree edits go to, or an error when another session holds the lock.
-func (s *session) writableLocked() (*node, *editError) {
+func (s *session) writableLocked() (*cnode, *editError) {
 	d := s.dev
 	if s.private != nil {
 		return s.private, nil
@@ -375,14 +401,13 @@ func (s *session) applyEdit(ed *node, defOp string, testOnly bool) []editError {
 	if lerr != nil {
 		return []editError{*lerr}
 	}
-	c := target.clone()
 	var errs []editError
-	edit(c, ed, defOp, nil, &errs)
+	c := edit(target, ed, defOp, nil, &errs)
 	if hasErrors(errs) {
 		return errs
 	}
 	if testOnly {
-		return append(errs, checkConfig(c)...)
+		return append(errs, d.checkLocked(c, false)...)
 	}
 	if s.private != nil {
 		s.private = c
@@ -420,7 +445,7 @@ func (s *session) editConfig(r *reply, op *xmltree.Node) {
 	if defOp == "replace" {
 		// Replace the whole candidate with the given configuration.
 		ed.op = "replace"
-		wrap := &node{name: "", kids: []*node{ed}}
+		wrap := &node{kids: []*node{ed}}
 		errs = s.applyReplaceAll(wrap)
 	} else {
 		errs = s.applyEdit(ed, defOp, op.ChildText("test-option") == "test-only")
@@ -442,9 +467,8 @@ func (s *session) applyReplaceAll(wrap *node) []editError {
 	if _, lerr := s.writableLocked(); lerr != nil {
 		return []editError{*lerr}
 	}
-	c := &node{name: "configuration"}
 	var errs []editError
-	edit(c, wrap.kids[0], "merge", nil, &errs)
+	c := edit(&cnode{name: "configuration"}, wrap.kids[0], "merge", nil, &errs)
 	if hasErrors(errs) {
 		return errs
 	}
@@ -511,7 +535,7 @@ func (s *session) loadRollback(rb string) []editError {
 	if _, lerr := s.writableLocked(); lerr != nil {
 		return []editError{*lerr}
 	}
-	t := d.history[n].tree.clone()
+	t := d.history[n].tree
 	if s.private != nil {
 		s.private = t
 	} else {
@@ -521,14 +545,16 @@ func (s *session) loadRollback(rb string) []editError {
 }
 
 func (s *session) validate(r *reply, op *xmltree.Node) {
-	var t *node
+	var t *cnode
+	full := false
 	if src := op.Child("source"); src != nil && src.Child("config") != nil {
 		cfg := src.Child("config")
 		root := cfg
 		if c := cfg.Child("configuration"); c != nil {
 			root = c
 		}
-		t = fromElem(root)
+		// A configuration given inline has nothing in common with running: check it all.
+		t, full = build(fromElem(root)), true
 	} else {
 		var ok bool
 		if t, ok = s.sourceTree(datastore(op, "source")); !ok {
@@ -536,7 +562,7 @@ func (s *session) validate(r *reply, op *xmltree.Node) {
 			return
 		}
 	}
-	errs := s.dev.check(t)
+	errs := s.dev.check(t, full)
 	for _, e := range errs {
 		r.e.Add(errElem(e, "application"))
 	}
@@ -545,10 +571,19 @@ func (s *session) validate(r *reply, op *xmltree.Node) {
 	}
 }
 
-// check runs the commit check, including an injected failure, and the commit delay.
-func (d *Device) check(t *node) []editError {
+// checkLocked runs the commit check on t: on what t changes from running when running is
+// known to pass the check (see checkChange), on all of t otherwise or when full is set.
+func (d *Device) checkLocked(t *cnode, full bool) []editError {
+	if d.runValid && !full {
+		return checkChange(d.running, d.runIdx, t)
+	}
+	return checkConfig(t)
+}
+
+// check runs the commit check, including an injected failure.
+func (d *Device) check(t *cnode, full bool) []editError {
 	d.mu.Lock()
-	errs := checkConfig(t)
+	errs := d.checkLocked(t, full)
 	d.mu.Unlock()
 	d.failMu.Lock()
 	msg := d.failNextCommit
@@ -583,7 +618,7 @@ func (s *session) doCommit(req commitRequest) ([]editError, action) {
 		d.mu.Unlock()
 		return []editError{e}, actReply
 	}
-	if s.private != nil && !equal(d.candidate, d.running) {
+	if s.private != nil && differs(d.candidate, d.running) {
 		d.mu.Unlock()
 		return []editError{{tag: "operation-failed", message: "shared configuration database modified: commit of a private copy is not allowed"}}, actReply
 	}
@@ -591,10 +626,9 @@ func (s *session) doCommit(req commitRequest) ([]editError, action) {
 	if s.private != nil {
 		cand = s.private
 	}
-	cand = cand.clone()
 	d.mu.Unlock()
 
-	if errs := d.check(cand); hasErrors(errs) || req.check {
+	if errs := d.check(cand, false); hasErrors(errs) || req.check {
 		return errs, actReply
 	}
 	drop := d.dropNextCommit.Swap(false)
@@ -619,14 +653,14 @@ func (s *session) doCommit(req commitRequest) ([]editError, action) {
 	how := "netconf"
 	if req.confirmed {
 		how = "confirmed"
-		prior := d.running
+		prior, priorValid := d.running, d.runValid
 		if d.pending != nil {
-			prior = d.pending.prior
+			prior, priorValid = d.pending.prior, d.pending.priorValid
 			d.pending.timer.Stop()
 		}
 		d.pendingGen++
 		gen := d.pendingGen
-		p := &pendingCommit{prior: prior, session: s.id, persist: req.persist, gen: gen}
+		p := &pendingCommit{prior: prior, priorValid: priorValid, session: s.id, persist: req.persist, gen: gen}
 		p.timer = time.AfterFunc(req.timeout, func() {
 			d.mu.Lock()
 			defer d.mu.Unlock()
@@ -639,10 +673,11 @@ func (s *session) doCommit(req commitRequest) ([]editError, action) {
 		d.pending.timer.Stop()
 		d.pending = nil
 	}
-	d.commitLocked(cand, how, s.user, req.log)
-	d.candidate = cand.clone()
+	// The check passed, so cand is valid even if running changed since.
+	d.commitLocked(cand, true, how, s.user, req.log)
+	d.candidate = cand
 	if s.private != nil {
-		s.private = cand.clone()
+		s.private = cand
 	}
 	if drop {
 		return nil, actDrop
@@ -735,7 +770,7 @@ func (s *session) lock(r *reply, op *xmltree.Node) {
 		r.e.Add(errElem(editError{tag: "lock-denied", message: "configuration database already locked by this session", sessionID: strconv.Itoa(s.id)}, "protocol"))
 	case d.lockHolder != 0:
 		r.e.Add(errElem(lockedBy(d.lockHolder), "protocol"))
-	case tgt == "candidate" && !equal(d.candidate, d.running):
+	case tgt == "candidate" && differs(d.candidate, d.running):
 		r.e.Add(errElem(editError{tag: "lock-denied", message: "configuration database modified", sessionID: "0"}, "protocol"))
 	default:
 		d.lockHolder = s.id
@@ -753,7 +788,7 @@ func (s *session) unlock(r *reply, op *xmltree.Node) {
 	}
 	d.lockHolder = 0
 	// Junos discards uncommitted changes made under an exclusive lock when it is released.
-	d.candidate = d.running.clone()
+	d.candidate = d.running
 	r.e.Add(el("ok"))
 }
 

@@ -138,7 +138,7 @@ type session struct {
 	dev     *Device
 	ch      ssh.Channel
 	fr      *Framer
-	private *node // open-configuration private copy
+	private *cnode // open-configuration private copy
 	once    sync.Once
 	killed  chan struct{}
 }
@@ -253,7 +253,7 @@ func (d *Device) endSession(s *session) {
 	delete(d.sessions, s.id)
 	if d.lockHolder == s.id {
 		d.lockHolder = 0
-		d.candidate = d.running.clone()
+		d.candidate = d.running
 	}
 	if p := d.pending; p != nil && p.session == s.id && p.persist == "" {
 		d.rollbackPendingLocked("session ended")
@@ -265,6 +265,6 @@ func (d *Device) rollbackPendingLocked(why string) {
 	p := d.pending
 	p.timer.Stop()
 	d.pending = nil
-	d.commitLocked(p.prior.clone(), "rollback", "root", "automatic rollback: "+why)
-	d.candidate = d.running.clone()
+	d.commitLocked(p.prior, p.priorValid, "rollback", "root", "automatic rollback: "+why)
+	d.candidate = d.running
 }

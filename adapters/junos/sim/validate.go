@@ -19,115 +19,209 @@ var taggedEncaps = map[string]bool{
 	"extended-vlan-vpls": true, "vlan-vpls": true, "extended-vlan-bridge": true,
 }
 
-// checkConfig runs the simulator's commit check. The rules are the ones that catch real
-// service-provisioning mistakes; messages follow Junos wording where it is known.
-func checkConfig(root *node) []editError {
-	var errs []editError
-	fail := func(path, bad, format string, args ...any) {
-		errs = append(errs, editError{tag: "invalid-value", severity: "error", path: path, message: fmt.Sprintf(format, args...), bad: bad})
+// The commit check runs the same rules on every item it looks at (a port, a unit, a
+// routing instance, an l2circuit interface); only the lookups that relate an item to the
+// others differ. checkConfig looks at every item with lookups from one scan of the tree; the
+// device's incremental check (check.go) looks at the items a change touches, with lookups
+// from an index of the running configuration. A rule that compares items (duplicate VLAN
+// IDs, duplicate virtual-circuit-ids, an interface used twice) reports every item after the
+// first, in configuration order, so both agree on which item is "first".
+
+// lookups relate an item to the rest of the configuration being checked.
+type lookups interface {
+	// vlanFirst returns the key of the first unit of port that uses vlan.
+	vlanFirst(port *cnode, vlan string) string
+	// firstUser returns who first uses the logical interface ifl ("routing-instance x" or
+	// "l2circuit neighbor y").
+	firstUser(ifl string) string
+	// vcFirst returns the first interface of neighbor nb with virtual-circuit-id vc.
+	vcFirst(nb *cnode, vc string) string
+}
+
+// checker collects the errors of one commit check.
+type checker struct {
+	root *cnode
+	q    lookups
+	errs []editError
+}
+
+func (c *checker) fail(path, bad, format string, args ...any) {
+	c.errs = append(c.errs, editError{tag: "invalid-value", severity: "error", path: path, message: fmt.Sprintf(format, args...), bad: bad})
+}
+
+// sorted returns the errors in the order Junos lists them.
+func (c *checker) sorted() []editError {
+	sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].path < c.errs[j].path })
+	return c.errs
+}
+
+func isTagged(p *cnode) bool {
+	return p.findName("vlan-tagging") != nil || p.findName("flexible-vlan-tagging") != nil
+}
+
+func (c *checker) port(p *cnode) {
+	if phys := p.leafValue("encapsulation"); taggedEncaps[phys] && !isTagged(p) {
+		c.fail(fmt.Sprintf("[edit interfaces %s]", p.key), "encapsulation",
+			"encapsulation %s requires vlan-tagging or flexible-vlan-tagging on %s", phys, p.key)
 	}
-	ifls := map[string]*node{} // "ge-0/0/1.100" -> unit
-	encOf := map[string]string{}
-	if ifs := root.findName("interfaces"); ifs != nil {
-		for _, p := range ifs.entries("interface") {
-			phys := p.leafValue("encapsulation")
-			tagged := p.findName("vlan-tagging") != nil || p.findName("flexible-vlan-tagging") != nil
-			physical := isPhysical(p.key)
-			if taggedEncaps[phys] && !tagged {
-				fail(fmt.Sprintf("[edit interfaces %s]", p.key), "encapsulation",
-					"encapsulation %s requires vlan-tagging or flexible-vlan-tagging on %s", phys, p.key)
+}
+
+func (c *checker) unit(p, u *cnode) {
+	phys := p.leafValue("encapsulation")
+	tagged := isTagged(p)
+	name := p.key + "." + u.key
+	uenc := u.leafValue("encapsulation")
+	upath := fmt.Sprintf("[edit interfaces %s unit %s]", p.key, u.key)
+	vlan := u.leafValue("vlan-id")
+	if vlan != "" && !tagged {
+		c.fail(upath, "vlan-id", "VLAN-ID can only be specified on tagged ethernet interfaces")
+	}
+	if isPhysical(p.key) && !tagged && u.key != "0" {
+		c.fail(upath, u.key, "Only unit 0 is valid for this encapsulation")
+	}
+	if vlan != "" {
+		if other := c.q.vlanFirst(p, vlan); other != u.key {
+			c.fail(upath, "vlan-id", "duplicate VLAN-ID %s on interface %s: already used by unit %s", vlan, p.key, other)
+		}
+	}
+	if allowed, ok := unitEncapAllowed[uenc]; ok && !contains(allowed, phys) {
+		c.fail(upath, "encapsulation",
+			"encapsulation %s on %s requires the physical interface encapsulation to be one of %s", uenc, name, strings.Join(allowed, ", "))
+	}
+}
+
+// ifl returns the unit a logical interface name refers to, or nil.
+func ifl(root *cnode, name string) *cnode {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return nil
+	}
+	return root.at("interfaces", "interface="+name[:i], "unit="+name[i+1:])
+}
+
+func (c *checker) use(ifl, user, path string) {
+	if first := c.q.firstUser(ifl); first != user {
+		c.fail(path, ifl, "interface %s is already used by %s", ifl, first)
+	}
+}
+
+func (c *checker) instance(ri *cnode) {
+	path := fmt.Sprintf("[edit routing-instances %s]", quote(ri.key))
+	typ := ri.leafValue("instance-type")
+	for _, i := range ri.entries("interface") {
+		name := normIFL(i.key)
+		u := ifl(c.root, name)
+		if u == nil {
+			c.fail(path, i.key, "Referenced interface %s is not configured (routing-instance %s)", i.key, ri.key)
+			continue
+		}
+		c.use(name, "routing-instance "+ri.key, path)
+		if enc := u.leafValue("encapsulation"); typ == "vpls" && enc != "vlan-vpls" && enc != "ethernet-vpls" {
+			c.fail(path, i.key, "interface %s in vpls instance %s needs encapsulation vlan-vpls", i.key, ri.key)
+		}
+	}
+	if typ == "vrf" {
+		if ri.findName("route-distinguisher") == nil {
+			c.fail(path, "route-distinguisher", "missing mandatory statement: 'route-distinguisher'")
+		}
+		hasTarget := ri.findName("vrf-target") != nil
+		hasPolicies := ri.hasName("vrf-import") && ri.hasName("vrf-export")
+		if !hasTarget && !hasPolicies {
+			c.fail(path, "vrf-target", "vrf-target or vrf-import and vrf-export must be configured for instance-type vrf")
+		}
+	}
+}
+
+func (c *checker) l2Interface(nb, i *cnode) {
+	path := fmt.Sprintf("[edit protocols l2circuit neighbor %s interface %s]", nb.key, i.key)
+	name := normIFL(i.key)
+	vc := i.leafValue("virtual-circuit-id")
+	if vc == "" {
+		c.fail(path, "virtual-circuit-id", "missing mandatory statement: 'virtual-circuit-id'")
+	} else if other := c.q.vcFirst(nb, vc); other != i.key {
+		c.fail(path, "virtual-circuit-id", "duplicate virtual-circuit-id %s for neighbor %s (also on %s)", vc, nb.key, other)
+	}
+	u := ifl(c.root, name)
+	if u == nil {
+		c.fail(path, i.key, "Referenced interface %s is not configured", i.key)
+		return
+	}
+	c.use(name, "l2circuit neighbor "+nb.key, path)
+	if e := u.leafValue("encapsulation"); e != "vlan-ccc" && e != "ethernet-ccc" && e != "ccc" {
+		c.fail(path, i.key, "interface %s must use a ccc encapsulation for l2circuit", i.key)
+	}
+}
+
+// scanned are lookups computed by walking the whole configuration once.
+type scanned struct {
+	vlans map[string]map[string]string // port -> vlan -> first unit
+	users map[string]string            // ifl -> first user
+	vcs   map[string]map[string]string // neighbor -> vc -> first interface
+}
+
+func (s *scanned) vlanFirst(p *cnode, vlan string) string { return s.vlans[p.key][vlan] }
+func (s *scanned) firstUser(ifl string) string            { return s.users[ifl] }
+func (s *scanned) vcFirst(nb *cnode, vc string) string    { return s.vcs[nb.key][vc] }
+
+func first(m map[string]string, k, v string) {
+	if _, ok := m[k]; !ok {
+		m[k] = v
+	}
+}
+
+func scan(root *cnode) *scanned {
+	s := &scanned{vlans: map[string]map[string]string{}, users: map[string]string{}, vcs: map[string]map[string]string{}}
+	for _, p := range root.at("interfaces").entries("interface") {
+		m := map[string]string{}
+		for _, u := range p.entries("unit") {
+			if v := u.leafValue("vlan-id"); v != "" {
+				first(m, v, u.key)
 			}
-			vlans := map[string]string{}
-			units := p.entries("unit")
-			for _, u := range units {
-				name := p.key + "." + u.key
-				ifls[name] = u
-				uenc := u.leafValue("encapsulation")
-				encOf[name] = uenc
-				upath := fmt.Sprintf("[edit interfaces %s unit %s]", p.key, u.key)
-				vlan := u.leafValue("vlan-id")
-				if vlan != "" && !tagged {
-					fail(upath, "vlan-id", "VLAN-ID can only be specified on tagged ethernet interfaces")
-				}
-				if physical && !tagged && u.key != "0" {
-					fail(upath, u.key, "Only unit 0 is valid for this encapsulation")
-				}
-				if vlan != "" {
-					if other, dup := vlans[vlan]; dup {
-						fail(upath, "vlan-id", "duplicate VLAN-ID %s on interface %s: already used by unit %s", vlan, p.key, other)
-					} else {
-						vlans[vlan] = u.key
-					}
-				}
-				if allowed, ok := unitEncapAllowed[uenc]; ok && !contains(allowed, phys) {
-					fail(upath, "encapsulation",
-						"encapsulation %s on %s requires the physical interface encapsulation to be one of %s", uenc, name, strings.Join(allowed, ", "))
-				}
+		}
+		s.vlans[p.key] = m
+	}
+	for _, ri := range root.at("routing-instances").entries("instance") {
+		for _, i := range ri.entries("interface") {
+			if name := normIFL(i.key); ifl(root, name) != nil {
+				first(s.users, name, "routing-instance "+ri.key)
 			}
 		}
 	}
-	used := map[string]string{} // ifl -> user
-	use := func(ifl, user, path string) {
-		if prev, ok := used[ifl]; ok && prev != user {
-			fail(path, ifl, "interface %s is already used by %s", ifl, prev)
-			return
-		}
-		used[ifl] = user
-	}
-	if ris := root.findName("routing-instances"); ris != nil {
-		for _, ri := range ris.entries("instance") {
-			path := fmt.Sprintf("[edit routing-instances %s]", quote(ri.key))
-			typ := ri.leafValue("instance-type")
-			for _, i := range ri.entries("interface") {
-				ifl := normIFL(i.key)
-				if _, ok := ifls[ifl]; !ok {
-					fail(path, i.key, "Referenced interface %s is not configured (routing-instance %s)", i.key, ri.key)
-					continue
-				}
-				use(ifl, "routing-instance "+ri.key, path)
-				if typ == "vpls" && encOf[ifl] != "vlan-vpls" && encOf[ifl] != "ethernet-vpls" {
-					fail(path, i.key, "interface %s in vpls instance %s needs encapsulation vlan-vpls", i.key, ri.key)
-				}
+	for _, nb := range root.at("protocols", "l2circuit").entries("neighbor") {
+		m := map[string]string{}
+		for _, i := range nb.entries("interface") {
+			if v := i.leafValue("virtual-circuit-id"); v != "" {
+				first(m, v, i.key)
 			}
-			if typ == "vrf" {
-				if ri.findName("route-distinguisher") == nil {
-					fail(path, "route-distinguisher", "missing mandatory statement: 'route-distinguisher'")
-				}
-				hasTarget := ri.findName("vrf-target") != nil
-				hasPolicies := hasLL(ri, "vrf-import") && hasLL(ri, "vrf-export")
-				if !hasTarget && !hasPolicies {
-					fail(path, "vrf-target", "vrf-target or vrf-import and vrf-export must be configured for instance-type vrf")
-				}
+			if name := normIFL(i.key); ifl(root, name) != nil {
+				first(s.users, name, "l2circuit neighbor "+nb.key)
 			}
 		}
+		s.vcs[nb.key] = m
 	}
-	if l2 := root.at("protocols", "l2circuit"); l2 != nil {
-		for _, nb := range l2.entries("neighbor") {
-			vcids := map[string]string{}
-			for _, i := range nb.entries("interface") {
-				path := fmt.Sprintf("[edit protocols l2circuit neighbor %s interface %s]", nb.key, i.key)
-				ifl := normIFL(i.key)
-				vc := i.leafValue("virtual-circuit-id")
-				if vc == "" {
-					fail(path, "virtual-circuit-id", "missing mandatory statement: 'virtual-circuit-id'")
-				} else if other, dup := vcids[vc]; dup {
-					fail(path, "virtual-circuit-id", "duplicate virtual-circuit-id %s for neighbor %s (also on %s)", vc, nb.key, other)
-				} else {
-					vcids[vc] = i.key
-				}
-				if _, ok := ifls[ifl]; !ok {
-					fail(path, i.key, "Referenced interface %s is not configured", i.key)
-					continue
-				}
-				use(ifl, "l2circuit neighbor "+nb.key, path)
-				if e := encOf[ifl]; e != "vlan-ccc" && e != "ethernet-ccc" && e != "ccc" {
-					fail(path, i.key, "interface %s must use a ccc encapsulation for l2circuit", i.key)
-				}
-			}
+	return s
+}
+
+// checkConfig runs the simulator's commit check on a whole configuration. The rules are the
+// ones that catch real service-provisioning mistakes; messages follow Junos wording where it
+// is known.
+func checkConfig(root *cnode) []editError {
+	c := &checker{root: root, q: scan(root)}
+	for _, p := range root.at("interfaces").entries("interface") {
+		c.port(p)
+		for _, u := range p.entries("unit") {
+			c.unit(p, u)
 		}
 	}
-	sort.SliceStable(errs, func(i, j int) bool { return errs[i].path < errs[j].path })
-	return errs
+	for _, ri := range root.at("routing-instances").entries("instance") {
+		c.instance(ri)
+	}
+	for _, nb := range root.at("protocols", "l2circuit").entries("neighbor") {
+		for _, i := range nb.entries("interface") {
+			c.l2Interface(nb, i)
+		}
+	}
+	return c.sorted()
 }
 
 func isPhysical(name string) bool {
@@ -145,15 +239,6 @@ func normIFL(s string) string {
 		return s
 	}
 	return s + ".0"
-}
-
-func hasLL(n *node, name string) bool {
-	for _, k := range n.kids {
-		if k.name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func contains(list []string, s string) bool {
