@@ -28,18 +28,24 @@ const (
 	qCountByBoth     = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE type = ? AND state = ?`
 	qCountAll        = `SELECT COALESCE(SUM(n), 0) FROM service_counts`
 
-	qDeleteOwnedTarget = `DELETE FROM owned INDEXED BY owned_service WHERE service_id = ? AND target = ?`
-	qInsertOwned       = `INSERT OR REPLACE INTO owned (target, path, service_id, value) VALUES (?, ?, ?, ?)`
-	qInsertExternal    = `INSERT OR IGNORE INTO external (target, path, value) VALUES (?, ?, ?)`
-	qOwned             = `SELECT target, path, value FROM owned WHERE service_id = ? ORDER BY target, path`
-	qOwnedExternal     = `SELECT target, path, value FROM external ORDER BY target, path`
-	qOwnersExternal    = `SELECT path, value FROM external WHERE target = ? AND path IN (%s)`
-	// qOwnerValues reads the per-value summary of owned (one row per distinct value).
-	qOwnerValues   = `SELECT path, value, n, sample FROM owner_values WHERE target = ? AND path IN (%s)`
-	qSelfOwned     = `SELECT path, value FROM owned INDEXED BY owned_service WHERE service_id = ? AND target = ?`
-	qOtherOwner    = `SELECT service_id FROM owned WHERE target = ? AND path = ? AND value = ? AND service_id <> ? LIMIT 1`
-	qOwnedBelow    = `SELECT 1 FROM owned WHERE target = ? AND path > ? AND path < ? AND service_id <> ? LIMIT 1`
-	qExternalBelow = `SELECT 1 FROM external WHERE target = ? AND path > ? AND path < ? LIMIT 1`
+	qInsertExternal = `INSERT OR IGNORE INTO external (target, path, value) VALUES (?, ?, ?)`
+	qOwnedExternal  = `SELECT target, path, value FROM external ORDER BY target, path`
+	qOwnersExternal = `SELECT path, value FROM external WHERE target = ? AND path IN (%s)`
+	qExternalBelow  = `SELECT 1 FROM external WHERE target = ? AND path > ? AND path < ? LIMIT 1`
+
+	// Ownership (ownership.go, migration 0006).
+	qMaxSetID       = `SELECT COALESCE(MAX(id), 0) FROM owned_sets`
+	qOwnedSetOf     = `SELECT id, leaves FROM owned_sets WHERE service_id = ? AND target = ?`
+	qOwnedSetsOf    = `SELECT id, target, leaves FROM owned_sets WHERE service_id = ? ORDER BY target`
+	qOwnedSetByID   = `SELECT service_id, target, leaves FROM owned_sets WHERE id = ?`
+	qUpdateOwnedSet = `UPDATE owned_sets SET leaves = ? WHERE id = ?`
+	qDeleteOwnedSet = `DELETE FROM owned_sets WHERE id = ?`
+	// qOwnerNext is the first holder after (value, set) of a node other than a set: called
+	// with the last value and the largest set id, it skips to the node's next distinct value.
+	qOwnerNext        = `SELECT value, set_id FROM owned_nodes WHERE node = ?1 AND (value, set_id) > (?2, ?3) AND set_id <> ?4 ORDER BY value, set_id LIMIT 1`
+	qDeleteOwnedNode  = `DELETE FROM owned_nodes WHERE node = ? AND value = ? AND set_id = ?`
+	qBelowNext        = `SELECT set_id FROM owned_below WHERE node = ?1 AND set_id > ?2 AND set_id <> ?3 ORDER BY set_id LIMIT 1`
+	qDeleteOwnedBelow = `DELETE FROM owned_below WHERE node = ? AND set_id = ?`
 
 	qAllocLookup = `SELECT value FROM allocations WHERE pool = ? AND scope = ? AND service_id = ? AND key = ?`
 	qAllocTaken  = `SELECT 1 FROM allocations WHERE pool = ? AND scope = ? AND value = ?`
@@ -81,14 +87,18 @@ const (
 	qEventsAfter = `SELECT seq, type, service_id, run_id, data, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
 )
 
-// Multi-row inserts: a service's owned leaves and endpoints go in a few statements of 1, 2,
-// 4, ... maxRowsPerInsert rows instead of one statement per row (the per-statement cost in
+// Multi-row inserts: queued rows (wtx.queue) go in statements of 1, 2, 4, ...
+// maxRowsPerInsert rows instead of one statement per row (the per-statement cost in
 // database/sql and the driver is as large as the b-tree work).
-const maxRowsPerInsert = 64
+const maxRowsPerInsert = 128
 
 var (
-	qInsertOwnedN    = multiRow(`INSERT OR REPLACE INTO owned (target, path, service_id, value) VALUES `, `(?, ?, ?, ?)`)
-	qInsertEndpointN = multiRow(`INSERT OR IGNORE INTO service_endpoints (service_id, device, port) VALUES `, `(?, ?, ?)`)
+	insEndpoints = newRowFamily(`INSERT OR IGNORE INTO service_endpoints (service_id, device, port) VALUES `, `(?, ?, ?)`, 3)
+	insSets      = newRowFamily(`INSERT INTO owned_sets (id, service_id, target, leaves) VALUES `, `(?, ?, ?, ?)`, 4)
+	insNodes     = newRowFamily(`INSERT INTO owned_nodes (node, value, set_id) VALUES `, `(?, ?, ?)`, 3)
+	insBelow     = newRowFamily(`INSERT INTO owned_below (node, set_id) VALUES `, `(?, ?)`, 2)
+	// rowFamilies is the order in which queued rows are flushed.
+	rowFamilies = []*rowFamily{insEndpoints, insSets, insNodes, insBelow}
 )
 
 // multiRow returns the statements inserting 1, 2, 4, ... maxRowsPerInsert rows, by log2 of
@@ -102,9 +112,16 @@ func multiRow(head, row string) []string {
 }
 
 // writeQueries are prepared on the writer connection when the store opens.
-var writeQueries = append(append([]string{
-	qServiceVersion, qUpsertService, qInsertPlaceholder, qPutServiceState, qDeleteService, qDeleteEndpoints,
-	qInsertEndpoint, qDeleteOwnedTarget, qInsertOwned, qInsertExternal, qAllocLookup, qAllocTaken, qPoolCursor,
-	qAllocGap, qAllocInsert, qAllocRelease, qAllocByRunDel, qInsertRun, qUpdateRun, qUpsertRun, qJournalNextSeq,
-	qInsertJournal, qSavePlan, qUpsertDevice, qInsertEvent,
-}, qInsertOwnedN...), qInsertEndpointN...)
+var writeQueries = func() []string {
+	qs := []string{
+		qServiceVersion, qUpsertService, qInsertPlaceholder, qPutServiceState, qDeleteService, qDeleteEndpoints,
+		qInsertEndpoint, qInsertExternal, qMaxSetID, qOwnedSetOf, qOwnedSetsOf, qUpdateOwnedSet, qDeleteOwnedSet,
+		qDeleteOwnedNode, qDeleteOwnedBelow, qAllocLookup, qAllocTaken, qPoolCursor,
+		qAllocGap, qAllocInsert, qAllocRelease, qAllocByRunDel, qInsertRun, qUpdateRun, qUpsertRun, qJournalNextSeq,
+		qInsertJournal, qSavePlan, qUpsertDevice, qInsertEvent,
+	}
+	for _, f := range rowFamilies {
+		qs = append(qs, f.qs...)
+	}
+	return qs
+}()

@@ -36,6 +36,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OwnedReplacesPerTarget", testOwned},
 		{"Owners", testOwners},
 		{"OwnersShared", testOwnersShared},
+		{"OwnersSharers", testOwnersSharers},
 		{"OwnedBelow", testOwnedBelow},
 		{"AllocateIdempotent", testAllocateIdempotent},
 		{"AllocateExhaustionAndWrap", testAllocateExhaustion},
@@ -1142,5 +1143,89 @@ func testOwnersShared(t *testing.T, s store.Store) {
 	got, err := s.Owners(ctx, "pe1", []string{"policer[10m]/rate"}, fmt.Sprintf("s%02d", n-1))
 	if err != nil || len(got) != 0 {
 		t.Fatalf("the last holder sees others: %v %v", got, err)
+	}
+}
+
+// testOwnersSharers checks Owners and OwnedBelow on nodes held by several services with equal
+// and different values (short and long ones), next to pre-existing configuration, as sharers
+// change their value and go away one by one.
+func testOwnersSharers(t *testing.T, s store.Store) {
+	long := "a policer description of more than a few bytes"
+	for _, id := range []string{"s1", "s2", "s3", "s4"} {
+		rate, desc := "10m", long
+		if id == "s4" {
+			rate, desc = "20m", long+" (s4)"
+		}
+		create(t, s, svc(id, "eline", "", store.StateActive), leaves("pe1", "policer[p]", "", "policer[p]/rate", rate,
+			"policer[p]/description", desc, "if[ge-0/0/1]/unit["+id+"]/a/b/c/d", "deep"))
+	}
+	create(t, s, svc("s5", "eline", "", store.StateActive), leaves("pe2", "policer[p]/rate", "30m"))
+	if err := s.Record(ctx, store.RecordParams{Service: svc("s5", "eline", "", store.StateActive), BaseVersion: 1,
+		External: leaves("pe1", "policer[p]/rate", "10m", "if[ge-0/0/1]/description", "uplink")}); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{"policer[p]", "policer[p]/rate", "policer[p]/description", "if[ge-0/0/1]/unit[s1]/a/b/c/d", "nothing"}
+	belowPaths := []string{"if", "if[ge-0/0/1]", "if[ge-0/0/1]/unit[s1]", "if[ge-0/0/1]/unit[s1]/a/b/c", "if[ge-0/0/1]/unit[s1]/a/b/c/d",
+		"if[ge-0/0/1]/unit[s2]/a", "policer[p]", "policer[p]/rate", "if[ge-0/0/1]/unit[s"}
+	check := func(name, exclude, wantOwners, wantBelow string) {
+		t.Helper()
+		got, err := s.Owners(ctx, "pe1", paths, exclude)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != wantOwners {
+			t.Errorf("%s: Owners(exclude %q) =\n  %v\nwant\n  %v", name, exclude, got, wantOwners)
+		}
+		below, err := s.OwnedBelow(ctx, "pe1", belowPaths, exclude)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for k, v := range below {
+			if v {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		if fmt.Sprint(keys) != wantBelow {
+			t.Errorf("%s: OwnedBelow(exclude %q) = %v, want %v", name, exclude, keys, wantBelow)
+		}
+	}
+	d := "{s1 " + long + "} {s4 " + long + " (s4)}"
+	check("all", "", "map[if[ge-0/0/1]/unit[s1]/a/b/c/d:[{s1 deep}] policer[p]:[{s1 }] policer[p]/description:["+d+"] policer[p]/rate:[{s1 10m} {s4 20m} {~device 10m}]]",
+		"[if[ge-0/0/1] if[ge-0/0/1]/unit[s1] if[ge-0/0/1]/unit[s1]/a/b/c if[ge-0/0/1]/unit[s2]/a policer[p]]")
+	check("exclude s1", "s1", "map[policer[p]:[{s2 }] policer[p]/description:[{s2 "+long+"} {s4 "+long+" (s4)}] policer[p]/rate:[{s2 10m} {s4 20m} {~device 10m}]]",
+		"[if[ge-0/0/1] if[ge-0/0/1]/unit[s2]/a policer[p]]")
+	check("exclude s4", "s4", "map[if[ge-0/0/1]/unit[s1]/a/b/c/d:[{s1 deep}] policer[p]:[{s1 }] policer[p]/description:[{s1 "+long+"}] policer[p]/rate:[{s1 10m} {~device 10m}]]",
+		"[if[ge-0/0/1] if[ge-0/0/1]/unit[s1] if[ge-0/0/1]/unit[s1]/a/b/c if[ge-0/0/1]/unit[s2]/a policer[p]]")
+	check("exclude external", store.ExternalOwner, "map[if[ge-0/0/1]/unit[s1]/a/b/c/d:[{s1 deep}] policer[p]:[{s1 }] policer[p]/description:["+d+"] policer[p]/rate:[{s1 10m} {s4 20m}]]",
+		"[if[ge-0/0/1] if[ge-0/0/1]/unit[s1] if[ge-0/0/1]/unit[s1]/a/b/c if[ge-0/0/1]/unit[s2]/a policer[p]]")
+	// One sharer goes: the others still answer, and nothing of it is left.
+	if err := s.Record(ctx, store.RecordParams{Service: svc("s1", "eline", "", store.StateActive), BaseVersion: 1, Delete: true}); err != nil {
+		t.Fatal(err)
+	}
+	check("s1 deleted", "", "map[policer[p]:[{s2 }] policer[p]/description:[{s2 "+long+"} {s4 "+long+" (s4)}] policer[p]/rate:[{s2 10m} {s4 20m} {~device 10m}]]",
+		"[if[ge-0/0/1] if[ge-0/0/1]/unit[s2]/a policer[p]]")
+	// s4 takes the others' value: one owner per value is left.
+	if err := s.Record(ctx, store.RecordParams{Service: svc("s4", "eline", "", store.StateActive), BaseVersion: 1,
+		Owned: leaves("pe1", "policer[p]", "", "policer[p]/rate", "10m", "policer[p]/description", long)}); err != nil {
+		t.Fatal(err)
+	}
+	check("s4 modified", "s2", "map[policer[p]:[{s3 }] policer[p]/description:[{s3 "+long+"}] policer[p]/rate:[{s3 10m} {~device 10m}]]",
+		"[if[ge-0/0/1] policer[p]]")
+	for _, id := range []string{"s2", "s3"} {
+		if err := s.Record(ctx, store.RecordParams{Service: svc(id, "eline", "", store.StateActive), BaseVersion: 1, Delete: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What is left below if[ge-0/0/1] and policer[p] is pre-existing configuration.
+	check("only s4 left", "s4", "map[policer[p]/rate:[{~device 10m}]]", "[if[ge-0/0/1] policer[p]]")
+	check("only s4 left, external excluded", store.ExternalOwner, "map[policer[p]:[{s4 }] policer[p]/description:[{s4 "+long+"}] policer[p]/rate:[{s4 10m}]]",
+		"[policer[p]]")
+	check("only s4 left, seen by others", "", "map[policer[p]:[{s4 }] policer[p]/description:[{s4 "+long+"}] policer[p]/rate:[{s4 10m} {~device 10m}]]",
+		"[if[ge-0/0/1] policer[p]]")
+	// The other target is apart.
+	if got, err := s.Owners(ctx, "pe2", paths, ""); err != nil || fmt.Sprint(got) != "map[policer[p]/rate:[{s5 30m}]]" {
+		t.Errorf("Owners on pe2 = %v, %v", got, err)
 	}
 }
