@@ -1,23 +1,34 @@
 package store
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Ownership is stored per (service, target) as one owned_sets row whose leaves column is an
 // encoded leaf list, plus two narrow indexes keyed by a hash of (target, path): owned_nodes
-// (one entry per leaf, for Owners) and owned_below (one entry per path prefix, for
+// (one entry per leaf, for Owners) and owned_below (a counter per path prefix, for
 // OwnedBelow). See migrations/0006_compact_ownership.sql.
 
-// leavesVersion is the first byte of an encoded leaf list: a later encoding can be told apart.
-const leavesVersion = 1
+// The first byte of an encoded leaf list says how the rest is stored.
+const (
+	leavesPlain    = 1 // the leaf list as encodeLeaves writes it
+	leavesDeflated = 2 // the same, deflated (compress/flate): repeated port names, values
+)
+
+// deflateMin is the plain size from which a leaf list is deflated: below it, flate's header
+// and block overhead eat what it saves.
+const deflateMin = 128
 
 // normalizeLeaves sorts leaves by path and keeps the last of duplicate paths (as writing them
 // row by row with INSERT OR REPLACE did). It does not modify ls.
@@ -40,14 +51,15 @@ func normalizeLeaves(ls []OwnedLeaf) []OwnedLeaf {
 // encodeLeaves encodes leaves sorted by path (normalizeLeaves): a version byte, then per leaf
 // the length of the prefix it shares with the previous path, the rest of the path and the
 // value, each length a uvarint. Sibling paths share most of their bytes, so a leaf costs its
-// last segment and its value.
+// last segment and its value; a list of deflateMin bytes or more is also deflated when that
+// is shorter (what is left repeats: port and service names, descriptions).
 func encodeLeaves(ls []OwnedLeaf) []byte {
 	n := 1
 	for _, l := range ls {
 		n += len(l.Path) + len(l.Value) + 3
 	}
 	b := make([]byte, 1, n)
-	b[0] = leavesVersion
+	b[0] = leavesPlain
 	prev := ""
 	for _, l := range ls {
 		k := commonPrefix(prev, l.Path)
@@ -58,7 +70,45 @@ func encodeLeaves(ls []OwnedLeaf) []byte {
 		b = append(b, l.Value...)
 		prev = l.Path
 	}
+	if len(b) < deflateMin {
+		return b
+	}
+	if d := deflate(b[1:]); len(d)+1 < len(b) {
+		return append([]byte{leavesDeflated}, d...)
+	}
 	return b
+}
+
+// A flate writer allocates about a megabyte of tables: writers and readers are reused.
+var (
+	flateWriters = sync.Pool{New: func() any {
+		w, err := flate.NewWriter(io.Discard, flate.BestSpeed)
+		if err != nil {
+			panic("store: " + err.Error()) // only for a bad level
+		}
+		return w
+	}}
+	flateReaders = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
+)
+
+func deflate(b []byte) []byte {
+	var buf bytes.Buffer
+	w := flateWriters.Get().(*flate.Writer)
+	defer flateWriters.Put(w)
+	w.Reset(&buf)
+	// Writing to a bytes.Buffer does not fail.
+	_, _ = w.Write(b)
+	_ = w.Close()
+	return buf.Bytes()
+}
+
+func inflate(b []byte) ([]byte, error) {
+	r := flateReaders.Get().(io.ReadCloser)
+	defer flateReaders.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(b), nil); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }
 
 func commonPrefix(a, b string) int {
@@ -75,10 +125,19 @@ var errBadLeaves = errors.New("malformed owned leaves")
 
 // decodeLeaves is the inverse of encodeLeaves; every leaf gets target.
 func decodeLeaves(target string, b []byte) ([]OwnedLeaf, error) {
-	if len(b) == 0 || b[0] != leavesVersion {
+	switch {
+	case len(b) == 0:
 		return nil, errBadLeaves
+	case b[0] == leavesPlain:
+		b = b[1:]
+	case b[0] == leavesDeflated:
+		var err error
+		if b, err = inflate(b[1:]); err != nil {
+			return nil, fmt.Errorf("%w: %w", errBadLeaves, err)
+		}
+	default:
+		return nil, fmt.Errorf("%w: version %d", errBadLeaves, b[0])
 	}
-	b = b[1:]
 	var out []OwnedLeaf
 	prev := ""
 	next := func() (int, bool) {
@@ -145,6 +204,12 @@ func nodeKey(target, path string) int64 {
 	return int64(fnv64(target, path) >> 17)
 }
 
+// belowKey is the owned_below key of a prefix on a target: all 64 bits, because a counter
+// cannot be checked against its holders.
+func belowKey(target, prefix string) int64 {
+	return int64(fnv64(target, prefix))
+}
+
 // maxLiteralValue is the longest value owned_nodes keeps as is; longer ones are hashed.
 const maxLiteralValue = 8
 
@@ -191,7 +256,7 @@ func ownedKeys(target string, ls []OwnedLeaf) (nodes []nodeEntry, below []int64)
 				continue
 			}
 			seen[pre] = struct{}{}
-			below = append(below, nodeKey(target, pre))
+			below = append(below, belowKey(target, pre))
 		}
 	}
 	return nodes, dedupeInts(below)
@@ -293,14 +358,13 @@ func replaceKeys(ctx context.Context, tx *wtx, service string, id int64, target 
 	for _, n := range newBelow {
 		keepBelow[n] = true
 		if !hadBelow[n] {
-			tx.queue(service, insBelow, n, id)
+			tx.queue(service, insBelow, n, 1)
 		}
 	}
 	for _, n := range oldBelow {
 		if !keepBelow[n] {
-			if _, err := tx.ExecContext(ctx, qDeleteOwnedBelow, n, id); err != nil {
-				return err
-			}
+			tx.queue(service, insBelow, n, -1)
+			tx.belowDropped = append(tx.belowDropped, n)
 		}
 	}
 	return nil
@@ -406,18 +470,26 @@ func (sr *setReader) get(ctx context.Context, id int64) (ownedSet, error) {
 	return set, nil
 }
 
-// excludedSet returns the id of exclude's set on target, or -1 (no set has it).
-func (s *SQLite) excludedSet(ctx context.Context, target, exclude string) (int64, error) {
+// excludedSet returns exclude's set on target; its id is -1 (no set has it) when exclude
+// owns nothing there.
+func (s *SQLite) excludedSet(ctx context.Context, target, exclude string) (ownedSet, error) {
+	set := ownedSet{id: -1, service: exclude, target: target}
 	if exclude == "" || exclude == ExternalOwner {
-		return -1, nil
+		return set, nil
 	}
-	var id int64
 	var blob []byte
-	err := s.read().QueryRowContext(ctx, qOwnedSetOf, exclude, target).Scan(&id, &blob)
+	err := s.read().QueryRowContext(ctx, qOwnedSetOf, exclude, target).Scan(&set.id, &blob)
 	if errors.Is(err, sql.ErrNoRows) {
-		return -1, nil
+		set.id = -1
+		return set, nil
 	}
-	return id, err
+	if err != nil {
+		return set, err
+	}
+	if set.leaves, err = decodeLeaves(target, blob); err != nil {
+		return set, fmt.Errorf("set %d: %w", set.id, err)
+	}
+	return set, nil
 }
 
 // Owners returns, for each of paths on target that has owners other than exclude, one owner
@@ -439,31 +511,8 @@ func (s *SQLite) Owners(ctx context.Context, target string, paths []string, excl
 	}
 	sr := setReader{r: r}
 	for _, p := range uniq {
-		node := nodeKey(target, p)
-		var after any = int64(0) // sorts before every TEXT and BLOB
-		afterSet := int64(0)
-		for {
-			var vk any
-			var id int64
-			err := r.QueryRowContext(ctx, qOwnerNext, node, after, afterSet, ex).Scan(&vk, &id)
-			if errors.Is(err, sql.ErrNoRows) {
-				break
-			}
-			if err != nil {
-				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
-			}
-			set, err := sr.get(ctx, id)
-			if err != nil {
-				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
-			}
-			l, ok := findLeaf(set.leaves, p)
-			if set.target != target || !ok || !sameValueKey(vk, l.Value) {
-				// A hash collision: this entry is another path's. Look at the next holder.
-				after, afterSet = vk, id
-				continue
-			}
-			out[p] = append(out[p], Owner{Service: set.service, Value: l.Value})
-			after, afterSet = vk, math.MaxInt64
+		if err := s.ownersOf(ctx, &sr, target, p, ex.id, out); err != nil {
+			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 		}
 	}
 	if exclude != ExternalOwner {
@@ -482,6 +531,67 @@ func (s *SQLite) Owners(ctx context.Context, target string, paths []string, excl
 		sort.Slice(out[p], func(i, j int) bool { return out[p][i].Service < out[p][j].Service })
 	}
 	return out, nil
+}
+
+// ownersOf adds to out[p] one holder of each distinct value of p on target, skipping set ex.
+func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, ex int64, out map[string][]Owner) error {
+	node := nodeKey(target, p)
+	// (after, afterSet) is the key the next probe starts after; int64(0) sorts before every
+	// TEXT and BLOB value.
+	var after any = int64(0)
+	afterSet := int64(0)
+	var taken any // the value key of the last owner added
+	for {
+		rows, err := sr.r.QueryContext(ctx, qOwnerNext, node, after, afterSet, ex)
+		if err != nil {
+			return err
+		}
+		type holder struct {
+			vk any
+			id int64
+		}
+		hs, err := collect(rows, func(sc scanner) (holder, error) {
+			var h holder
+			err := sc.Scan(&h.vk, &h.id)
+			return h, err
+		})
+		if err != nil {
+			return err
+		}
+		for _, h := range hs {
+			if taken != nil && sameKey(h.vk, taken) {
+				continue // another holder of a value already answered
+			}
+			set, err := sr.get(ctx, h.id)
+			if err != nil {
+				return err
+			}
+			l, ok := findLeaf(set.leaves, p)
+			if set.target != target || !ok || !sameValueKey(h.vk, l.Value) {
+				// A hash collision: the entry is another path's. Look at the next holder.
+				after, afterSet = h.vk, h.id
+				continue
+			}
+			out[p] = append(out[p], Owner{Service: set.service, Value: l.Value})
+			taken, after, afterSet = h.vk, h.vk, math.MaxInt64
+		}
+		if len(hs) < 2 {
+			return nil
+		}
+	}
+}
+
+// sameKey compares two value keys read back from SQLite.
+func sameKey(a, b any) bool {
+	switch a := a.(type) {
+	case string:
+		b, ok := b.(string)
+		return ok && a == b
+	case []byte:
+		b, ok := b.([]byte)
+		return ok && string(a) == string(b)
+	}
+	return false
 }
 
 func (s *SQLite) ownersExternal(ctx context.Context, q string, args []any, out map[string][]Owner) error {
@@ -503,9 +613,9 @@ func (s *SQLite) ownersExternal(ctx context.Context, q string, args []any, out m
 
 // OwnedBelow reports, for each of paths, whether a node strictly below it (a path that
 // starts with path + "/") on target is owned by a service other than exclude, or is
-// pre-existing configuration (unless exclude is ExternalOwner). Each answer is one probe of
-// owned_below (which holds every such prefix once per set), whatever the number of holders;
-// paths with no such node are absent from the map.
+// pre-existing configuration (unless exclude is ExternalOwner). Each answer reads one counter
+// of owned_below (how many sets have a path below), whatever the number of holders, less
+// exclude's own; paths with no such node are absent from the map.
 func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error) {
 	out := make(map[string]bool)
 	r := s.read()
@@ -513,30 +623,21 @@ func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, 
 	if err != nil {
 		return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
 	}
-	sr := setReader{r: r}
 	for _, p := range dedupe(paths) {
-		node := nodeKey(target, p)
-		after := int64(0)
-		for {
-			var id int64
-			err := r.QueryRowContext(ctx, qBelowNext, node, after, ex).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				break
-			}
-			if err != nil {
-				return nil, fmt.Errorf("store: owned below on %s %s: %w", target, p, err)
-			}
-			set, err := sr.get(ctx, id)
-			if err != nil {
-				return nil, fmt.Errorf("store: owned below on %s %s: %w", target, p, err)
-			}
-			if set.target == target && hasBelow(set.leaves, p) {
-				out[p] = true
-				break
-			}
-			after = id // a hash collision: look further
+		var n int64
+		switch err := r.QueryRowContext(ctx, qOwnedBelowCount, belowKey(target, p)).Scan(&n); {
+		case err == nil, errors.Is(err, sql.ErrNoRows):
+		default:
+			return nil, fmt.Errorf("store: owned below on %s %s: %w", target, p, err)
 		}
-		if out[p] || exclude == ExternalOwner {
+		if n > 0 && hasBelow(ex.leaves, p) {
+			n--
+		}
+		if n > 0 {
+			out[p] = true
+			continue
+		}
+		if exclude == ExternalOwner {
 			continue
 		}
 		var one int

@@ -40,12 +40,14 @@ const (
 	qOwnedSetByID   = `SELECT service_id, target, leaves FROM owned_sets WHERE id = ?`
 	qUpdateOwnedSet = `UPDATE owned_sets SET leaves = ? WHERE id = ?`
 	qDeleteOwnedSet = `DELETE FROM owned_sets WHERE id = ?`
-	// qOwnerNext is the first holder after (value, set) of a node other than a set: called
-	// with the last value and the largest set id, it skips to the node's next distinct value.
-	qOwnerNext        = `SELECT value, set_id FROM owned_nodes WHERE node = ?1 AND (value, set_id) > (?2, ?3) AND set_id <> ?4 ORDER BY value, set_id LIMIT 1`
-	qDeleteOwnedNode  = `DELETE FROM owned_nodes WHERE node = ? AND value = ? AND set_id = ?`
-	qBelowNext        = `SELECT set_id FROM owned_below WHERE node = ?1 AND set_id > ?2 AND set_id <> ?3 ORDER BY set_id LIMIT 1`
-	qDeleteOwnedBelow = `DELETE FROM owned_below WHERE node = ? AND set_id = ?`
+	// qOwnerNext is the first two holders after (value, set) of a node other than a set:
+	// called with the last value and the largest set id, it skips to the node's next distinct
+	// value. Two rows answer a node with one holder, or two values, in one probe.
+	qOwnerNext       = `SELECT value, set_id FROM owned_nodes WHERE node = ?1 AND (value, set_id) > (?2, ?3) AND set_id <> ?4 ORDER BY value, set_id LIMIT 2`
+	qDeleteOwnedNode = `DELETE FROM owned_nodes WHERE node = ? AND value = ? AND set_id = ?`
+	qOwnedBelowCount = `SELECT n FROM owned_below WHERE node = ?`
+	// qDeleteOwnedBelow drops the counters that fell to zero (wtx.flush, %s: placeholders).
+	qDeleteOwnedBelow = `DELETE FROM owned_below WHERE node IN (%s) AND n <= 0`
 
 	qAllocLookup = `SELECT value FROM allocations WHERE pool = ? AND scope = ? AND service_id = ? AND key = ?`
 	qAllocTaken  = `SELECT 1 FROM allocations WHERE pool = ? AND scope = ? AND value = ?`
@@ -93,20 +95,22 @@ const (
 const maxRowsPerInsert = 128
 
 var (
-	insEndpoints = newRowFamily(`INSERT OR IGNORE INTO service_endpoints (service_id, device, port) VALUES `, `(?, ?, ?)`, 3)
-	insSets      = newRowFamily(`INSERT INTO owned_sets (id, service_id, target, leaves) VALUES `, `(?, ?, ?, ?)`, 4)
-	insNodes     = newRowFamily(`INSERT INTO owned_nodes (node, value, set_id) VALUES `, `(?, ?, ?)`, 3)
-	insBelow     = newRowFamily(`INSERT INTO owned_below (node, set_id) VALUES `, `(?, ?)`, 2)
+	insEndpoints = newRowFamily(`INSERT OR IGNORE INTO service_endpoints (service_id, device, port) VALUES `, `(?, ?, ?)`, 3, "")
+	insSets      = newRowFamily(`INSERT INTO owned_sets (id, service_id, target, leaves) VALUES `, `(?, ?, ?, ?)`, 4, "")
+	insNodes     = newRowFamily(`INSERT INTO owned_nodes (node, value, set_id) VALUES `, `(?, ?, ?)`, 3, "")
+	// insBelow adds n (1 or -1) to prefix counters; see qDeleteOwnedBelow.
+	insBelow = newRowFamily(`INSERT INTO owned_below (node, n) VALUES `, `(?, ?)`, 2,
+		` ON CONFLICT (node) DO UPDATE SET n = n + excluded.n`)
 	// rowFamilies is the order in which queued rows are flushed.
 	rowFamilies = []*rowFamily{insEndpoints, insSets, insNodes, insBelow}
 )
 
-// multiRow returns the statements inserting 1, 2, 4, ... maxRowsPerInsert rows, by log2 of
-// the row count.
-func multiRow(head, row string) []string {
+// multiRow returns the statements inserting 1, 2, 4, ... maxRowsPerInsert rows (head, the
+// rows, tail), by log2 of the row count.
+func multiRow(head, row, tail string) []string {
 	var qs []string
 	for n := 1; n <= maxRowsPerInsert; n *= 2 {
-		qs = append(qs, head+strings.TrimSuffix(strings.Repeat(row+", ", n), ", "))
+		qs = append(qs, head+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")+tail)
 	}
 	return qs
 }
@@ -116,7 +120,7 @@ var writeQueries = func() []string {
 	qs := []string{
 		qServiceVersion, qUpsertService, qInsertPlaceholder, qPutServiceState, qDeleteService, qDeleteEndpoints,
 		qInsertEndpoint, qInsertExternal, qMaxSetID, qOwnedSetOf, qOwnedSetsOf, qUpdateOwnedSet, qDeleteOwnedSet,
-		qDeleteOwnedNode, qDeleteOwnedBelow, qAllocLookup, qAllocTaken, qPoolCursor,
+		qDeleteOwnedNode, qAllocLookup, qAllocTaken, qPoolCursor,
 		qAllocGap, qAllocInsert, qAllocRelease, qAllocByRunDel, qInsertRun, qUpdateRun, qUpsertRun, qJournalNextSeq,
 		qInsertJournal, qSavePlan, qUpsertDevice, qInsertEvent,
 	}

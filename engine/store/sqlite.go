@@ -320,6 +320,9 @@ type wtx struct {
 	pendingFor map[string]bool
 	// nextSet is the next owned_sets id (0 until read).
 	nextSet int64
+	// belowDropped lists owned_below counters decremented by queued rows: flush deletes
+	// those that reach zero.
+	belowDropped []int64
 }
 
 // rowFamily is a multi-row INSERT in sizes of 1, 2, 4, ... maxRowsPerInsert rows.
@@ -328,8 +331,8 @@ type rowFamily struct {
 	cols int
 }
 
-func newRowFamily(head, row string, cols int) *rowFamily {
-	return &rowFamily{qs: multiRow(head, row), cols: cols}
+func newRowFamily(head, row string, cols int, tail string) *rowFamily {
+	return &rowFamily{qs: multiRow(head, row, tail), cols: cols}
 }
 
 // queue adds one row (len(args) == f.cols) of service's to be inserted before the
@@ -363,6 +366,16 @@ func (tx *wtx) flush(ctx context.Context) error {
 	}
 	clear(tx.pending)
 	clear(tx.pendingFor)
+	for _, c := range chunk(tx.belowDropped, maxParams) {
+		args := make([]any, len(c))
+		for i, n := range c {
+			args[i] = n
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(qDeleteOwnedBelow, placeholders(len(c))), args...); err != nil {
+			return err
+		}
+	}
+	tx.belowDropped = tx.belowDropped[:0]
 	return nil
 }
 

@@ -1,8 +1,8 @@
 -- 0006_compact_ownership: what a service owns on a target becomes one row (owned_sets, its
 -- leaves encoded by ownership.go: sorted, prefix-compressed paths and their values), and the
 -- per-path lookups go through two narrow indexes keyed by a 47-bit hash of (target, path)
--- instead of b-trees keyed by the full path. The old layout wrote every leaf three times
--- (owned, owned_service, owner_values: about 250 bytes a leaf); this one about 25.
+-- instead of b-trees keyed by the full path; long sets are deflated. The old layout wrote every leaf three times
+-- (owned, owned_service, owner_values: about 250 bytes a leaf); this one about 40.
 --
 -- The Go half of this migration (migrateCompactOwnership) copies owned into the new tables
 -- and then drops owned, owner_values and their triggers: SQL alone cannot compute the hashes.
@@ -29,10 +29,13 @@ CREATE TABLE owned_nodes (
     PRIMARY KEY (node, value, set_id)
 ) WITHOUT ROWID;
 
--- One entry per (set, proper prefix of one of its paths that ends before a '/'): node is the
--- hash of (target, prefix). OwnedBelow(p) is "is there an entry for p of another set".
+-- How many sets have a path below each prefix (every proper prefix of an owned path that
+-- ends before a '/'), keyed by a 64-bit hash of (target, prefix): the prefixes near the root
+-- (interfaces, protocols/l2circuit, a shared port) are one row for all services instead of
+-- one per set. OwnedBelow(p) is "n, less one if the excluded service has a path below p, is
+-- positive". A collision of two prefixes' hashes (about 2^-64 a pair) could only make it
+-- answer yes where no: the engine then keeps a node it could have deleted.
 CREATE TABLE owned_below (
-    node   INTEGER NOT NULL,
-    set_id INTEGER NOT NULL,
-    PRIMARY KEY (node, set_id)
-) WITHOUT ROWID;
+    node INTEGER NOT NULL PRIMARY KEY,
+    n    INTEGER NOT NULL
+);
