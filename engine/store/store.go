@@ -313,5 +313,11 @@ type Store interface {
 	// EventsAfter returns up to limit (default 50, at most 1000) events after seq in order.
 	EventsAfter(ctx context.Context, seq int64, limit int) ([]Event, error)
 
+	// Retention. Prune drops old events, journals of succeeded runs, finished runs and plans
+	// as p allows (and whatever else of the implementation's has expired, such as idempotency
+	// records), in short transactions; it never drops an unfinished run or its journal. The
+	// server calls it periodically.
+	Prune(ctx context.Context, p PruneParams) (PruneResult, error)
+
 	Close() error
 }

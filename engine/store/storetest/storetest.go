@@ -50,6 +50,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Plans", testPlans},
 		{"Inventory", testInventory},
 		{"Events", testEvents},
+		{"Prune", testPrune},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1227,5 +1228,104 @@ func testOwnersSharers(t *testing.T, s store.Store) {
 	// The other target is apart.
 	if got, err := s.Owners(ctx, "pe2", paths, ""); err != nil || fmt.Sprint(got) != "map[policer[p]/rate:[{s5 30m}]]" {
 		t.Errorf("Owners on pe2 = %v, %v", got, err)
+	}
+}
+
+// testPrune checks retention: what is old enough goes, batch by batch; unfinished runs and
+// their journal, recent journals and failed runs' journals stay.
+func testPrune(t *testing.T, s store.Store) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ago := func(d time.Duration) time.Time { return now.Add(-d) }
+	day := 24 * time.Hour
+	runs := []struct {
+		id, state string
+		age       time.Duration
+		journal   int
+	}{
+		{"old-ok", store.RunSucceeded, 40 * day, 2},
+		{"old-failed", store.RunFailed, 40 * day, 1},
+		{"old-running", store.RunRunning, 40 * day, 1},
+		{"recent-ok", store.RunSucceeded, 2 * time.Hour, 2},
+		{"recent-failed", store.RunRolledBack, 2 * time.Hour, 1},
+		{"fresh-ok", store.RunSucceeded, 10 * time.Minute, 1},
+	}
+	for _, r := range runs {
+		run := store.Run{ID: r.id, Service: "s", Kind: store.RunCreate, State: r.state, Created: ago(r.age), Updated: ago(r.age)}
+		if r.state != store.RunRunning {
+			f := ago(r.age)
+			run.Finished = &f
+		}
+		if err := s.CreateRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		for range r.journal {
+			if err := s.AppendJournal(ctx, store.JournalEntry{RunID: r.id, Step: "step", Phase: "done", At: ago(r.age)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := range 10 {
+		at := ago(time.Hour)
+		if i < 4 {
+			at = ago(10 * day)
+		}
+		if _, err := s.AppendEvent(ctx, store.Event{Type: fmt.Sprint("e", i), At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, age := range map[string]time.Duration{"p-old": 10 * day, "p-new": time.Hour} {
+		if err := s.SavePlan(ctx, store.Plan{ID: id, Service: "s", Created: ago(age)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := store.PruneParams{Now: now, EventAge: 7 * day, JournalGrace: time.Hour, RunAge: 30 * day, PlanAge: 7 * day, Batch: 2}
+	res, err := s.Prune(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Journal: old-ok's and recent-ok's as succeeded runs, old-failed's with its run.
+	if w := (store.PruneResult{Events: 4, Journal: 5, Runs: 2, Plans: 1}); res != w {
+		t.Fatalf("Prune = %+v, want %+v", res, w)
+	}
+	for _, r := range runs {
+		_, err := s.GetRun(ctx, r.id)
+		gone := r.id == "old-ok" || r.id == "old-failed"
+		if gone != errors.Is(err, store.ErrNotFound) {
+			t.Errorf("run %s: %v (want gone: %v)", r.id, err, gone)
+		}
+		j, err := s.Journal(ctx, r.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := r.journal
+		if gone || r.id == "recent-ok" {
+			want = 0
+		}
+		if len(j) != want {
+			t.Errorf("journal of %s: %d entries, want %d", r.id, len(j), want)
+		}
+	}
+	if ev, _ := s.EventsAfter(ctx, 0, 100); len(ev) != 6 || ev[0].Type != "e4" {
+		t.Errorf("events after prune = %v", ev)
+	}
+	if _, err := s.GetPlan(ctx, "p-old"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("old plan: %v", err)
+	}
+	if _, err := s.GetPlan(ctx, "p-new"); err != nil {
+		t.Errorf("new plan: %v", err)
+	}
+	if res, err := s.Prune(ctx, p); err != nil || res != (store.PruneResult{}) {
+		t.Errorf("second Prune = %+v, %v; want nothing", res, err)
+	}
+	// A count of events: the newest stay.
+	if res, err := s.Prune(ctx, store.PruneParams{Now: now, MaxEvents: 2}); err != nil || res.Events != 4 {
+		t.Errorf("Prune(MaxEvents 2) = %+v, %v", res, err)
+	}
+	if ev, _ := s.EventsAfter(ctx, 0, 100); len(ev) != 2 || ev[1].Type != "e9" {
+		t.Errorf("events after MaxEvents = %v", ev)
+	}
+	// The zero value keeps everything.
+	if res, err := s.Prune(ctx, store.PruneParams{}); err != nil || res != (store.PruneResult{}) {
+		t.Errorf("Prune(zero) = %+v, %v", res, err)
 	}
 }
