@@ -67,7 +67,10 @@ func requestQueries(t *testing.T) []planQuery {
 		planQuery{"count by state", qCountByState, []any{"active"}},
 		planQuery{"count by type and state", qCountByBoth, []any{"l3vpn", "active"}},
 		planQuery{"get service", qGetService, []any{"a"}},
-		planQuery{"service version", qServiceVersion, []any{"a"}},
+		planQuery{"service versions", fmt.Sprintf(qServiceVersions, placeholders(len(ids))), ids},
+		planQuery{"delete endpoints of services", fmt.Sprintf(qDeleteEndpointsOf, placeholders(len(ids))), ids},
+		planQuery{"allocations of services", fmt.Sprintf(qAllocsOfServices, placeholders(len(ids))), ids},
+		planQuery{"allocation holder", qAllocHolder, []any{"vlan", "pe1", 5}},
 		planQuery{"service endpoints", qServiceEndpoints, []any{"a"}},
 		planQuery{"page endpoints", `SELECT service_id, device, port FROM service_endpoints WHERE service_id IN (` +
 			placeholders(len(ids)) + `) ORDER BY service_id, device, port`, ids},

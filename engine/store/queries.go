@@ -8,25 +8,24 @@ import "strings"
 const (
 	qServiceCols = `s.id, s.type, s.customer, s.state, s.intent, s.pack_version, s.version, s.created, s.updated, s.last_run`
 
-	qGetService       = `SELECT ` + qServiceCols + ` FROM services s WHERE s.id = ?`
-	qServiceVersion   = `SELECT version FROM services WHERE id = ?`
-	qServiceEndpoints = `SELECT device, port FROM service_endpoints WHERE service_id = ? ORDER BY device, port`
-	qUpsertService    = `INSERT INTO services (id, type, customer, state, intent, pack_version, version, created, updated, last_run)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET type = excluded.type, customer = excluded.customer, state = excluded.state,
-			intent = excluded.intent, pack_version = excluded.pack_version, version = excluded.version,
-			updated = excluded.updated, last_run = excluded.last_run`
+	qGetService        = `SELECT ` + qServiceCols + ` FROM services s WHERE s.id = ?`
+	qServiceEndpoints  = `SELECT device, port FROM service_endpoints WHERE service_id = ? ORDER BY device, port`
 	qInsertPlaceholder = `INSERT INTO services (id, type, customer, state, intent, pack_version, version, created, updated, last_run)
 		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`
 	qPutServiceState = `UPDATE services SET state = ?, updated = ?,
 		last_run = CASE WHEN ? <> '' THEN ? ELSE last_run END WHERE id = ?`
 	qDeleteService   = `DELETE FROM services WHERE id = ?`
 	qDeleteEndpoints = `DELETE FROM service_endpoints WHERE service_id = ?`
-	qInsertEndpoint  = `INSERT OR IGNORE INTO service_endpoints (service_id, device, port) VALUES (?, ?, ?)`
-	qCountByType     = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE type = ?`
-	qCountByState    = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE state = ?`
-	qCountByBoth     = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE type = ? AND state = ?`
-	qCountAll        = `SELECT COALESCE(SUM(n), 0) FROM service_counts`
+	// Batched reads and deletes of Record, RecordBatch and Reserve (%s: placeholders).
+	qServiceVersions   = `SELECT id, version FROM services WHERE id IN (%s)`
+	qDeleteEndpointsOf = `DELETE FROM service_endpoints WHERE service_id IN (%s)`
+	qAllocsOfServices  = `SELECT pool, scope, service_id, key, value FROM allocations WHERE service_id IN (%s)`
+	qAllocHolder       = `SELECT service_id FROM allocations WHERE pool = ? AND scope = ? AND value = ?`
+	qInsertEndpoint    = `INSERT OR IGNORE INTO service_endpoints (service_id, device, port) VALUES (?, ?, ?)`
+	qCountByType       = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE type = ?`
+	qCountByState      = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE state = ?`
+	qCountByBoth       = `SELECT COALESCE(SUM(n), 0) FROM service_counts WHERE type = ? AND state = ?`
+	qCountAll          = `SELECT COALESCE(SUM(n), 0) FROM service_counts`
 
 	qInsertExternal = `INSERT OR IGNORE INTO external (target, path, value) VALUES (?, ?, ?)`
 	qOwnedExternal  = `SELECT target, path, value FROM external ORDER BY target, path`
@@ -67,10 +66,6 @@ const (
 	qInsertRun = `INSERT INTO runs (` + qRunCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateRun = `UPDATE runs SET service_id = ?, kind = ?, state = ?, user = ?, plan_id = ?, error = ?, targets = ?,
 		request = COALESCE(?, request), updated = ?, finished = ? WHERE id = ?`
-	qUpsertRun = `INSERT INTO runs (` + qRunCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET service_id = excluded.service_id, kind = excluded.kind, state = excluded.state,
-			user = excluded.user, plan_id = excluded.plan_id, error = excluded.error, targets = excluded.targets,
-			request = COALESCE(excluded.request, request), updated = excluded.updated, finished = excluded.finished`
 	qGetRun         = `SELECT ` + qRunCols + ` FROM runs WHERE id = ?`
 	qRunsByService  = `SELECT ` + qRunCols + ` FROM runs WHERE service_id = ? AND (created, id) < (?, ?) ORDER BY created DESC, id DESC LIMIT ?`
 	qRunsAll        = `SELECT ` + qRunCols + ` FROM runs WHERE (created, id) < (?, ?) ORDER BY created DESC, id DESC LIMIT ?`
@@ -101,8 +96,21 @@ var (
 	// insBelow adds n (1 or -1) to prefix counters; see qDeleteOwnedBelow.
 	insBelow = newRowFamily(`INSERT INTO owned_below (node, n) VALUES `, `(?, ?)`, 2,
 		` ON CONFLICT (node) DO UPDATE SET n = n + excluded.n`)
-	// rowFamilies is the order in which queued rows are flushed.
-	rowFamilies = []*rowFamily{insEndpoints, insSets, insNodes, insBelow}
+	insServices = newRowFamily(`INSERT INTO services (id, type, customer, state, intent, pack_version, version, created, updated, last_run) VALUES `,
+		`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, 10, ` ON CONFLICT (id) DO UPDATE SET type = excluded.type, customer = excluded.customer,
+			state = excluded.state, intent = excluded.intent, pack_version = excluded.pack_version, version = excluded.version,
+			updated = excluded.updated, last_run = excluded.last_run`)
+	insPlaceholders = newRowFamily(`INSERT INTO services (id, type, customer, state, intent, pack_version, version, created, updated, last_run) VALUES `,
+		`(?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`, 9, "")
+	insAllocations = newRowFamily(`INSERT INTO allocations (pool, scope, value, service_id, key, run_id) VALUES `, `(?, ?, ?, ?, ?, ?)`, 6, "")
+	insRuns        = newRowFamily(`INSERT INTO runs (`+qRunCols+`) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, 12,
+		` ON CONFLICT (id) DO UPDATE SET service_id = excluded.service_id, kind = excluded.kind, state = excluded.state,
+			user = excluded.user, plan_id = excluded.plan_id, error = excluded.error, targets = excluded.targets,
+			request = COALESCE(excluded.request, request), updated = excluded.updated, finished = excluded.finished`)
+	insEvents = newRowFamily(`INSERT INTO events (type, service_id, run_id, data, at) VALUES `, `(?, ?, ?, ?, ?)`, 5, "")
+	// rowFamilies is the order in which queued rows are flushed: services before the rows
+	// that refer to them.
+	rowFamilies = []*rowFamily{insServices, insPlaceholders, insEndpoints, insSets, insNodes, insBelow, insAllocations, insRuns, insEvents}
 )
 
 // multiRow returns the statements inserting 1, 2, 4, ... maxRowsPerInsert rows (head, the
@@ -118,10 +126,10 @@ func multiRow(head, row, tail string) []string {
 // writeQueries are prepared on the writer connection when the store opens.
 var writeQueries = func() []string {
 	qs := []string{
-		qServiceVersion, qUpsertService, qInsertPlaceholder, qPutServiceState, qDeleteService, qDeleteEndpoints,
+		qInsertPlaceholder, qPutServiceState, qDeleteService, qDeleteEndpoints,
 		qInsertEndpoint, qInsertExternal, qMaxSetID, qOwnedSetOf, qOwnedSetsOf, qUpdateOwnedSet, qDeleteOwnedSet,
 		qDeleteOwnedNode, qAllocLookup, qAllocTaken, qPoolCursor,
-		qAllocGap, qAllocInsert, qAllocRelease, qAllocByRunDel, qInsertRun, qUpdateRun, qUpsertRun, qJournalNextSeq,
+		qAllocGap, qAllocInsert, qAllocRelease, qAllocByRunDel, qInsertRun, qUpdateRun, qJournalNextSeq,
 		qInsertJournal, qSavePlan, qUpsertDevice, qInsertEvent,
 	}
 	for _, f := range rowFamilies {

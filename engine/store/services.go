@@ -344,7 +344,11 @@ func (s *SQLite) PutServiceState(ctx context.Context, svc Service) error {
 // Record writes the end of a run in one transaction; see RecordParams.
 func (s *SQLite) Record(ctx context.Context, p RecordParams) error {
 	err := s.write(ctx, func(tx *wtx) error {
-		return s.record(ctx, tx, &p)
+		b, err := prepareBatch(ctx, tx, []RecordParams{p})
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, b, &p)
 	})
 	if err != nil {
 		return fmt.Errorf("store: record service %s: %w", p.Service.ID, err)
@@ -360,8 +364,12 @@ func (s *SQLite) RecordBatch(ctx context.Context, ps []RecordParams) error {
 	}
 	var failed string
 	err := s.write(ctx, func(tx *wtx) error {
+		b, err := prepareBatch(ctx, tx, ps)
+		if err != nil {
+			return err
+		}
 		for i := range ps {
-			if err := s.record(ctx, tx, &ps[i]); err != nil {
+			if err := s.record(ctx, tx, b, &ps[i]); err != nil {
 				failed = ps[i].Service.ID
 				return err
 			}
@@ -369,24 +377,66 @@ func (s *SQLite) RecordBatch(ctx context.Context, ps []RecordParams) error {
 		return nil
 	})
 	if err != nil {
+		if failed == "" {
+			return fmt.Errorf("store: record batch of %d: %w", len(ps), err)
+		}
 		return fmt.Errorf("store: record batch of %d: service %s: %w", len(ps), failed, err)
 	}
 	return nil
 }
 
+// recordBatch is what a Record or RecordBatch reads and clears once for all its services: a
+// batch of 500 costs a few statements here instead of two per service.
+type recordBatch struct {
+	// versions are the stored versions (absent: no row), kept up to date as records go.
+	versions map[string]int64
+	// cleared are the services whose endpoints were deleted up front; a service recorded a
+	// second time in the batch deletes the endpoints its first record queued.
+	cleared map[string]bool
+}
+
+func prepareBatch(ctx context.Context, tx *wtx, ps []RecordParams) (*recordBatch, error) {
+	b := &recordBatch{versions: make(map[string]int64, len(ps)), cleared: make(map[string]bool, len(ps))}
+	ids := make([]any, 0, len(ps))
+	for _, p := range ps {
+		if id := p.Service.ID; id != "" && !b.cleared[id] {
+			b.cleared[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, c := range chunk(ids, maxParams) {
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(qServiceVersions, placeholders(len(c))), c...)
+		if err != nil {
+			return nil, fmt.Errorf("versions: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var v int64
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("versions: %w", err)
+			}
+			b.versions[id] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("versions: %w", err)
+		}
+		// Every record replaces its service's endpoints (a delete cascades them anyway).
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(qDeleteEndpointsOf, placeholders(len(c))), c...); err != nil {
+			return nil, fmt.Errorf("endpoints: %w", err)
+		}
+	}
+	return b, nil
+}
+
 // record is one service's part of Record and RecordBatch.
-func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
+func (s *SQLite) record(ctx context.Context, tx *wtx, b *recordBatch, p *RecordParams) error {
 	svc := &p.Service
 	if svc.ID == "" {
 		return errors.New("empty service id")
 	}
-	var cur int64
-	switch err := tx.QueryRowContext(ctx, qServiceVersion, svc.ID).Scan(&cur); {
-	case errors.Is(err, sql.ErrNoRows):
-		cur = 0
-	case err != nil:
-		return err
-	}
+	cur := b.versions[svc.ID]
 	if cur != p.BaseVersion {
 		return fmt.Errorf("%w: stored version is %d, change is based on %d", ErrStale, cur, p.BaseVersion)
 	}
@@ -400,18 +450,21 @@ func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
 		if _, err := tx.ExecContext(ctx, qDeleteService, svc.ID); err != nil {
 			return fmt.Errorf("delete: %w", err)
 		}
+		delete(b.versions, svc.ID)
+		b.cleared[svc.ID] = true // nothing is left to clear
 	} else {
 		updated := nowOr(svc.Updated)
-		if _, err := tx.ExecContext(ctx, qUpsertService, svc.ID, svc.Type, svc.Customer, svc.State, jsonText(svc.Intent),
-			svc.PackVersion, p.BaseVersion+1, unixNano(nowOr(svc.Created)), unixNano(updated), svc.LastRun); err != nil {
-			return fmt.Errorf("upsert: %w", err)
+		tx.queue(svc.ID, insServices, svc.ID, svc.Type, svc.Customer, svc.State, jsonText(svc.Intent),
+			svc.PackVersion, p.BaseVersion+1, unixNano(nowOr(svc.Created)), unixNano(updated), svc.LastRun)
+		if !b.cleared[svc.ID] {
+			if err := tx.flushFor(ctx, svc.ID); err != nil {
+				return fmt.Errorf("endpoints: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, qDeleteEndpoints, svc.ID); err != nil {
+				return fmt.Errorf("endpoints: %w", err)
+			}
 		}
-		if err := tx.flushFor(ctx, svc.ID); err != nil {
-			return fmt.Errorf("endpoints: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, qDeleteEndpoints, svc.ID); err != nil {
-			return fmt.Errorf("endpoints: %w", err)
-		}
+		b.cleared[svc.ID] = false
 		for _, e := range svc.Endpoints {
 			tx.queue(svc.ID, insEndpoints, svc.ID, e.Device, e.Port)
 		}
@@ -428,6 +481,7 @@ func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
 				return fmt.Errorf("release %s/%s/%s: %w", a.Pool, a.Scope, a.Key, err)
 			}
 		}
+		b.versions[svc.ID] = p.BaseVersion + 1
 	}
 	for _, target := range sortedKeys(p.External) {
 		for _, l := range p.External[target] {
@@ -437,9 +491,15 @@ func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
 		}
 	}
 	if p.Run.ID != "" {
-		if err := upsertRun(ctx, tx, p.Run, now); err != nil {
+		r := p.Run
+		if r.Updated.IsZero() {
+			r.Updated = now
+		}
+		args, err := runArgs(r, now)
+		if err != nil {
 			return fmt.Errorf("run %s: %w", p.Run.ID, err)
 		}
+		tx.queue(svc.ID, insRuns, args...)
 	}
 	if p.Event != nil {
 		e := *p.Event
@@ -449,9 +509,7 @@ func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
 		if e.RunID == "" {
 			e.RunID = p.Run.ID
 		}
-		if _, err := insertEvent(ctx, tx, e); err != nil {
-			return fmt.Errorf("event: %w", err)
-		}
+		tx.queue(svc.ID, insEvents, e.Type, e.Service, e.RunID, jsonText(e.Data), unixNano(nowOr(e.At)))
 	}
 	return nil
 }
