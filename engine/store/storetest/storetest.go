@@ -51,6 +51,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Inventory", testInventory},
 		{"Events", testEvents},
 		{"Prune", testPrune},
+		{"Reserve", testReserve},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1327,5 +1328,73 @@ func testPrune(t *testing.T, s store.Store) {
 	// The zero value keeps everything.
 	if res, err := s.Prune(ctx, store.PruneParams{}); err != nil || res != (store.PruneResult{}) {
 		t.Errorf("Prune(zero) = %+v, %v", res, err)
+	}
+}
+
+// testReserve checks the bulk path's first write: placeholders for new services, a state for
+// existing ones, allocations taken for the run; a value held by another service fails all of
+// it.
+func testReserve(t *testing.T, s store.Store) {
+	create(t, s, svc("old", "eline", "acme", store.StateActive, ep("pe1", "ge-0/0/1")), nil)
+	if _, err := s.Allocate(ctx, store.AllocateParams{Pool: "vlan", Scope: "pe1", Service: "old", Key: "k", Lo: 10, Hi: 10}); err != nil {
+		t.Fatal(err)
+	}
+	busy := func(sv store.Service, state string) store.Service {
+		sv.State, sv.LastRun = state, "bulk-1"
+		return sv
+	}
+	p := store.ReserveParams{
+		Services: []store.Service{busy(svc("new1", "eline", "acme", "", ep("pe1", "ge-0/0/2")), store.StateCreating),
+			busy(svc("old", "eline", "acme", ""), store.StateModifying), busy(svc("new2", "elan", "globex", ""), store.StateCreating)},
+		Allocations: []store.Allocation{
+			{Pool: "vlan", Scope: "pe1", Key: "k", Value: 11, Service: "new1", RunID: "bulk-1"},
+			{Pool: "vlan", Scope: "pe1", Key: "k", Value: 10, Service: "old", RunID: "bulk-1"}, // held already: kept
+			{Pool: "vlan", Scope: "pe1", Key: "k", Value: 12, Service: "new2", RunID: "bulk-1"},
+			{Pool: "vc", Scope: "global", Key: "vc", Value: 1, Service: "new2", RunID: "bulk-1"},
+		},
+	}
+	if err := s.Reserve(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"new1": store.StateCreating, "old": store.StateModifying, "new2": store.StateCreating} {
+		got, err := s.GetService(ctx, id)
+		if err != nil || got.State != want || got.LastRun != "bulk-1" {
+			t.Fatalf("%s after Reserve = %+v, %v", id, got, err)
+		}
+		if id != "old" && (got.Version != 0 || string(got.Intent) != `{"id":"`+id+`"}`) {
+			t.Fatalf("placeholder %s = %+v", id, got)
+		}
+	}
+	if got, _ := s.GetService(ctx, "old"); got.Version != 1 || len(got.Endpoints) != 1 {
+		t.Fatalf("existing service changed beyond its state: %+v", got)
+	}
+	if a, _ := s.Allocations(ctx, "new2"); len(a) != 2 || a[0].RunID != "bulk-1" || a[1].Value != 12 {
+		t.Fatalf("allocations of new2 = %+v", a)
+	}
+	if a, _ := s.Allocations(ctx, "old"); len(a) != 1 || a[0].Value != 10 || a[0].RunID != "" {
+		t.Fatalf("allocation held before was replaced: %+v", a)
+	}
+	// Reserving again what is held is harmless.
+	if err := s.Reserve(ctx, p); err != nil {
+		t.Fatalf("Reserve again: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		a    store.Allocation
+	}{
+		{"a value another service holds", store.Allocation{Pool: "vlan", Scope: "pe1", Key: "x", Value: 11, Service: "new3", RunID: "bulk-2"}},
+		{"another value under a held key", store.Allocation{Pool: "vlan", Scope: "pe1", Key: "k", Value: 13, Service: "new1", RunID: "bulk-2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := store.ReserveParams{Services: []store.Service{busy(svc("new3", "eline", "", ""), store.StateCreating)},
+				Allocations: []store.Allocation{{Pool: "vc", Scope: "global", Key: "vc", Value: 2, Service: "new3", RunID: "bulk-2"}, tc.a}}
+			mustErr(t, s.Reserve(ctx, bad), store.ErrExists)
+			if _, err := s.GetService(ctx, "new3"); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("a failed Reserve left its placeholder: %v", err)
+			}
+			if v, ok, _ := s.Lookup(ctx, "vc", "global", "new3", "vc"); ok {
+				t.Fatalf("a failed Reserve left an allocation: %d", v)
+			}
+		})
 	}
 }
