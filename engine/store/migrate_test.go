@@ -38,12 +38,20 @@ func ownershipFixture() map[string]map[string][]OwnedLeaf {
 	return own
 }
 
+var fixtureAllocations = []Allocation{
+	{Pool: "vlan", Scope: "pe1:ge-0/0/1", Key: "100", Value: 100, Service: "s1", RunID: "bulk-1"},
+	{Pool: "vlan", Scope: "pe1:ge-0/0/1", Key: "101", Value: 101, Service: "s2"},
+	{Pool: "vc-id", Scope: "global", Key: "vc", Value: 7, Service: "s1"},
+	{Pool: "vc-id", Scope: "global", Key: "vc", Value: 8, Service: "s5", RunID: "bulk-2"},
+}
+
 var fixtureExternal = map[string][]OwnedLeaf{
 	"pe1": {{Path: "interfaces/interface[ge-0/0/1]/description", Value: "uplink"}, {Path: "policer[p]/rate", Value: "10m"}},
 	"pe2": {{Path: "system/ntp/server[1.1.1.1]/prefer", Value: ""}},
 }
 
-// ownershipAnswers asks every ownership question of the fixture's paths and their prefixes.
+// ownershipAnswers asks every ownership question of the fixture's paths and their prefixes,
+// and every service's allocations.
 func ownershipAnswers(t *testing.T, s *SQLite) []string {
 	t.Helper()
 	ctx := context.Background()
@@ -65,13 +73,21 @@ func ownershipAnswers(t *testing.T, s *SQLite) []string {
 			paths[target] = append(paths[target], l.Path)
 		}
 	}
-	var out []string
+	usage, err := s.PoolUsage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{fmt.Sprintf("pool usage: %v", usage)}
 	for _, svc := range []string{"s1", "s2", "s3", "s4", "s5", ExternalOwner, "nobody"} {
 		o, err := s.Owned(ctx, svc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, fmt.Sprintf("owned %s: %v", svc, o))
+		as, err := s.Allocations(ctx, svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("owned %s: %v", svc, o), fmt.Sprintf("allocations %s: %v", svc, as))
 		for _, target := range []string{"pe1", "pe2"} {
 			ps := dedupe(paths[target])
 			slices.Sort(ps)
@@ -89,9 +105,10 @@ func ownershipAnswers(t *testing.T, s *SQLite) []string {
 	return out
 }
 
-// TestMigrateCompactOwnership fills a database at schema 5 (owned, owner_values), migrates it
-// and checks that it answers every ownership question as a store written by Record does.
-func TestMigrateCompactOwnership(t *testing.T) {
+// TestMigrateFromSchema5 fills a database at schema 5 (owned, owner_values, the rowid
+// allocations table), migrates it and checks that it answers every ownership and allocation
+// question as a store written by Record and Reserve does.
+func TestMigrateFromSchema5(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	old, err := openSQLite(ctx, path, SQLiteOptions{}, 5)
@@ -116,6 +133,12 @@ func TestMigrateCompactOwnership(t *testing.T) {
 				if _, err := tx.ExecContext(ctx, qInsertExternal, target, l.Path, l.Value); err != nil {
 					return err
 				}
+			}
+		}
+		for _, a := range fixtureAllocations {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO allocations (pool, scope, value, service_id, key, run_id) VALUES (?, ?, ?, ?, ?, ?)`,
+				a.Pool, a.Scope, a.Value, a.Service, a.Key, a.RunID); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -148,6 +171,9 @@ func TestMigrateCompactOwnership(t *testing.T) {
 	if err := fresh.RecordBatch(ctx, ps); err != nil {
 		t.Fatal(err)
 	}
+	if err := fresh.Reserve(ctx, ReserveParams{Allocations: fixtureAllocations}); err != nil {
+		t.Fatal(err)
+	}
 
 	got, want := ownershipAnswers(t, migrated), ownershipAnswers(t, fresh)
 	if len(got) != len(want) {
@@ -162,12 +188,19 @@ func TestMigrateCompactOwnership(t *testing.T) {
 	if err := migrated.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('owned', 'owner_values', 'owned_service')`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("old tables left: %d, %v", n, err)
 	}
-	// The migrated store keeps working: a sharer goes, another takes its place as sample.
+	// The migrated store keeps working: a sharer goes (its allocations with it), another
+	// takes its place as sample.
 	if err := migrated.Record(ctx, RecordParams{Service: Service{ID: "s1"}, BaseVersion: 1, Delete: true}); err != nil {
 		t.Fatal(err)
 	}
 	owners, err := migrated.Owners(ctx, "pe1", []string{"policer[p]/rate"}, "")
 	if err != nil || fmt.Sprint(owners) != "map[policer[p]/rate:[{s2 10m} {s4 20m} {~device 10m}]]" {
 		t.Fatalf("after deleting s1: %v, %v", owners, err)
+	}
+	if usage, err := migrated.PoolUsage(ctx); err != nil || fmt.Sprint(usage) != "[{vc-id global 1} {vlan pe1:ge-0/0/1 1}]" {
+		t.Fatalf("pool usage after deleting s1: %v, %v", usage, err)
+	}
+	if v, err := migrated.Allocate(ctx, AllocateParams{Pool: "vlan", Scope: "pe1:ge-0/0/1", Service: "s2", Key: "new", Lo: 100, Hi: 200}); err != nil || v != 102 {
+		t.Fatalf("allocate after migration: %d, %v; want 102 (the cursor follows the last value taken)", v, err)
 	}
 }
