@@ -351,7 +351,7 @@ func TestScale(t *testing.T) {
 		lat(f.name+" (2 pages)", 50, page(f.f))
 	}
 	lat("CountServices type", 50, func() error { _, err := s.CountServices(bctx, store.ServiceFilter{Type: "eline"}); return err })
-	lat("Owners (10 paths)", 500, func() error {
+	lat("Owners (a PE's 30 paths)", 500, func() error {
 		p := sample(r.IntN(n))
 		var paths []string
 		var target string

@@ -510,9 +510,37 @@ func (s *SQLite) Owners(ctx context.Context, target string, paths []string, excl
 		return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 	}
 	sr := setReader{r: r}
-	for _, p := range uniq {
-		if err := s.ownersOf(ctx, &sr, target, p, ex.id, out); err != nil {
+	for _, c := range chunk(uniq, ownersPerQuery) {
+		// The first probe of every path in one statement; ownersOf probes further only for
+		// paths whose first two holders leave it unsure.
+		args := make([]any, 0, 3*len(c))
+		for i, p := range c {
+			args = append(args, i, nodeKey(target, p), ex.id)
+		}
+		rows, err := r.QueryContext(ctx, ownersFirstSQL(len(c)), args...)
+		if err != nil {
 			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+		}
+		first := make([][]holder, len(c))
+		for rows.Next() {
+			var i int
+			var h holder
+			if err := rows.Scan(&i, &h.vk, &h.id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+			}
+			if i >= 0 && i < len(c) {
+				first[i] = append(first[i], h)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+		}
+		for i, p := range c {
+			if err := s.ownersOf(ctx, &sr, target, p, ex.id, first[i], out); err != nil {
+				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+			}
 		}
 	}
 	if exclude != ExternalOwner {
@@ -533,31 +561,31 @@ func (s *SQLite) Owners(ctx context.Context, target string, paths []string, excl
 	return out, nil
 }
 
+// ownersPerQuery is how many paths' first probes go in one statement.
+const ownersPerQuery = 32
+
+// ownersFirstSQL is the first probe (qOwnerFirst) of n paths in one statement.
+func ownersFirstSQL(n int) string {
+	return strings.TrimSuffix(strings.Repeat(qOwnerFirst+" UNION ALL ", n), " UNION ALL ")
+}
+
+// holder is one owned_nodes entry of a node: its value key and set.
+type holder struct {
+	vk any
+	id int64
+}
+
 // ownersOf adds to out[p] one holder of each distinct value of p on target, skipping set ex.
-func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, ex int64, out map[string][]Owner) error {
+// first is the answer of the first probe (up to two holders, in key order).
+func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, ex int64, first []holder, out map[string][]Owner) error {
 	node := nodeKey(target, p)
 	// (after, afterSet) is the key the next probe starts after; int64(0) sorts before every
 	// TEXT and BLOB value.
 	var after any = int64(0)
 	afterSet := int64(0)
 	var taken any // the value key of the last owner added
+	hs := first
 	for {
-		rows, err := sr.r.QueryContext(ctx, qOwnerNext, node, after, afterSet, ex)
-		if err != nil {
-			return err
-		}
-		type holder struct {
-			vk any
-			id int64
-		}
-		hs, err := collect(rows, func(sc scanner) (holder, error) {
-			var h holder
-			err := sc.Scan(&h.vk, &h.id)
-			return h, err
-		})
-		if err != nil {
-			return err
-		}
 		for _, h := range hs {
 			if taken != nil && sameKey(h.vk, taken) {
 				continue // another holder of a value already answered
@@ -577,6 +605,17 @@ func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, 
 		}
 		if len(hs) < 2 {
 			return nil
+		}
+		rows, err := sr.r.QueryContext(ctx, qOwnerNext, node, after, afterSet, ex)
+		if err != nil {
+			return err
+		}
+		if hs, err = collect(rows, func(sc scanner) (holder, error) {
+			var h holder
+			err := sc.Scan(&h.vk, &h.id)
+			return h, err
+		}); err != nil {
+			return err
 		}
 	}
 }
@@ -614,8 +653,8 @@ func (s *SQLite) ownersExternal(ctx context.Context, q string, args []any, out m
 // OwnedBelow reports, for each of paths, whether a node strictly below it (a path that
 // starts with path + "/") on target is owned by a service other than exclude, or is
 // pre-existing configuration (unless exclude is ExternalOwner). Each answer reads one counter
-// of owned_below (how many sets have a path below), whatever the number of holders, less
-// exclude's own; paths with no such node are absent from the map.
+// of owned_below (how many sets have a path below; 500 paths a statement), whatever the
+// number of holders, less exclude's own; paths with no such node are absent from the map.
 func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error) {
 	out := make(map[string]bool)
 	r := s.read()
@@ -623,13 +662,32 @@ func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, 
 	if err != nil {
 		return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
 	}
-	for _, p := range dedupe(paths) {
-		var n int64
-		switch err := r.QueryRowContext(ctx, qOwnedBelowCount, belowKey(target, p)).Scan(&n); {
-		case err == nil, errors.Is(err, sql.ErrNoRows):
-		default:
-			return nil, fmt.Errorf("store: owned below on %s %s: %w", target, p, err)
+	uniq := dedupe(paths)
+	counts := make(map[int64]int64, len(uniq))
+	for _, c := range chunk(uniq, maxParams) {
+		args := make([]any, len(c))
+		for i, p := range c {
+			args[i] = belowKey(target, p)
 		}
+		rows, err := r.QueryContext(ctx, fmt.Sprintf(qOwnedBelowCounts, placeholders(len(c))), args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
+		}
+		for rows.Next() {
+			var node, n int64
+			if err := rows.Scan(&node, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
+			}
+			counts[node] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: owned below on %s: %w", target, err)
+		}
+	}
+	for _, p := range uniq {
+		n := counts[belowKey(target, p)]
 		if n > 0 && hasBelow(ex.leaves, p) {
 			n--
 		}

@@ -44,7 +44,10 @@ const (
 	// value. Two rows answer a node with one holder, or two values, in one probe.
 	qOwnerNext       = `SELECT value, set_id FROM owned_nodes WHERE node = ?1 AND (value, set_id) > (?2, ?3) AND set_id <> ?4 ORDER BY value, set_id LIMIT 2`
 	qDeleteOwnedNode = `DELETE FROM owned_nodes WHERE node = ? AND value = ? AND set_id = ?`
-	qOwnedBelowCount = `SELECT n FROM owned_below WHERE node = ?`
+	// qOwnerFirst is qOwnerNext from the start of a node, for one of several paths (?: its
+	// index) in one statement: ownersFirstSQL joins them with UNION ALL.
+	qOwnerFirst       = `SELECT * FROM (SELECT ? AS i, value, set_id FROM owned_nodes WHERE node = ? AND set_id <> ? ORDER BY value, set_id LIMIT 2)`
+	qOwnedBelowCounts = `SELECT node, n FROM owned_below WHERE node IN (%s)`
 	// qDeleteOwnedBelow drops the counters that fell to zero (wtx.flush, %s: placeholders).
 	qDeleteOwnedBelow = `DELETE FROM owned_below WHERE node IN (%s) AND n <= 0`
 
