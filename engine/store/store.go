@@ -259,11 +259,12 @@ type Store interface {
 	// Owners returns, for each path on target, who else owns it: one owner per distinct
 	// value held by services other than exclude (a node shared by thousands of services with
 	// one value gives one owner), ordered by service, plus ExternalOwner for pre-existing
-	// configuration; paths nobody else owns are absent. It reads a per-value summary, so its
-	// cost does not grow with the number of sharers.
+	// configuration; paths nobody else owns are absent. Its cost is one index probe per
+	// distinct value held, so it does not grow with the number of sharers.
 	Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error)
-	// OwnedBelow reports which of the given paths have a node strictly below them owned by a
-	// service other than exclude.
+	// OwnedBelow reports which of the given paths have a node strictly below them (a path
+	// that starts with path + "/") owned by a service other than exclude, or pre-existing
+	// (unless exclude is ExternalOwner). Its cost does not grow with the number of owners.
 	OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error)
 
 	// Pools.
