@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -18,32 +20,67 @@ import (
 
 var bctx = context.Background()
 
-// sample is a service shaped like an l3vpn site pair: an intent of a few hundred bytes, two
-// endpoints, five owned leaves on each of two PEs, a run and an event.
+// sample is a service shaped like a bundled E-LINE (flexservices/eline) between two PEs: an
+// intent of about 400 bytes, two endpoints, 30 owned leaves on each PE (the physical
+// interface's leaves are shared by the services on that port, the rest are the service's own),
+// four allocations (a VLAN per endpoint, a VC id and a policer index), a run and an event.
 func sample(i int) store.RecordParams {
 	id := fmt.Sprintf("svc-%08d", i)
 	pe1, pe2 := fmt.Sprintf("pe%d", i%200), fmt.Sprintf("pe%d", (i+7)%200)
 	p1, p2 := fmt.Sprintf("ge-0/0/%d", i%48), fmt.Sprintf("ge-0/1/%d", i%48)
-	vlan := 100 + i%3900
-	intent := fmt.Sprintf(`{"customer":"cust-%d","vrf":"%s","rd":"65000:%d","endpoints":[{"device":"%s","port":"%s","vlan":%d,"ip":"10.%d.%d.1/30"},{"device":"%s","port":"%s","vlan":%d,"ip":"10.%d.%d.2/30"}],"qos":"gold","mtu":9000}`,
-		i%5000, id, i, pe1, p1, vlan, i%250, i%200, pe2, p2, vlan, i%250, i%200)
-	owned := func(dev, port string) []store.OwnedLeaf {
-		unit := fmt.Sprintf("interfaces/interface[%s]/unit[%d]", port, vlan)
-		return []store.OwnedLeaf{
-			{Target: dev, Path: "interfaces/interface[" + port + "]", Value: ""},
-			{Target: dev, Path: unit + "/vlan-id", Value: strconv.Itoa(vlan)},
-			{Target: dev, Path: unit + "/family/inet/address[10.0.0.1/30]", Value: ""},
-			{Target: dev, Path: "routing-instances/instance[" + id + "]/interface[" + port + "." + strconv.Itoa(vlan) + "]", Value: ""},
-			{Target: dev, Path: "routing-instances/instance[" + id + "]/route-distinguisher", Value: fmt.Sprintf("65000:%d", i)},
+	// Services on one port (pe i%200, port i%48: every 1200th) get distinct VLANs.
+	vlan := 100 + i/1200%3900
+	vc := 1000 + i
+	desc := fmt.Sprintf("E-LINE %s for cust-%d", id, i%5000)
+	intent := fmt.Sprintf(`{"customer":"cust-%d","description":%q,"bandwidth":"100M","qos":"business","mtu":1500,`+
+		`"endpoints":[{"device":"%s","port":"%s","vlan":%d,"site":"site-%d-a","contact":"noc@cust-%d.example"},`+
+		`{"device":"%s","port":"%s","vlan":%d,"site":"site-%d-b","contact":"noc@cust-%d.example"}],"vc_id":%d,"control_word":true,"oam":{"cfm":true,"level":5}}`,
+		i%5000, desc, pe1, p1, vlan, i, i%5000, pe2, p2, vlan, i, i%5000, vc)
+	owned := func(dev, port, peer string) []store.OwnedLeaf {
+		ifc := "interfaces/interface[" + port + "]"
+		unit := fmt.Sprintf("%s/unit[%d]", ifc, vlan)
+		nb := "protocols/l2circuit/neighbor[" + peer + "]"
+		l2 := fmt.Sprintf("%s/interface[%s.%d]", nb, port, vlan)
+		pol := "firewall/policer[bw-100M]"
+		cos := fmt.Sprintf("class-of-service/interfaces/interface[%s]/unit[%d]", port, vlan)
+		oam := fmt.Sprintf("protocols/oam/ethernet/connectivity-fault-management/maintenance-domain[md5]/maintenance-association[%s]", id)
+		kv := []string{
+			ifc, "", ifc + "/encapsulation", "flexible-ethernet-services", ifc + "/flexible-vlan-tagging", "", ifc + "/mtu", "9192",
+			pol, "", pol + "/if-exceeding/bandwidth-limit", "100m", pol + "/if-exceeding/burst-size-limit", "625k", pol + "/then/discard", "",
+			unit, "", unit + "/description", desc, unit + "/encapsulation", "vlan-ccc", unit + "/vlan-id", strconv.Itoa(vlan),
+			unit + "/input-vlan-map/pop", "", unit + "/output-vlan-map/push", "", unit + "/family/ccc/policer/input", "bw-100M",
+			unit + "/family/ccc/policer/output", "bw-100M", cos + "/forwarding-class", "business",
+			nb, "", l2, "", l2 + "/description", desc, l2 + "/encapsulation-type", "ethernet", l2 + "/mtu", "1500",
+			l2 + "/virtual-circuit-id", strconv.Itoa(vc), l2 + "/control-word", "", l2 + "/ignore-mtu-mismatch", "",
+			oam, "", oam + "/continuity-check/interval", "1s", oam + "/mep[1]/interface", fmt.Sprintf("%s.%d", port, vlan),
+			oam + "/mep[1]/direction", "up",
 		}
+		ls := make([]store.OwnedLeaf, 0, len(kv)/2)
+		for k := 0; k < len(kv); k += 2 {
+			ls = append(ls, store.OwnedLeaf{Target: dev, Path: kv[k], Value: kv[k+1]})
+		}
+		return ls
 	}
 	return store.RecordParams{
-		Service: store.Service{ID: id, Type: []string{"l3vpn", "eline", "elan"}[i%3], Customer: fmt.Sprintf("cust-%d", i%5000),
+		Service: store.Service{ID: id, Type: []string{"eline", "eline", "elan"}[i%3], Customer: fmt.Sprintf("cust-%d", i%5000),
 			State: store.StateActive, Intent: []byte(intent), PackVersion: "1.2.0", LastRun: "run-" + id,
 			Endpoints: []store.EndpointRef{{Device: pe1, Port: p1}, {Device: pe2, Port: p2}}},
-		Owned: map[string][]store.OwnedLeaf{pe1: owned(pe1, p1), pe2: owned(pe2, p2)},
+		Owned: map[string][]store.OwnedLeaf{pe1: owned(pe1, p1, "10.255.0."+strconv.Itoa((i+7)%200)), pe2: owned(pe2, p2, "10.255.0."+strconv.Itoa(i%200))},
 		Run:   store.Run{ID: "run-" + id, Service: id, Kind: store.RunCreate, State: store.RunSucceeded, User: "bench"},
 		Event: &store.Event{Type: "service.created"},
+	}
+}
+
+// sampleAllocations are the values sample(i) holds, taken by run.
+func sampleAllocations(p store.RecordParams, i int, run string) []store.Allocation {
+	id := p.Service.ID
+	eps := p.Service.Endpoints
+	vlan := int64(100 + i/1200%3900)
+	return []store.Allocation{
+		{Pool: "access-vlan", Scope: eps[0].Device + ":" + eps[0].Port, Key: strconv.FormatInt(vlan, 10), Value: vlan, Service: id, RunID: run},
+		{Pool: "access-vlan", Scope: eps[1].Device + ":" + eps[1].Port, Key: strconv.FormatInt(vlan, 10), Value: vlan, Service: id, RunID: run},
+		{Pool: "policer", Scope: eps[0].Device, Key: "in", Value: int64(1 + i), Service: id, RunID: run},
+		{Pool: "vc-id", Scope: "global", Key: "vc", Value: int64(1000 + i), Service: id, RunID: run},
 	}
 }
 
@@ -51,18 +88,81 @@ func benchStore(b *testing.B) *store.SQLite {
 	return setup(b, filepath.Join(b.TempDir(), "bench.db"))
 }
 
+// fill records services [from, from+n) in batches as the engine's bulk path does: a bulk run
+// and its journal (the plan of every service, about 5 KB of JSON each, as engine/bulk.go
+// journals it), one Reserve (placeholders and allocations), one RecordBatch, the run
+// finished; then Prune drops the succeeded bulk's journal.
 func fill(tb testing.TB, s *store.SQLite, from, n, batch int) {
 	tb.Helper()
 	ps := make([]store.RecordParams, 0, batch)
+	var allocs []store.Allocation
 	for i := from; i < from+n; i++ {
-		ps = append(ps, sample(i))
-		if len(ps) == batch || i == from+n-1 {
-			if err := s.RecordBatch(bctx, ps); err != nil {
-				tb.Fatal(err)
-			}
-			ps = ps[:0]
+		bulk := fmt.Sprintf("bulk-%08d", i-(i-from)%batch)
+		p := sample(i)
+		ps = append(ps, p)
+		allocs = append(allocs, sampleAllocations(p, i, bulk)...)
+		if len(ps) < batch && i < from+n-1 {
+			continue
 		}
+		run := store.Run{ID: bulk, Kind: "bulk", State: store.RunRunning, User: "bench"}
+		if err := s.CreateRun(bctx, run); err != nil {
+			tb.Fatal(err)
+		}
+		if err := s.AppendJournal(bctx, store.JournalEntry{RunID: bulk, Step: "compute-bulk", Phase: "done", Data: bulkJournal(ps)}); err != nil {
+			tb.Fatal(err)
+		}
+		res := store.ReserveParams{Allocations: allocs}
+		for _, p := range ps {
+			busy := p.Service
+			busy.State = store.StateCreating
+			res.Services = append(res.Services, busy)
+		}
+		stmts := store.WriteStatements(s)
+		if err := s.Reserve(bctx, res); err != nil {
+			tb.Fatal(err)
+		}
+		reserveStmts.Add(store.WriteStatements(s) - stmts)
+		stmts = store.WriteStatements(s)
+		if err := s.RecordBatch(bctx, ps); err != nil {
+			tb.Fatal(err)
+		}
+		recordStmts.Add(store.WriteStatements(s) - stmts)
+		now := time.Now().UTC()
+		run.State, run.Finished = store.RunSucceeded, &now
+		if err := s.UpdateRun(bctx, run); err != nil {
+			tb.Fatal(err)
+		}
+		// As the server's periodic Prune would, with a grace of nothing: the bulk's journal
+		// is dropped once the bulk succeeded.
+		if _, err := s.Prune(bctx, store.PruneParams{JournalGrace: time.Nanosecond}); err != nil {
+			tb.Fatal(err)
+		}
+		ps, allocs = ps[:0], allocs[:0]
 	}
+}
+
+// reserveStmts and recordStmts count the write statements of fill's Reserve and RecordBatch
+// calls.
+var reserveStmts, recordStmts atomic.Int64
+
+// bulkJournal is a stand-in for the compute-bulk journal entry: every service's intent, old
+// and wanted leaves.
+func bulkJournal(ps []store.RecordParams) json.RawMessage {
+	type plan struct {
+		Service store.Service                `json:"service"`
+		Want    map[string][]store.OwnedLeaf `json:"want"`
+	}
+	var j struct {
+		Plans []plan `json:"plans"`
+	}
+	for _, p := range ps {
+		j.Plans = append(j.Plans, plan{Service: p.Service, Want: p.Owned})
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func BenchmarkRecord(b *testing.B) {
@@ -130,8 +230,8 @@ func BenchmarkListServicesFiltered(b *testing.B) {
 		name string
 		f    store.ServiceFilter
 	}{
-		{"type", store.ServiceFilter{Type: "l3vpn"}},
-		{"type+state/-updated", store.ServiceFilter{Type: "l3vpn", State: store.StateActive, Sort: "-updated"}},
+		{"type", store.ServiceFilter{Type: "eline"}},
+		{"type+state/-updated", store.ServiceFilter{Type: "eline", State: store.StateActive, Sort: "-updated"}},
 		{"customer", store.ServiceFilter{Customer: "cust-42"}},
 		{"device", store.ServiceFilter{Device: "pe17"}},
 		{"device+port", store.ServiceFilter{Device: "pe17", Port: "ge-0/0/17"}},
@@ -152,7 +252,7 @@ func BenchmarkListServicesFiltered(b *testing.B) {
 
 func BenchmarkAllocate(b *testing.B) {
 	s := benchStore(b)
-	if err := s.PutServiceState(bctx, store.Service{ID: "s", Type: "l3vpn", State: store.StateCreating}); err != nil {
+	if err := s.PutServiceState(bctx, store.Service{ID: "s", Type: "eline", State: store.StateCreating}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -184,8 +284,10 @@ func TestScale(t *testing.T) {
 	os.Remove(path + "-wal")
 	os.Remove(path + "-shm")
 	s := setup(t, path)
-	const batch = 1000
-	start, cpu0 := time.Now(), cpuTime()
+	const batch = 500
+	start, cpu0, stmts0 := time.Now(), cpuTime(), store.WriteStatements(s)
+	reserveStmts.Store(0)
+	recordStmts.Store(0)
 	step := max(n/10, batch)
 	for done := 0; done < n; done += step {
 		k := min(step, n-done)
@@ -195,13 +297,11 @@ func TestScale(t *testing.T) {
 	}
 	elapsed := time.Since(start)
 	t.Logf("CPU: %.0f µs per service (process user+system)", float64(cpuTime()-cpu0)/float64(n)/1e3)
-	t.Logf("filled %d services in %v: %.0f services/s (each service: 1 service row, 2 endpoints, 10 owned leaves, 1 run, 1 event)",
+	t.Logf("write statements per service: %.2f in all (the bulk run, its journal and Prune included), %.2f in Reserve, %.2f in RecordBatch",
+		float64(store.WriteStatements(s)-stmts0)/float64(n), float64(reserveStmts.Load())/float64(n), float64(recordStmts.Load())/float64(n))
+	t.Logf("filled %d services in %v: %.0f services/s (each service: E-LINE shaped, 60 owned leaves on 2 targets, 4 allocations, 2 endpoints, 1 run, 1 event)",
 		n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
-	if _, err := s.AppendEvent(bctx, store.Event{Type: "checkpoint"}); err != nil {
-		t.Fatal(err)
-	}
-	size := fileSize(path) + fileSize(path+"-wal")
-	t.Logf("disk: %.1f MB, %.0f bytes per service (WAL %.1f MB)", float64(size)/1e6, float64(size)/float64(n), float64(fileSize(path+"-wal"))/1e6)
+	diskReport(t, s, path, n)
 
 	r := rand.New(rand.NewPCG(3, 4))
 	lat := func(name string, iters int, fn func() error) {
@@ -241,7 +341,7 @@ func TestScale(t *testing.T) {
 		f    store.ServiceFilter
 	}{
 		{"page: all", store.ServiceFilter{}},
-		{"page: type", store.ServiceFilter{Type: "l3vpn"}},
+		{"page: type", store.ServiceFilter{Type: "eline"}},
 		{"page: type+state sort -updated", store.ServiceFilter{Type: "elan", State: store.StateActive, Sort: "-updated"}},
 		{"page: customer", store.ServiceFilter{Customer: "cust-4242"}},
 		{"page: device+port", store.ServiceFilter{Device: "pe17", Port: "ge-0/0/17"}},
@@ -250,8 +350,8 @@ func TestScale(t *testing.T) {
 	} {
 		lat(f.name+" (2 pages)", 50, page(f.f))
 	}
-	lat("CountServices type", 50, func() error { _, err := s.CountServices(bctx, store.ServiceFilter{Type: "l3vpn"}); return err })
-	lat("Owners (10 paths)", 500, func() error {
+	lat("CountServices type", 50, func() error { _, err := s.CountServices(bctx, store.ServiceFilter{Type: "eline"}); return err })
+	lat("Owners (a PE's 30 paths)", 500, func() error {
 		p := sample(r.IntN(n))
 		var paths []string
 		var target string
@@ -291,6 +391,31 @@ func TestScale(t *testing.T) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	t.Logf("memory: RSS %s; Go heap in use %.1f MB", rss(), float64(ms.HeapInuse)/1e6)
+}
+
+// diskReport logs the database's size per service after a checkpoint (the WAL copied into
+// the file and truncated) and the b-trees that make it up.
+func diskReport(t *testing.T, s *store.SQLite, path string, n int) {
+	t.Helper()
+	if err := store.Checkpoint(s); err != nil {
+		t.Fatal(err)
+	}
+	size := fileSize(path) + fileSize(path+"-wal")
+	sizes, free, err := store.TableSizes(s)
+	if err != nil {
+		t.Logf("disk: %.1f MB, %.0f bytes per service (no dbstat: %v)", float64(size)/1e6, float64(size)/float64(n), err)
+		return
+	}
+	t.Logf("disk: %.1f MB, %.0f bytes per service after checkpoint (%.0f in use, %.0f in free pages)",
+		float64(size)/1e6, float64(size)/float64(n), float64(size-free)/float64(n), float64(free)/float64(n))
+	var entries int64
+	for _, ts := range sizes {
+		entries += ts.Entries
+		if ts.Bytes*100 >= size {
+			t.Logf("  %-32s %7.0f bytes %6.1f entries per service", ts.Name, float64(ts.Bytes)/float64(n), float64(ts.Entries)/float64(n))
+		}
+	}
+	t.Logf("  b-tree entries: %.1f per service", float64(entries)/float64(n))
 }
 
 func fileSize(p string) int64 {

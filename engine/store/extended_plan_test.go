@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestExtendedQueryPlansUseIndexes checks the queries of status.go, idempotency.go and
-// audits.go as TestQueryPlansUseIndexes does the others: no full table scan.
+// TestExtendedQueryPlansUseIndexes checks the queries of status.go, idempotency.go, prune.go
+// and audits.go as TestQueryPlansUseIndexes does the others: no full table scan.
 func TestExtendedQueryPlansUseIndexes(t *testing.T) {
 	ctx := context.Background()
 	s, err := OpenSQLite(ctx, ":memory:", SQLiteOptions{})
@@ -21,6 +21,15 @@ func TestExtendedQueryPlansUseIndexes(t *testing.T) {
 		{"get idempotency", qGetIdempotency, []any{"alice", "k", int64(1)}},
 		{"put idempotency", qPutIdempotency, []any{"alice", "k", []byte{1}, 202, nil, nil, int64(1), int64(2)}},
 		{"prune idempotency", qPruneIdempotency, []any{int64(1)}},
+		{"prune: events before", qPruneEventsBefore, []any{int64(1), 1000}},
+		{"prune: events up to seq", qPruneEventsUpTo, []any{int64(1), 1000}},
+		{"prune: journals of succeeded runs", qPrunableJournals, []any{int64(1), 1000}},
+		{"prune: delete journal", qDeleteJournal, []any{"r"}},
+		{"prune: finished runs", qPrunableRuns, []any{int64(1), 1000}},
+		{"prune: journal count", qJournalCount, []any{"r"}},
+		{"prune: delete run", qDeleteRun, []any{"r"}},
+		{"prune: plans", qPrunePlans, []any{int64(1), 1000}},
+		{"prune: idempotency batch", qPruneIdemBatch, []any{int64(1), 1000}},
 	}
 	qs = append(qs, auditPlanQueries()...)
 	for _, q := range qs {

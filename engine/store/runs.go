@@ -53,20 +53,6 @@ func scanRun(sc scanner) (Run, error) {
 	return r, nil
 }
 
-// upsertRun writes a run as Record does: the whole row, inserted when it is new. A nil
-// Request keeps the stored one.
-func upsertRun(ctx context.Context, tx *wtx, r Run, now time.Time) error {
-	if r.Updated.IsZero() {
-		r.Updated = now
-	}
-	args, err := runArgs(r, now)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, qUpsertRun, args...)
-	return err
-}
-
 // CreateRun stores a new run; ErrExists when its id is taken. Zero Created and Updated
 // times are set to now.
 func (s *SQLite) CreateRun(ctx context.Context, r Run) error {

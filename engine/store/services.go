@@ -344,7 +344,11 @@ func (s *SQLite) PutServiceState(ctx context.Context, svc Service) error {
 // Record writes the end of a run in one transaction; see RecordParams.
 func (s *SQLite) Record(ctx context.Context, p RecordParams) error {
 	err := s.write(ctx, func(tx *wtx) error {
-		return s.record(ctx, tx, &p)
+		b, err := prepareBatch(ctx, tx, []RecordParams{p})
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, b, &p)
 	})
 	if err != nil {
 		return fmt.Errorf("store: record service %s: %w", p.Service.ID, err)
@@ -360,8 +364,12 @@ func (s *SQLite) RecordBatch(ctx context.Context, ps []RecordParams) error {
 	}
 	var failed string
 	err := s.write(ctx, func(tx *wtx) error {
+		b, err := prepareBatch(ctx, tx, ps)
+		if err != nil {
+			return err
+		}
 		for i := range ps {
-			if err := s.record(ctx, tx, &ps[i]); err != nil {
+			if err := s.record(ctx, tx, b, &ps[i]); err != nil {
 				failed = ps[i].Service.ID
 				return err
 			}
@@ -369,59 +377,102 @@ func (s *SQLite) RecordBatch(ctx context.Context, ps []RecordParams) error {
 		return nil
 	})
 	if err != nil {
+		if failed == "" {
+			return fmt.Errorf("store: record batch of %d: %w", len(ps), err)
+		}
 		return fmt.Errorf("store: record batch of %d: service %s: %w", len(ps), failed, err)
 	}
 	return nil
 }
 
+// recordBatch is what a Record or RecordBatch reads and clears once for all its services: a
+// batch of 500 costs a few statements here instead of two per service.
+type recordBatch struct {
+	// versions are the stored versions (absent: no row), kept up to date as records go.
+	versions map[string]int64
+	// cleared are the services whose endpoints were deleted up front; a service recorded a
+	// second time in the batch deletes the endpoints its first record queued.
+	cleared map[string]bool
+}
+
+func prepareBatch(ctx context.Context, tx *wtx, ps []RecordParams) (*recordBatch, error) {
+	b := &recordBatch{versions: make(map[string]int64, len(ps)), cleared: make(map[string]bool, len(ps))}
+	ids := make([]any, 0, len(ps))
+	for _, p := range ps {
+		if id := p.Service.ID; id != "" && !b.cleared[id] {
+			b.cleared[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, c := range chunk(ids, maxParams) {
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(qServiceVersions, placeholders(len(c))), c...)
+		if err != nil {
+			return nil, fmt.Errorf("versions: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var v int64
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("versions: %w", err)
+			}
+			b.versions[id] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("versions: %w", err)
+		}
+		// Every record replaces its service's endpoints (a delete cascades them anyway).
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(qDeleteEndpointsOf, placeholders(len(c))), c...); err != nil {
+			return nil, fmt.Errorf("endpoints: %w", err)
+		}
+	}
+	return b, nil
+}
+
 // record is one service's part of Record and RecordBatch.
-func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
+func (s *SQLite) record(ctx context.Context, tx *wtx, b *recordBatch, p *RecordParams) error {
 	svc := &p.Service
 	if svc.ID == "" {
 		return errors.New("empty service id")
 	}
-	var cur int64
-	switch err := tx.QueryRowContext(ctx, qServiceVersion, svc.ID).Scan(&cur); {
-	case errors.Is(err, sql.ErrNoRows):
-		cur = 0
-	case err != nil:
-		return err
-	}
+	cur := b.versions[svc.ID]
 	if cur != p.BaseVersion {
 		return fmt.Errorf("%w: stored version is %d, change is based on %d", ErrStale, cur, p.BaseVersion)
 	}
 	now := time.Now().UTC()
 	if p.Delete {
-		// Cascades to endpoints, owned rows and allocations.
+		// The service row's delete cascades to endpoints, allocations and owned sets; the
+		// sets' index entries go first, while the sets still say what they are.
+		if err := deleteOwned(ctx, tx, svc.ID); err != nil {
+			return fmt.Errorf("owned: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, qDeleteService, svc.ID); err != nil {
 			return fmt.Errorf("delete: %w", err)
 		}
+		delete(b.versions, svc.ID)
+		b.cleared[svc.ID] = true // nothing is left to clear
 	} else {
 		updated := nowOr(svc.Updated)
-		if _, err := tx.ExecContext(ctx, qUpsertService, svc.ID, svc.Type, svc.Customer, svc.State, jsonText(svc.Intent),
-			svc.PackVersion, p.BaseVersion+1, unixNano(nowOr(svc.Created)), unixNano(updated), svc.LastRun); err != nil {
-			return fmt.Errorf("upsert: %w", err)
+		tx.queue(svc.ID, insServices, svc.ID, svc.Type, svc.Customer, svc.State, jsonText(svc.Intent),
+			svc.PackVersion, p.BaseVersion+1, unixNano(nowOr(svc.Created)), unixNano(updated), svc.LastRun)
+		if !b.cleared[svc.ID] {
+			if err := tx.flushFor(ctx, svc.ID); err != nil {
+				return fmt.Errorf("endpoints: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, qDeleteEndpoints, svc.ID); err != nil {
+				return fmt.Errorf("endpoints: %w", err)
+			}
 		}
-		if _, err := tx.ExecContext(ctx, qDeleteEndpoints, svc.ID); err != nil {
-			return fmt.Errorf("endpoints: %w", err)
-		}
-		args := make([]any, 0, 3*len(svc.Endpoints))
+		b.cleared[svc.ID] = false
 		for _, e := range svc.Endpoints {
-			args = append(args, svc.ID, e.Device, e.Port)
+			tx.queue(svc.ID, insEndpoints, svc.ID, e.Device, e.Port)
 		}
-		if err := insertRows(ctx, tx, qInsertEndpointN, 3, args); err != nil {
-			return fmt.Errorf("endpoints: %w", err)
-		}
+		// A service at version 0 (new, or a placeholder) owns nothing yet: Record is the only
+		// writer of owned sets and a delete removes them.
+		fresh := cur == 0
 		for _, target := range sortedKeys(p.Owned) {
-			if _, err := tx.ExecContext(ctx, qDeleteOwnedTarget, svc.ID, target); err != nil {
-				return fmt.Errorf("owned on %s: %w", target, err)
-			}
-			ls := p.Owned[target]
-			args := make([]any, 0, 4*len(ls))
-			for _, l := range ls {
-				args = append(args, target, l.Path, svc.ID, l.Value)
-			}
-			if err := insertRows(ctx, tx, qInsertOwnedN, 4, args); err != nil {
+			if err := putOwned(ctx, tx, svc.ID, target, p.Owned[target], fresh); err != nil {
 				return fmt.Errorf("owned on %s: %w", target, err)
 			}
 		}
@@ -430,6 +481,7 @@ func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
 				return fmt.Errorf("release %s/%s/%s: %w", a.Pool, a.Scope, a.Key, err)
 			}
 		}
+		b.versions[svc.ID] = p.BaseVersion + 1
 	}
 	for _, target := range sortedKeys(p.External) {
 		for _, l := range p.External[target] {
@@ -439,9 +491,15 @@ func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
 		}
 	}
 	if p.Run.ID != "" {
-		if err := upsertRun(ctx, tx, p.Run, now); err != nil {
+		r := p.Run
+		if r.Updated.IsZero() {
+			r.Updated = now
+		}
+		args, err := runArgs(r, now)
+		if err != nil {
 			return fmt.Errorf("run %s: %w", p.Run.ID, err)
 		}
+		tx.queue(svc.ID, insRuns, args...)
 	}
 	if p.Event != nil {
 		e := *p.Event
@@ -451,9 +509,7 @@ func (s *SQLite) record(ctx context.Context, tx *wtx, p *RecordParams) error {
 		if e.RunID == "" {
 			e.RunID = p.Run.ID
 		}
-		if _, err := insertEvent(ctx, tx, e); err != nil {
-			return fmt.Errorf("event: %w", err)
-		}
+		tx.queue(svc.ID, insEvents, e.Type, e.Service, e.RunID, jsonText(e.Data), unixNano(nowOr(e.At)))
 	}
 	return nil
 }
@@ -483,180 +539,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
-}
-
-// Owned returns what a service owns on every target, ordered by target and path. For the
-// service "~device" it returns the pre-existing configuration recorded as External.
-func (s *SQLite) Owned(ctx context.Context, service string) ([]OwnedLeaf, error) {
-	var rows *sql.Rows
-	var err error
-	if service == ExternalOwner {
-		rows, err = s.read().QueryContext(ctx, qOwnedExternal)
-	} else {
-		rows, err = s.read().QueryContext(ctx, qOwned, service)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: owned by %s: %w", service, err)
-	}
-	defer rows.Close()
-	var out []OwnedLeaf
-	for rows.Next() {
-		var l OwnedLeaf
-		if err := rows.Scan(&l.Target, &l.Path, &l.Value); err != nil {
-			return nil, fmt.Errorf("store: owned by %s: %w", service, err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: owned by %s: %w", service, err)
-	}
-	return out, nil
-}
-
-// Owners returns, for each of paths on target that has owners other than exclude, one owner
-// per distinct value (a sample holder, never exclude) ordered by service id; pre-existing
-// configuration appears as owner ExternalOwner (unless exclude is ExternalOwner). Paths
-// without other owners are absent from the map. It reads owner_values (migration 0003), so a
-// node shared by many services costs one row, not one per sharer.
-func (s *SQLite) Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error) {
-	out := make(map[string][]Owner)
-	uniq := dedupe(paths)
-	if len(uniq) == 0 {
-		return out, nil
-	}
-	r := s.read()
-	// What exclude itself holds on the target, so it can be taken out of the counts.
-	self := map[string]string{}
-	if exclude != "" && exclude != ExternalOwner {
-		rows, err := r.QueryContext(ctx, qSelfOwned, exclude, target)
-		if err != nil {
-			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
-		}
-		for rows.Next() {
-			var p, v string
-			if err := rows.Scan(&p, &v); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
-			}
-			self[p] = v
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
-		}
-	}
-	for _, c := range chunk(uniq, maxParams) {
-		args := make([]any, 0, len(c)+1)
-		args = append(args, target)
-		for _, p := range c {
-			args = append(args, p)
-		}
-		rows, err := r.QueryContext(ctx, fmt.Sprintf(qOwnerValues, placeholders(len(c))), args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
-		}
-		type row struct {
-			path, value, sample string
-			n                   int64
-		}
-		var got []row
-		for rows.Next() {
-			var rw row
-			if err := rows.Scan(&rw.path, &rw.value, &rw.n, &rw.sample); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
-			}
-			got = append(got, rw)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
-		}
-		for _, rw := range got {
-			others := rw.n
-			if v, ok := self[rw.path]; ok && v == rw.value {
-				others--
-			}
-			if others <= 0 {
-				continue
-			}
-			name := rw.sample
-			if name == exclude {
-				// The sample is the excluded service itself: name another holder.
-				if err := r.QueryRowContext(ctx, qOtherOwner, target, rw.path, rw.value, exclude).Scan(&name); err != nil {
-					return nil, fmt.Errorf("store: owners on %s: %w", target, err)
-				}
-			}
-			out[rw.path] = append(out[rw.path], Owner{Service: name, Value: rw.value})
-		}
-		if exclude != ExternalOwner {
-			eargs := append([]any{target}, args[1:]...)
-			if err := s.ownersChunk(ctx, fmt.Sprintf(qOwnersExternal, placeholders(len(c))), eargs, out, true); err != nil {
-				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
-			}
-		}
-	}
-	for p := range out {
-		sort.Slice(out[p], func(i, j int) bool { return out[p][i].Service < out[p][j].Service })
-	}
-	return out, nil
-}
-
-func (s *SQLite) ownersChunk(ctx context.Context, q string, args []any, out map[string][]Owner, external bool) error {
-	rows, err := s.read().QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var path string
-		o := Owner{Service: ExternalOwner}
-		if external {
-			err = rows.Scan(&path, &o.Value)
-		} else {
-			err = rows.Scan(&path, &o.Service, &o.Value)
-		}
-		if err != nil {
-			return err
-		}
-		out[path] = append(out[path], o)
-	}
-	return rows.Err()
-}
-
-// OwnedBelow reports, for each of paths, whether a node strictly below it (a path that
-// starts with path + "/") on target is owned by a service other than exclude, or is
-// pre-existing configuration (unless exclude is ExternalOwner). Each answer is one range
-// probe of the (target, path) key; paths with no such node are absent from the map.
-func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error) {
-	out := make(map[string]bool)
-	r := s.read()
-	for _, p := range dedupe(paths) {
-		lo, hi := p+"/", p+"0"
-		var one int
-		err := r.QueryRowContext(ctx, qOwnedBelow, target, lo, hi, exclude).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) && exclude != ExternalOwner {
-			err = r.QueryRowContext(ctx, qExternalBelow, target, lo, hi).Scan(&one)
-		}
-		switch {
-		case err == nil:
-			out[p] = true
-		case errors.Is(err, sql.ErrNoRows):
-		default:
-			return nil, fmt.Errorf("store: owned below on %s %s: %w", target, p, err)
-		}
-	}
-	return out, nil
-}
-
-func dedupe(xs []string) []string {
-	seen := make(map[string]struct{}, len(xs))
-	out := make([]string, 0, len(xs))
-	for _, x := range xs {
-		if _, ok := seen[x]; !ok {
-			seen[x] = struct{}{}
-			out = append(out, x)
-		}
-	}
-	return out
 }

@@ -265,11 +265,12 @@ type Store interface {
 	// Owners returns, for each path on target, who else owns it: one owner per distinct
 	// value held by services other than exclude (a node shared by thousands of services with
 	// one value gives one owner), ordered by service, plus ExternalOwner for pre-existing
-	// configuration; paths nobody else owns are absent. It reads a per-value summary, so its
-	// cost does not grow with the number of sharers.
+	// configuration; paths nobody else owns are absent. Its cost is one index probe per
+	// distinct value held, so it does not grow with the number of sharers.
 	Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error)
-	// OwnedBelow reports which of the given paths have a node strictly below them owned by a
-	// service other than exclude.
+	// OwnedBelow reports which of the given paths have a node strictly below them (a path
+	// that starts with path + "/") owned by a service other than exclude, or pre-existing
+	// (unless exclude is ExternalOwner). Its cost does not grow with the number of owners.
 	OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error)
 
 	// Pools.
@@ -318,6 +319,12 @@ type Store interface {
 	AppendEvent(ctx context.Context, e Event) (int64, error)
 	// EventsAfter returns up to limit (default 50, at most 1000) events after seq in order.
 	EventsAfter(ctx context.Context, seq int64, limit int) ([]Event, error)
+
+	// Retention. Prune drops old events, journals of succeeded runs, finished runs and plans
+	// as p allows (and whatever else of the implementation's has expired, such as idempotency
+	// records), in short transactions; it never drops an unfinished run or its journal. The
+	// server calls it periodically.
+	Prune(ctx context.Context, p PruneParams) (PruneResult, error)
 
 	Close() error
 }

@@ -76,4 +76,16 @@ func testIdempotency(t *testing.T, s Extended) {
 	if _, err := s.GetIdempotency(ctx, "bob", "k1", t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("pruned record: %v", err)
 	}
+	// Prune (retention) drops expired records too.
+	carol := rec
+	carol.User, carol.Expires = "carol", t0.Add(time.Minute)
+	if err := s.PutIdempotency(ctx, carol); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.Prune(ctx, store.PruneParams{Now: t0.Add(90 * time.Minute)}); err != nil || res.Idempotency != 1 {
+		t.Fatalf("Prune: %+v, %v; want 1 idempotency record", res, err)
+	}
+	if _, err := s.GetIdempotency(ctx, "alice", "k1", t0.Add(time.Hour)); err != nil {
+		t.Fatalf("Prune removed an unexpired record: %v", err)
+	}
 }

@@ -36,6 +36,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OwnedReplacesPerTarget", testOwned},
 		{"Owners", testOwners},
 		{"OwnersShared", testOwnersShared},
+		{"OwnersSharers", testOwnersSharers},
 		{"OwnedBelow", testOwnedBelow},
 		{"AllocateIdempotent", testAllocateIdempotent},
 		{"AllocateExhaustionAndWrap", testAllocateExhaustion},
@@ -49,6 +50,8 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Plans", testPlans},
 		{"Inventory", testInventory},
 		{"Events", testEvents},
+		{"Prune", testPrune},
+		{"Reserve", testReserve},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1142,5 +1145,256 @@ func testOwnersShared(t *testing.T, s store.Store) {
 	got, err := s.Owners(ctx, "pe1", []string{"policer[10m]/rate"}, fmt.Sprintf("s%02d", n-1))
 	if err != nil || len(got) != 0 {
 		t.Fatalf("the last holder sees others: %v %v", got, err)
+	}
+}
+
+// testOwnersSharers checks Owners and OwnedBelow on nodes held by several services with equal
+// and different values (short and long ones), next to pre-existing configuration, as sharers
+// change their value and go away one by one.
+func testOwnersSharers(t *testing.T, s store.Store) {
+	long := "a policer description of more than a few bytes"
+	for _, id := range []string{"s1", "s2", "s3", "s4"} {
+		rate, desc := "10m", long
+		if id == "s4" {
+			rate, desc = "20m", long+" (s4)"
+		}
+		create(t, s, svc(id, "eline", "", store.StateActive), leaves("pe1", "policer[p]", "", "policer[p]/rate", rate,
+			"policer[p]/description", desc, "if[ge-0/0/1]/unit["+id+"]/a/b/c/d", "deep"))
+	}
+	create(t, s, svc("s5", "eline", "", store.StateActive), leaves("pe2", "policer[p]/rate", "30m"))
+	if err := s.Record(ctx, store.RecordParams{Service: svc("s5", "eline", "", store.StateActive), BaseVersion: 1,
+		External: leaves("pe1", "policer[p]/rate", "10m", "if[ge-0/0/1]/description", "uplink")}); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{"policer[p]", "policer[p]/rate", "policer[p]/description", "if[ge-0/0/1]/unit[s1]/a/b/c/d", "nothing"}
+	belowPaths := []string{"if", "if[ge-0/0/1]", "if[ge-0/0/1]/unit[s1]", "if[ge-0/0/1]/unit[s1]/a/b/c", "if[ge-0/0/1]/unit[s1]/a/b/c/d",
+		"if[ge-0/0/1]/unit[s2]/a", "policer[p]", "policer[p]/rate", "if[ge-0/0/1]/unit[s"}
+	check := func(name, exclude, wantOwners, wantBelow string) {
+		t.Helper()
+		got, err := s.Owners(ctx, "pe1", paths, exclude)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != wantOwners {
+			t.Errorf("%s: Owners(exclude %q) =\n  %v\nwant\n  %v", name, exclude, got, wantOwners)
+		}
+		below, err := s.OwnedBelow(ctx, "pe1", belowPaths, exclude)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for k, v := range below {
+			if v {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		if fmt.Sprint(keys) != wantBelow {
+			t.Errorf("%s: OwnedBelow(exclude %q) = %v, want %v", name, exclude, keys, wantBelow)
+		}
+	}
+	d := "{s1 " + long + "} {s4 " + long + " (s4)}"
+	check("all", "", "map[if[ge-0/0/1]/unit[s1]/a/b/c/d:[{s1 deep}] policer[p]:[{s1 }] policer[p]/description:["+d+"] policer[p]/rate:[{s1 10m} {s4 20m} {~device 10m}]]",
+		"[if[ge-0/0/1] if[ge-0/0/1]/unit[s1] if[ge-0/0/1]/unit[s1]/a/b/c if[ge-0/0/1]/unit[s2]/a policer[p]]")
+	check("exclude s1", "s1", "map[policer[p]:[{s2 }] policer[p]/description:[{s2 "+long+"} {s4 "+long+" (s4)}] policer[p]/rate:[{s2 10m} {s4 20m} {~device 10m}]]",
+		"[if[ge-0/0/1] if[ge-0/0/1]/unit[s2]/a policer[p]]")
+	check("exclude s4", "s4", "map[if[ge-0/0/1]/unit[s1]/a/b/c/d:[{s1 deep}] policer[p]:[{s1 }] policer[p]/description:[{s1 "+long+"}] policer[p]/rate:[{s1 10m} {~device 10m}]]",
+		"[if[ge-0/0/1] if[ge-0/0/1]/unit[s1] if[ge-0/0/1]/unit[s1]/a/b/c if[ge-0/0/1]/unit[s2]/a policer[p]]")
+	check("exclude external", store.ExternalOwner, "map[if[ge-0/0/1]/unit[s1]/a/b/c/d:[{s1 deep}] policer[p]:[{s1 }] policer[p]/description:["+d+"] policer[p]/rate:[{s1 10m} {s4 20m}]]",
+		"[if[ge-0/0/1] if[ge-0/0/1]/unit[s1] if[ge-0/0/1]/unit[s1]/a/b/c if[ge-0/0/1]/unit[s2]/a policer[p]]")
+	// One sharer goes: the others still answer, and nothing of it is left.
+	if err := s.Record(ctx, store.RecordParams{Service: svc("s1", "eline", "", store.StateActive), BaseVersion: 1, Delete: true}); err != nil {
+		t.Fatal(err)
+	}
+	check("s1 deleted", "", "map[policer[p]:[{s2 }] policer[p]/description:[{s2 "+long+"} {s4 "+long+" (s4)}] policer[p]/rate:[{s2 10m} {s4 20m} {~device 10m}]]",
+		"[if[ge-0/0/1] if[ge-0/0/1]/unit[s2]/a policer[p]]")
+	// s4 takes the others' value: one owner per value is left.
+	if err := s.Record(ctx, store.RecordParams{Service: svc("s4", "eline", "", store.StateActive), BaseVersion: 1,
+		Owned: leaves("pe1", "policer[p]", "", "policer[p]/rate", "10m", "policer[p]/description", long)}); err != nil {
+		t.Fatal(err)
+	}
+	check("s4 modified", "s2", "map[policer[p]:[{s3 }] policer[p]/description:[{s3 "+long+"}] policer[p]/rate:[{s3 10m} {~device 10m}]]",
+		"[if[ge-0/0/1] policer[p]]")
+	for _, id := range []string{"s2", "s3"} {
+		if err := s.Record(ctx, store.RecordParams{Service: svc(id, "eline", "", store.StateActive), BaseVersion: 1, Delete: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What is left below if[ge-0/0/1] and policer[p] is pre-existing configuration.
+	check("only s4 left", "s4", "map[policer[p]/rate:[{~device 10m}]]", "[if[ge-0/0/1] policer[p]]")
+	check("only s4 left, external excluded", store.ExternalOwner, "map[policer[p]:[{s4 }] policer[p]/description:[{s4 "+long+"}] policer[p]/rate:[{s4 10m}]]",
+		"[policer[p]]")
+	check("only s4 left, seen by others", "", "map[policer[p]:[{s4 }] policer[p]/description:[{s4 "+long+"}] policer[p]/rate:[{s4 10m} {~device 10m}]]",
+		"[if[ge-0/0/1] policer[p]]")
+	// The other target is apart.
+	if got, err := s.Owners(ctx, "pe2", paths, ""); err != nil || fmt.Sprint(got) != "map[policer[p]/rate:[{s5 30m}]]" {
+		t.Errorf("Owners on pe2 = %v, %v", got, err)
+	}
+}
+
+// testPrune checks retention: what is old enough goes, batch by batch; unfinished runs and
+// their journal, recent journals and failed runs' journals stay.
+func testPrune(t *testing.T, s store.Store) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ago := func(d time.Duration) time.Time { return now.Add(-d) }
+	day := 24 * time.Hour
+	runs := []struct {
+		id, state string
+		age       time.Duration
+		journal   int
+	}{
+		{"old-ok", store.RunSucceeded, 40 * day, 2},
+		{"old-failed", store.RunFailed, 40 * day, 1},
+		{"old-running", store.RunRunning, 40 * day, 1},
+		{"recent-ok", store.RunSucceeded, 2 * time.Hour, 2},
+		{"recent-failed", store.RunRolledBack, 2 * time.Hour, 1},
+		{"fresh-ok", store.RunSucceeded, 10 * time.Minute, 1},
+	}
+	for _, r := range runs {
+		run := store.Run{ID: r.id, Service: "s", Kind: store.RunCreate, State: r.state, Created: ago(r.age), Updated: ago(r.age)}
+		if r.state != store.RunRunning {
+			f := ago(r.age)
+			run.Finished = &f
+		}
+		if err := s.CreateRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		for range r.journal {
+			if err := s.AppendJournal(ctx, store.JournalEntry{RunID: r.id, Step: "step", Phase: "done", At: ago(r.age)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := range 10 {
+		at := ago(time.Hour)
+		if i < 4 {
+			at = ago(10 * day)
+		}
+		if _, err := s.AppendEvent(ctx, store.Event{Type: fmt.Sprint("e", i), At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, age := range map[string]time.Duration{"p-old": 10 * day, "p-new": time.Hour} {
+		if err := s.SavePlan(ctx, store.Plan{ID: id, Service: "s", Created: ago(age)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := store.PruneParams{Now: now, EventAge: 7 * day, JournalGrace: time.Hour, RunAge: 30 * day, PlanAge: 7 * day, Batch: 2}
+	res, err := s.Prune(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Journal: old-ok's and recent-ok's as succeeded runs, old-failed's with its run.
+	if w := (store.PruneResult{Events: 4, Journal: 5, Runs: 2, Plans: 1}); res != w {
+		t.Fatalf("Prune = %+v, want %+v", res, w)
+	}
+	for _, r := range runs {
+		_, err := s.GetRun(ctx, r.id)
+		gone := r.id == "old-ok" || r.id == "old-failed"
+		if gone != errors.Is(err, store.ErrNotFound) {
+			t.Errorf("run %s: %v (want gone: %v)", r.id, err, gone)
+		}
+		j, err := s.Journal(ctx, r.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := r.journal
+		if gone || r.id == "recent-ok" {
+			want = 0
+		}
+		if len(j) != want {
+			t.Errorf("journal of %s: %d entries, want %d", r.id, len(j), want)
+		}
+	}
+	if ev, _ := s.EventsAfter(ctx, 0, 100); len(ev) != 6 || ev[0].Type != "e4" {
+		t.Errorf("events after prune = %v", ev)
+	}
+	if _, err := s.GetPlan(ctx, "p-old"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("old plan: %v", err)
+	}
+	if _, err := s.GetPlan(ctx, "p-new"); err != nil {
+		t.Errorf("new plan: %v", err)
+	}
+	if res, err := s.Prune(ctx, p); err != nil || res != (store.PruneResult{}) {
+		t.Errorf("second Prune = %+v, %v; want nothing", res, err)
+	}
+	// A count of events: the newest stay.
+	if res, err := s.Prune(ctx, store.PruneParams{Now: now, MaxEvents: 2}); err != nil || res.Events != 4 {
+		t.Errorf("Prune(MaxEvents 2) = %+v, %v", res, err)
+	}
+	if ev, _ := s.EventsAfter(ctx, 0, 100); len(ev) != 2 || ev[1].Type != "e9" {
+		t.Errorf("events after MaxEvents = %v", ev)
+	}
+	// The zero value keeps everything.
+	if res, err := s.Prune(ctx, store.PruneParams{}); err != nil || res != (store.PruneResult{}) {
+		t.Errorf("Prune(zero) = %+v, %v", res, err)
+	}
+}
+
+// testReserve checks the bulk path's first write: placeholders for new services, a state for
+// existing ones, allocations taken for the run; a value held by another service fails all of
+// it.
+func testReserve(t *testing.T, s store.Store) {
+	create(t, s, svc("old", "eline", "acme", store.StateActive, ep("pe1", "ge-0/0/1")), nil)
+	if _, err := s.Allocate(ctx, store.AllocateParams{Pool: "vlan", Scope: "pe1", Service: "old", Key: "k", Lo: 10, Hi: 10}); err != nil {
+		t.Fatal(err)
+	}
+	busy := func(sv store.Service, state string) store.Service {
+		sv.State, sv.LastRun = state, "bulk-1"
+		return sv
+	}
+	p := store.ReserveParams{
+		Services: []store.Service{busy(svc("new1", "eline", "acme", "", ep("pe1", "ge-0/0/2")), store.StateCreating),
+			busy(svc("old", "eline", "acme", ""), store.StateModifying), busy(svc("new2", "elan", "globex", ""), store.StateCreating)},
+		Allocations: []store.Allocation{
+			{Pool: "vlan", Scope: "pe1", Key: "k", Value: 11, Service: "new1", RunID: "bulk-1"},
+			{Pool: "vlan", Scope: "pe1", Key: "k", Value: 10, Service: "old", RunID: "bulk-1"}, // held already: kept
+			{Pool: "vlan", Scope: "pe1", Key: "k", Value: 12, Service: "new2", RunID: "bulk-1"},
+			{Pool: "vc", Scope: "global", Key: "vc", Value: 1, Service: "new2", RunID: "bulk-1"},
+		},
+	}
+	if err := s.Reserve(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"new1": store.StateCreating, "old": store.StateModifying, "new2": store.StateCreating} {
+		got, err := s.GetService(ctx, id)
+		if err != nil || got.State != want || got.LastRun != "bulk-1" {
+			t.Fatalf("%s after Reserve = %+v, %v", id, got, err)
+		}
+		if id != "old" && (got.Version != 0 || string(got.Intent) != `{"id":"`+id+`"}`) {
+			t.Fatalf("placeholder %s = %+v", id, got)
+		}
+	}
+	if got, _ := s.GetService(ctx, "old"); got.Version != 1 || len(got.Endpoints) != 1 {
+		t.Fatalf("existing service changed beyond its state: %+v", got)
+	}
+	if a, _ := s.Allocations(ctx, "new2"); len(a) != 2 || a[0].RunID != "bulk-1" || a[1].Value != 12 {
+		t.Fatalf("allocations of new2 = %+v", a)
+	}
+	if a, _ := s.Allocations(ctx, "old"); len(a) != 1 || a[0].Value != 10 || a[0].RunID != "" {
+		t.Fatalf("allocation held before was replaced: %+v", a)
+	}
+	// Reserving again what is held is harmless.
+	if err := s.Reserve(ctx, p); err != nil {
+		t.Fatalf("Reserve again: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		a    store.Allocation
+	}{
+		{"a value another service holds", store.Allocation{Pool: "vlan", Scope: "pe1", Key: "x", Value: 11, Service: "new3", RunID: "bulk-2"}},
+		{"another value under a held key", store.Allocation{Pool: "vlan", Scope: "pe1", Key: "k", Value: 13, Service: "new1", RunID: "bulk-2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := store.ReserveParams{Services: []store.Service{busy(svc("new3", "eline", "", ""), store.StateCreating)},
+				Allocations: []store.Allocation{{Pool: "vc", Scope: "global", Key: "vc", Value: 2, Service: "new3", RunID: "bulk-2"}, tc.a}}
+			mustErr(t, s.Reserve(ctx, bad), store.ErrExists)
+			if _, err := s.GetService(ctx, "new3"); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("a failed Reserve left its placeholder: %v", err)
+			}
+			if v, ok, _ := s.Lookup(ctx, "vc", "global", "new3", "vc"); ok {
+				t.Fatalf("a failed Reserve left an allocation: %d", v)
+			}
+		})
 	}
 }
