@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -101,6 +102,7 @@ process (--batch, --southbound, --mixed, --delete apply to it). See docs/perform
 	f.BoolVar(&o.Keep, "keep", false, "keep the database and the children's logs (printed at the end)")
 	f.StringVar(&o.Dir, "dir", "", "directory for the database and logs (default a temp dir)")
 	f.StringVar(&out, "out", "", "write the result as JSON to this file")
+	f.DurationVar(&o.Stall, "stall", 2*time.Minute, "give up when no request finished for this long")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON instead of a table")
 	f.IntVar(&bo.Batch, "batch", 500, "bulk mode: services per bulk transaction (1 = single-service path)")
 	f.StringVar(&bo.Southbound, "southbound", "sim", "bulk mode: sim (NETCONF and SOAP simulators) or memory")

@@ -55,6 +55,9 @@ type Options struct {
 	Env []string
 	// Progress, when set, is called as requests finish with the phase and how far it is.
 	Progress func(phase string, done, total int)
+	// Stall ends the run with an error when no request finished for that long (default 2
+	// minutes): a stuck server (a deadlock) must not hang the bench.
+	Stall time.Duration
 }
 
 // Result is what Run measured.
@@ -122,6 +125,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		if _, ok := endpointsOf[p]; !ok {
 			return nil, fmt.Errorf("bench: unknown pack %q (have %s)", p, strings.Join(Packs, ", "))
 		}
+	}
+	if o.Stall <= 0 {
+		o.Stall = 2 * time.Minute
 	}
 	if o.Junos <= 0 {
 		o.Junos = 4
@@ -247,6 +253,10 @@ func (d *driver) fail(msg string) {
 // phase sends one request per job from every client at once and measures.
 func (d *driver) phase(ctx context.Context, name string, jobs []job, do func(context.Context, *client.Client, job) (client.Result, error)) (Phase, error) {
 	p := Phase{Name: name, Requests: len(jobs)}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	progress := make(chan struct{}, 1)
+	go d.watch(ctx, cancel, name, progress)
 	next := make(chan job)
 	lat := make([][]time.Duration, len(d.clients))
 	var failed, done int
@@ -269,7 +279,11 @@ func (d *driver) phase(ctx context.Context, name string, jobs []job, do func(con
 					failed++
 				}
 				mu.Unlock()
-				if err != nil {
+				select {
+				case progress <- struct{}{}:
+				default:
+				}
+				if err != nil && ctx.Err() == nil {
 					d.fail(fmt.Sprintf("%s %s: %v", name, j.id, err))
 				}
 				if d.o.Progress != nil {
@@ -286,8 +300,8 @@ func (d *driver) phase(ctx context.Context, name string, jobs []job, do func(con
 	}
 	close(next)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return p, err
+	if ctx.Err() != nil {
+		return p, context.Cause(ctx)
 	}
 	elapsed := time.Since(start)
 	p.Failed = failed
@@ -303,6 +317,24 @@ func (d *driver) phase(ctx context.Context, name string, jobs []job, do func(con
 	p.ServerCPUms = ms(d.lab.server.cpu()-srv0) / n
 	p.SimCPUms = ms(d.lab.junos.cpu()+d.lab.sam.cpu()-sim0) / n
 	return p, nil
+}
+
+// watch cancels the phase when no request finished for o.Stall.
+func (d *driver) watch(ctx context.Context, cancel context.CancelCauseFunc, name string, progress <-chan struct{}) {
+	t := time.NewTimer(d.o.Stall)
+	defer t.Stop()
+	for {
+		select {
+		case <-progress:
+			t.Reset(d.o.Stall)
+		case <-t.C:
+			cancel(fmt.Errorf("bench: %s: no request finished for %s; the server looks stuck (runs waiting for each other's targets?), see %s",
+				name, d.o.Stall, "its goroutines: kill -QUIT the server, its log is in --dir with --keep"))
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // request sends one request until it is not throttled, and waits for its run if the server
