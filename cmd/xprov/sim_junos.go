@@ -50,6 +50,10 @@ func simJunosCmd() *cobra.Command {
 			}
 			fmt.Fprintf(out, "%d Junos devices ready (user %q); interrupt to stop\n", devices, user)
 			<-cmd.Context().Done()
+			// What each device committed, for whoever ran the simulators (xprov bench).
+			for _, d := range f.Devices() {
+				fmt.Fprintf(out, "%s\tcommits %d\n", d.Name(), d.Commits())
+			}
 			return nil
 		},
 	}

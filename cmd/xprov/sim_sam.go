@@ -29,6 +29,8 @@ func init() {
 				fmt.Fprintf(out, "node %s system %s ports %s..%s\n", n.Name, n.Address, n.Ports[0], n.Ports[len(n.Ports)-1])
 			}
 			<-cmd.Context().Done()
+			// For whoever ran the simulator (xprov bench).
+			fmt.Fprintf(out, "requests %d\n", s.Requests())
 			return nil
 		},
 	}

@@ -7,9 +7,10 @@ import (
 	"github.com/xprov/xprov/engine/bench"
 )
 
-// TestRunSmall checks the bench harness itself on a few services over real NETCONF and SOAP.
-func TestRunSmall(t *testing.T) {
-	res, err := bench.Run(context.Background(), bench.Options{Services: 40, Batch: 20, Southbound: "sim", Mixed: true, Delete: true, Dir: t.TempDir()})
+// TestRunBulkSmall checks the engine-only harness on a few services over real NETCONF and SOAP.
+// The REST bench (Run) needs the xprov binary for its child processes; cmd/xprov tests it.
+func TestRunBulkSmall(t *testing.T) {
+	res, err := bench.RunBulk(context.Background(), bench.BulkOptions{Services: 40, Batch: 20, Southbound: "sim", Mixed: true, Delete: true, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 	for _, sb := range []string{"memory", "sim"} {
 		b.Run(sb, func(b *testing.B) {
 			n := max(b.N, 10)
-			res, err := bench.Run(context.Background(), bench.Options{Services: n, Batch: 500, Southbound: sb, Mixed: true, Dir: b.TempDir()})
+			res, err := bench.RunBulk(context.Background(), bench.BulkOptions{Services: n, Batch: 500, Southbound: sb, Mixed: true, Dir: b.TempDir()})
 			if err != nil {
 				b.Fatal(err)
 			}

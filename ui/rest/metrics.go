@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,9 @@ type metrics struct {
 	deviceErrors *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer, st store.Status) (*metrics, error) {
+// newMetrics registers the server's series; pools (may be nil) gives the pools' usage per
+// scope with their sizes, for the pool pressure gauges.
+func newMetrics(reg prometheus.Registerer, st store.Status, pools func(context.Context) ([]PoolInfo, error)) (*metrics, error) {
 	m := &metrics{
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "xprov_http_requests_total", Help: "HTTP requests by method, route pattern and status code.",
@@ -54,7 +57,11 @@ func newMetrics(reg prometheus.Registerer, st store.Status) (*metrics, error) {
 		}
 		return float64(n)
 	})
-	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.runs, m.runDuration, m.deviceErrors, queue} {
+	cs := []prometheus.Collector{m.httpRequests, m.httpDuration, m.runs, m.runDuration, m.deviceErrors, queue}
+	if pools != nil {
+		cs = append(cs, poolCollector{usage: pools})
+	}
+	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("rest: register metrics: %w", err)
 		}
@@ -118,4 +125,84 @@ func (s *Server) startWatcher(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// Pool pressure, so that exhaustion is seen ahead: per pool, the values in use over all its
+// scopes, how many scopes it has, the size of one scope (every scope of a pool has the same
+// range) and how full the fullest scope is. A pool fails a request when one scope is full,
+// whatever the others hold, so alert on xprov_pool_fullest_ratio.
+var (
+	poolUsedDesc = prometheus.NewDesc("xprov_pool_used",
+		"Values in use in the pool, summed over its scopes.", []string{"pool"}, nil)
+	poolScopesDesc = prometheus.NewDesc("xprov_pool_scopes",
+		"Scopes of the pool that ever held a value (devices, ports, PE pairs, VPNs, NMSs).", []string{"pool"}, nil)
+	poolSizeDesc = prometheus.NewDesc("xprov_pool_size",
+		"Values one scope of the pool holds (its range in pack.json).", []string{"pool"}, nil)
+	poolFullestDesc = prometheus.NewDesc("xprov_pool_fullest_used",
+		"Values in use in the pool's fullest scope.", []string{"pool"}, nil)
+	poolRatioDesc = prometheus.NewDesc("xprov_pool_fullest_ratio",
+		"Used over size in the pool's fullest scope (1 = the next allocation there fails).", []string{"pool"}, nil)
+)
+
+// poolCollector reads pool usage at scrape time: the store keeps the counters per scope
+// (triggers), so a scrape reads one row per scope, not per allocation.
+type poolCollector struct {
+	usage func(context.Context) ([]PoolInfo, error)
+}
+
+func (poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{poolUsedDesc, poolScopesDesc, poolSizeDesc, poolFullestDesc, poolRatioDesc} {
+		ch <- d
+	}
+}
+
+// poolStat is one pool's usage over its scopes.
+type poolStat struct {
+	used, scopes, size, fullest int64
+}
+
+func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	infos, err := c.usage(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(poolUsedDesc, err)
+		return
+	}
+	stats := map[string]*poolStat{}
+	var names []string
+	for _, in := range infos {
+		ps := stats[in.Pool]
+		if ps == nil {
+			ps = &poolStat{}
+			stats[in.Pool] = ps
+			names = append(names, in.Pool)
+		}
+		ps.used += in.Used
+		ps.scopes++
+		ps.size = max(ps.size, in.Size)
+		ps.fullest = max(ps.fullest, in.Used)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		ps := stats[n]
+		ch <- prometheus.MustNewConstMetric(poolUsedDesc, prometheus.GaugeValue, float64(ps.used), n)
+		ch <- prometheus.MustNewConstMetric(poolScopesDesc, prometheus.GaugeValue, float64(ps.scopes), n)
+		ch <- prometheus.MustNewConstMetric(poolFullestDesc, prometheus.GaugeValue, float64(ps.fullest), n)
+		// A pool no pack declares any more has no size; leave its size and ratio out rather
+		// than report it full or empty.
+		if ps.size > 0 {
+			ch <- prometheus.MustNewConstMetric(poolSizeDesc, prometheus.GaugeValue, float64(ps.size), n)
+			ch <- prometheus.MustNewConstMetric(poolRatioDesc, prometheus.GaugeValue, float64(ps.fullest)/float64(ps.size), n)
+		}
+	}
+}
+
+// poolInfos is the usage of every pool scope with the packs' ranges (GET /pools, /metrics).
+func (s *Server) poolInfos(ctx context.Context) ([]PoolInfo, error) {
+	u, err := s.st.PoolUsage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.poolInfo(u), nil
 }

@@ -135,7 +135,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{o: o, eng: o.Engine, st: o.Engine.Store(), state: o.State, auth: o.Auth, log: o.Logger,
 		idem: newIdempotency(o.State, o.IdempotencyTTL, nil, o.Logger)}
-	m, err := newMetrics(o.Registry, s.state)
+	m, err := newMetrics(o.Registry, s.state, s.poolInfos)
 	if err != nil {
 		return nil, err
 	}

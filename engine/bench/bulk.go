@@ -1,7 +1,3 @@
-// Package bench measures xprov end to end: it builds a throwaway store, the bundled packs and
-// a southbound (simulated Junos devices over real NETCONF and a simulated SAM over real SOAP,
-// or in-memory devices), provisions E-LINE services through the engine's bulk or single path,
-// and reports throughput, CPU per service, memory and disk. `xprov bench` runs it.
 package bench
 
 import (
@@ -30,8 +26,8 @@ import (
 	"github.com/xprov/xprov/flexservices"
 )
 
-// Options configure a run.
-type Options struct {
+// BulkOptions configure RunBulk.
+type BulkOptions struct {
 	// Services to create (default 2000).
 	Services int
 	// Batch is the bulk size (default 500); 1 uses the single-service path (Submit + Wait).
@@ -50,8 +46,8 @@ type Options struct {
 	Progress func(done int)
 }
 
-// Result is what a run measured.
-type Result struct {
+// BulkResult is what RunBulk measured.
+type BulkResult struct {
 	Services       int           `json:"services"`
 	Batch          int           `json:"batch"`
 	Southbound     string        `json:"southbound"`
@@ -69,8 +65,10 @@ type Result struct {
 	FirstError     string        `json:"first_error,omitempty"`
 }
 
-// Run provisions Services E-LINEs and measures.
-func Run(ctx context.Context, o Options) (*Result, error) {
+// RunBulk provisions Services E-LINEs in this process, through the engine's bulk path
+// (engine.Bulk) or its single path, with the simulators as goroutines, and measures. It is
+// the engine-only view; Run measures the product as users drive it.
+func RunBulk(ctx context.Context, o BulkOptions) (*BulkResult, error) {
 	if o.Services <= 0 {
 		o.Services = 2000
 	}
@@ -127,7 +125,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 
-	res := &Result{Services: len(reqs), Batch: o.Batch, Southbound: o.Southbound}
+	res := &BulkResult{Services: len(reqs), Batch: o.Batch, Southbound: o.Southbound}
 	cpu0 := cpuTime()
 	start := time.Now()
 	failed, firstErr, err := apply(ctx, e, reqs, o)
@@ -167,7 +165,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 }
 
 // apply runs requests in batches (bulk) or one by one; it returns how many failed.
-func apply(ctx context.Context, e *engine.Engine, reqs []engine.Request, o Options) (int, string, error) {
+func apply(ctx context.Context, e *engine.Engine, reqs []engine.Request, o BulkOptions) (int, string, error) {
 	failed, first := 0, ""
 	note := func(msg string) {
 		failed++
@@ -217,7 +215,7 @@ func apply(ctx context.Context, e *engine.Engine, reqs []engine.Request, o Optio
 
 // intents makes E-LINEs on distinct (port, VLAN) pairs: Junos to Junos, and with Mixed every
 // other one Junos to Nokia.
-func intents(devs []adapters.Device, o Options) ([]engine.Request, error) {
+func intents(devs []adapters.Device, o BulkOptions) ([]engine.Request, error) {
 	var jun, sr []adapters.Device
 	for _, d := range devs {
 		switch d.Vendor {
@@ -281,7 +279,7 @@ func intents(devs []adapters.Device, o Options) ([]engine.Request, error) {
 }
 
 // southbound starts the targets and returns a commit counter and a closer.
-func southbound(o Options) ([]adapters.Target, func() int, func(), error) {
+func southbound(o BulkOptions) ([]adapters.Target, func() int, func(), error) {
 	switch o.Southbound {
 	case "memory":
 		var ts []adapters.Target
@@ -377,7 +375,7 @@ func maxRSS() int64 {
 }
 
 // Print writes a human summary.
-func (r *Result) Print(w io.Writer) {
+func (r *BulkResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "services        %d (batch %d, southbound %s, %d failed)\n", r.Services, r.Batch, r.Southbound, r.FailedServices)
 	fmt.Fprintf(w, "create          %s  (%.0f services/s, %s CPU per service)\n", r.Elapsed.Round(time.Millisecond), r.PerSecond, r.CPUPerService.Round(time.Microsecond))
 	if r.DeleteElapsed > 0 {
