@@ -222,8 +222,8 @@ func undeclared(c *computed, keys []string) error {
 		}
 	}
 	for _, a := range c.pools.touched {
-		if !have[poolKey(a.Pool, a.Scope)] {
-			return fmt.Errorf("engine: service %s now allocates from pool %s/%s, which it did not when the request was admitted; submit it again: %w", c.req.ServiceID, a.Pool, a.Scope, ErrPlanChanged)
+		if !have[poolKey(a.Pool)] {
+			return fmt.Errorf("engine: service %s now allocates from pool %s, which it did not when the request was admitted; submit it again: %w", c.req.ServiceID, a.Pool, ErrPlanChanged)
 		}
 	}
 	return nil

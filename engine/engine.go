@@ -104,6 +104,9 @@ type Options struct {
 	// and the first wait after a failed attempt; ReconcileMaxBackoff caps the wait (5 min).
 	ReconcileInterval   time.Duration
 	ReconcileMaxBackoff time.Duration
+	// Retention, when set, is applied to the store every RetentionInterval (default 5 min).
+	Retention         *store.PruneParams
+	RetentionInterval time.Duration
 }
 
 // Engine executes requests. It is safe for concurrent use.
@@ -161,6 +164,9 @@ func New(o Options) (*Engine, error) {
 	if o.ReconcileInterval <= 0 {
 		o.ReconcileInterval = 15 * time.Second
 	}
+	if o.RetentionInterval <= 0 {
+		o.RetentionInterval = 5 * time.Minute
+	}
 	if o.ReconcileMaxBackoff <= 0 {
 		o.ReconcileMaxBackoff = 5 * time.Minute
 	}
@@ -183,6 +189,7 @@ func New(o Options) (*Engine, error) {
 	}
 	go e.dispatch()
 	go e.reconcile()
+	go e.prune()
 	return e, nil
 }
 

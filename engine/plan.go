@@ -368,26 +368,18 @@ func (e *Engine) fetchActual(ctx context.Context, t string, old, want []config.L
 	return out, nil
 }
 
-// roots returns the top-most list entries or valued leaves among paths (containers such as
-// "interfaces" are not fetched whole).
+// roots returns the top-most of paths (a path below another one is covered by it). Exactly
+// these nodes are read, so a request reads what it touches and never a whole port or neighbor
+// holding thousands of other services' units.
 func roots(ps []config.Path) []config.Path {
 	sorted := append([]config.Path(nil), ps...)
 	sort.Slice(sorted, func(i, j int) bool { return config.Compare(sorted[i], sorted[j]) < 0 })
 	var out []config.Path
 	for _, p := range sorted {
-		// Trim leading plain containers: fetch from the first keyed entry, or the leaf itself.
-		cut := len(p)
-		for i, s := range p {
-			if s.IsEntry() {
-				cut = i + 1
-				break
-			}
-		}
-		r := p[:cut]
-		if len(out) > 0 && r.HasPrefix(out[len(out)-1]) {
+		if len(out) > 0 && p.HasPrefix(out[len(out)-1]) {
 			continue
 		}
-		out = append(out, r)
+		out = append(out, p)
 	}
 	return out
 }

@@ -93,22 +93,23 @@ func (e *Engine) admit(ctx context.Context, req Request, p *Plan) (*job, error) 
 }
 
 // declare sets the keys a job holds in the order: every target its service owned or wants
-// config on, every pool scope it allocates from (two batches peeking one scope in parallel
-// would hand out one value twice), and (exclusively) the service itself.
+// config on, every pool it allocates from (two batches peeking one pool in parallel would hand
+// out one value twice; the pool, not the scope, because a scope may name a value allocated
+// in order, such as a VPN's number), and (exclusively) the service itself.
 func (j *job) declare(c *computed) {
 	keys := make([]string, 0, len(c.plan.Targets)+len(c.pools.touched))
 	for _, tp := range c.plan.Targets {
 		keys = append(keys, tp.Target)
 	}
 	for _, a := range c.pools.touched {
-		keys = append(keys, poolKey(a.Pool, a.Scope))
+		keys = append(keys, poolKey(a.Pool))
 	}
 	j.ticket = &queue.Ticket{Keys: keys, Exclusive: []string{j.req.ServiceID}}
 }
 
-// poolKey is a pool scope's key in the order (targets are named by inventory names, which
-// cannot contain a NUL).
-func poolKey(pool, scope string) string { return "pool\x00" + pool + "\x00" + scope }
+// poolKey is a pool's key in the order (targets are named by inventory names, which cannot
+// contain a NUL).
+func poolKey(pool string) string { return "pool\x00" + pool }
 
 // enqueue gives jobs their places in the per-target order in one step and wakes the
 // dispatcher.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/xprov/xprov/engine/bench"
@@ -63,30 +62,10 @@ func TestBenchREST(t *testing.T) {
 		back.DeviceCommits == 0 || back.SAMRequests == 0 {
 		t.Errorf("result: %s", raw)
 	}
-	// Every service's own configuration is gone from the devices. Nodes several services
-	// share (a policer per bandwidth profile, a port's encapsulation) may stay behind while
-	// the engine computes ownership outside a per-target order: two concurrent deletes each
-	// see the other as a co-owner, two concurrent creates may record a node the other just
-	// created as pre-existing (docs/performance.md). The bench reports them; this test fails
-	// only on what no other service could have shared.
+	// Everything the services put on the devices is gone, shared nodes (a policer per
+	// bandwidth profile, a port's encapsulation) included: ownership is decided in the
+	// per-target order, so concurrent deletes and creates never lose track of a sharer.
 	for _, r := range back.Residue {
-		if !sharedNode(r) {
-			t.Errorf("left on the devices: %s", r)
-		} else {
-			t.Logf("shared node left on the devices (ownership race): %s", r)
-		}
+		t.Errorf("left on the devices: %s", r)
 	}
-}
-
-// sharedNode is a residue line ("pe1: path=value") of a node several services may share.
-func sharedNode(line string) bool {
-	_, kv, _ := strings.Cut(line, ": ")
-	path, _, _ := strings.Cut(kv, "=")
-	switch {
-	case strings.HasPrefix(path, "firewall/policer["):
-		return true
-	case strings.HasPrefix(path, "interfaces/interface[") && !strings.Contains(path, "/unit["):
-		return true
-	}
-	return false
 }

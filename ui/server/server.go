@@ -186,7 +186,8 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 	}
 	packs := engine.RegistryPacks(reg)
 
-	eng, err := engine.New(engine.Options{Store: st, Packs: packs, Targets: in.targets, Logger: o.Logger})
+	retention := store.DefaultRetention()
+	eng, err := engine.New(engine.Options{Store: st, Packs: packs, Targets: in.targets, Logger: o.Logger, Retention: &retention})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
