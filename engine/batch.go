@@ -262,10 +262,7 @@ func checkRead(c *computed, j *job, read map[string]map[string]string, readErr m
 func (e *Engine) readTargets(ctx context.Context, jobs []*job, cs []*computed) (map[string]map[string]string, map[string]error) {
 	paths := map[string][]config.Path{}
 	for i, c := range cs {
-		if c == nil {
-			continue
-		}
-		if !e.o.SkipPreexistingCheck {
+		if c != nil && !e.o.SkipPreexistingCheck {
 			for _, tp := range c.plan.Targets {
 				for _, ch := range tp.ChangeSet.Changes {
 					paths[tp.Target] = append(paths[tp.Target], ch.Path)

@@ -187,6 +187,18 @@ func TestPlanWhileAnotherRequestIsInFlight(t *testing.T) {
 func TestModifyPlanOverOutOfBandChangeIsRefused(t *testing.T) {
 	b := setupPool(t, 2000)
 	b.mustSucceed(t, engine.Request{Op: engine.OpCreate, Type: "fake", ServiceID: "s1", Intent: intent(100, "gold", "pe1:ge-0/0/1")})
+	// A plan over an unchanged device applies.
+	p0, err := b.e.Plan(t.Context(), engine.Request{Op: engine.OpModify, ServiceID: "s1", Intent: intent(100, "bronze", "pe1:ge-0/0/1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r0, err := b.e.ApplyPlan(t.Context(), p0.ID, "bob")
+	if err != nil {
+		t.Fatalf("apply over an unchanged device: %v", err)
+	}
+	if r0, err = b.e.Wait(t.Context(), r0.ID); err != nil || r0.State != store.RunSucceeded {
+		t.Fatalf("apply over an unchanged device: %+v %v", r0, err)
+	}
 	p, err := b.e.Plan(t.Context(), engine.Request{Op: engine.OpModify, ServiceID: "s1", Intent: intent(100, "silver", "pe1:ge-0/0/1")})
 	if err != nil {
 		t.Fatal(err)

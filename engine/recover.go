@@ -108,7 +108,7 @@ func (e *Engine) recoverRuns(ctx context.Context, runs []store.Run) error {
 			}
 		}
 		j := &job{run: r, recover: rec}
-		j.ticket = &queue.Ticket{Keys: sortedKeys(keys), Exclusive: services}
+		j.ticket = &queue.Ticket{Keys: sortedKeys(keys), Exclusive: services, Alone: true}
 		jobs = append(jobs, j)
 	}
 	// Runs that never planned: admitted again, in the order they were created.

@@ -104,7 +104,12 @@ func (j *job) declare(c *computed) {
 	for _, a := range c.pools.touched {
 		keys = append(keys, poolKey(a.Pool))
 	}
-	j.ticket = &queue.Ticket{Keys: keys, Exclusive: []string{j.req.ServiceID}}
+	// A request that gives up configuration (delete, modify, redeploy) is planned in a batch of
+	// its own: within a batch, requests see the earlier ones' wanted config as owners but the
+	// store still names the earlier ones as owners of what they give up, so two requests
+	// giving up one shared node could each keep it for the other.
+	alone := j.req.Op != OpCreate
+	j.ticket = &queue.Ticket{Keys: keys, Exclusive: []string{j.req.ServiceID}, Alone: alone}
 }
 
 // poolKey is a pool's key in the order (targets are named by inventory names, which cannot
@@ -116,7 +121,7 @@ func poolKey(pool string) string { return "pool\x00" + pool }
 func (e *Engine) enqueue(jobs []*job) {
 	items := make([]queue.Item, len(jobs))
 	for i, j := range jobs {
-		items[i] = queue.Item{Keys: j.ticket.Keys, Exclusive: j.ticket.Exclusive, Value: j}
+		items[i] = queue.Item{Keys: j.ticket.Keys, Exclusive: j.ticket.Exclusive, Alone: j.ticket.Alone, Value: j}
 	}
 	e.mu.Lock()
 	ts := e.q.EnqueueAll(items)

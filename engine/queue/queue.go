@@ -26,6 +26,8 @@ type Ticket struct {
 	// Exclusive keys also order the request, and a batch never holds two tickets with the
 	// same exclusive key.
 	Exclusive []string
+	// Alone tickets run in a batch of their own.
+	Alone bool
 	// Value is the caller's request.
 	Value any
 
@@ -63,7 +65,9 @@ func New(maxBatch int) *Queue {
 // Item is one request to enqueue.
 type Item struct {
 	Keys, Exclusive []string
-	Value           any
+	// Alone asks for a batch of its own (still ordered on its keys).
+	Alone bool
+	Value any
 }
 
 // Enqueue gives a request its place behind everything enqueued before it, on every key at once.
@@ -79,7 +83,7 @@ func (q *Queue) EnqueueAll(items []Item) []*Ticket {
 	out := make([]*Ticket, len(items))
 	for i, it := range items {
 		q.seq++
-		t := &Ticket{Seq: q.seq, Keys: uniq(it.Keys), Exclusive: uniq(it.Exclusive), Value: it.Value}
+		t := &Ticket{Seq: q.seq, Keys: uniq(it.Keys), Exclusive: uniq(it.Exclusive), Alone: it.Alone, Value: it.Value}
 		for _, k := range t.all() {
 			q.keys[k] = append(q.keys[k], t)
 		}
@@ -148,6 +152,7 @@ func (q *Queue) Next(max int) [][]*Ticket {
 		}
 	}
 	owner := map[string]int{}
+	closed := map[int]bool{} // batches holding an Alone ticket
 	var batches [][]*Ticket
 	var keep []*Ticket
 	for _, t := range q.order {
@@ -168,7 +173,7 @@ func (q *Queue) Next(max int) [][]*Ticket {
 			}
 		}
 		if ok && join >= 0 {
-			if len(batches[join]) >= q.maxBatch {
+			if len(batches[join]) >= q.maxBatch || closed[join] || t.Alone {
 				ok = false
 			}
 			for _, x := range t.Exclusive {
@@ -192,6 +197,9 @@ func (q *Queue) Next(max int) [][]*Ticket {
 			batches = append(batches, nil)
 		}
 		batches[join] = append(batches[join], t)
+		if t.Alone {
+			closed[join] = true
+		}
 		t.state, t.batch = running, join
 		for _, k := range all {
 			owner[k] = join
