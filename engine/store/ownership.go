@@ -499,6 +499,18 @@ func (s *SQLite) excludedSet(ctx context.Context, target, exclude string) (owned
 // index probe per distinct value held, whatever the number of holders: the probe for the
 // next value skips the rest of this value's holders by key.
 func (s *SQLite) Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error) {
+	// The index probe and the holders' sets are read by separate statements on the read pool,
+	// so a writer can remove a set in between (a service recorded meanwhile): read again, the
+	// next pass sees the newer state whole.
+	for try := 0; ; try++ {
+		out, err := s.owners(ctx, target, paths, exclude)
+		if err == nil || !errors.Is(err, sql.ErrNoRows) || try == 4 {
+			return out, err
+		}
+	}
+}
+
+func (s *SQLite) owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error) {
 	out := make(map[string][]Owner)
 	uniq := dedupe(paths)
 	if len(uniq) == 0 {
