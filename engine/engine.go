@@ -305,8 +305,6 @@ func (e *Engine) Idle(ctx context.Context) error {
 	}
 }
 
-// QueueDepth is the number of requests waiting or running per target.
-func (e *Engine) QueueDepth() map[string]int { return e.q.Depth() }
 
 // Store returns the engine's store (for reads by the REST layer).
 func (e *Engine) Store() store.Store { return e.st }

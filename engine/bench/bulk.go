@@ -216,15 +216,7 @@ func apply(ctx context.Context, e *engine.Engine, reqs []engine.Request, o BulkO
 // intents makes E-LINEs on distinct (port, VLAN) pairs: Junos to Junos, and with Mixed every
 // other one Junos to Nokia.
 func intents(devs []adapters.Device, o BulkOptions) ([]engine.Request, error) {
-	var jun, sr []adapters.Device
-	for _, d := range devs {
-		switch d.Vendor {
-		case "junos":
-			jun = append(jun, d)
-		case "sros":
-			sr = append(sr, d)
-		}
-	}
+	jun, sr := byVendor(devs)
 	if len(jun) < 2 {
 		return nil, errors.New("bench: need at least two Junos devices")
 	}

@@ -58,15 +58,7 @@ var endpointsOf = map[string]int{"eline": 2, "elan": 3, "l3vpn": 2, "iptv-l3vpn"
 // device order, and each service starts one device further with a stride that changes every
 // round.
 func plan(devs []adapters.Device, types []string, n int) ([]job, error) {
-	var jun, sr []adapters.Device
-	for _, d := range devs {
-		switch d.Vendor {
-		case "junos":
-			jun = append(jun, d)
-		case "sros":
-			sr = append(sr, d)
-		}
-	}
+	jun, sr := byVendor(devs)
 	sort.Slice(jun, func(i, j int) bool { return jun[i].Name < jun[j].Name })
 	sort.Slice(sr, func(i, j int) bool { return sr[i].Name < sr[j].Name })
 	var order []string
@@ -120,4 +112,17 @@ func intentsOf(typ string, i int, eps []map[string]any) (json.RawMessage, json.R
 	in["bandwidth"] = "100M"
 	modify, _ := json.Marshal(in)
 	return create, modify
+}
+
+// byVendor splits devices into Junos devices and SR nodes.
+func byVendor(devs []adapters.Device) (jun, sr []adapters.Device) {
+	for _, d := range devs {
+		switch d.Vendor {
+		case "junos":
+			jun = append(jun, d)
+		case "sros":
+			sr = append(sr, d)
+		}
+	}
+	return jun, sr
 }
