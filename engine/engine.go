@@ -305,7 +305,6 @@ func (e *Engine) Idle(ctx context.Context) error {
 	}
 }
 
-
 // Store returns the engine's store (for reads by the REST layer).
 func (e *Engine) Store() store.Store { return e.st }
 
