@@ -342,14 +342,21 @@ var errTxFailed = errors.New("transaction failed")
 func (e *Engine) applyBatch(ctx context.Context, jobs []*job) error {
 	bg := context.WithoutCancel(ctx)
 	lead := jobs[0].run
-	for _, j := range jobs {
-		j.run.State = store.RunRunning
-		if err := e.st.UpdateRun(bg, j.run); err != nil {
-			e.log.Error("update run", "run", j.run.ID, "err", err)
-		}
-		e.emit(bg, "run.running", j.run.Service, j.run.ID, nil)
+	runs := make([]store.Run, len(jobs))
+	evs := make([]store.Event, len(jobs))
+	now := time.Now().UTC()
+	for i, j := range jobs {
+		j.run.State, j.run.Updated = store.RunRunning, now
+		runs[i] = j.run
+		evs[i] = store.Event{Type: "run.running", Service: j.run.Service, RunID: j.run.ID, At: now}
 	}
-	if err := e.step(ctx, lead.ID, "compute", "begin", nil); err != nil {
+	// One store transaction for the batch's start (not one per request).
+	if err := e.st.UpdateRuns(bg, runs, evs); err != nil {
+		e.log.Error("mark runs running", "runs", len(runs), "lead", lead.ID, "err", err)
+	}
+	e.notify()
+	m := &marks{}
+	if err := e.mark(m, lead.ID, "compute", "begin"); err != nil {
 		return err
 	}
 	pb, err := e.planBatch(ctx, jobs, lead.ID, false)
@@ -363,7 +370,7 @@ func (e *Engine) applyBatch(ctx context.Context, jobs []*job) error {
 	var live []*job
 	for i, j := range jobs {
 		if err := pb.failed[i]; err != nil {
-			_ = e.step(bg, lead.ID, "compute", "failed", map[string]string{"service": j.req.ServiceID, "error": err.Error()})
+			_ = e.step(bg, m, lead.ID, "compute", "failed", map[string]string{"service": j.req.ServiceID, "error": err.Error()})
 			e.finishJob(bg, j, store.RunFailed, err, nil)
 			continue
 		}
@@ -401,7 +408,7 @@ func (e *Engine) applyBatch(ctx context.Context, jobs []*job) error {
 		return a.Pool+a.Scope+a.Key < b.Pool+b.Scope+b.Key
 	})
 	// Journal first: recovery must know which services a crash during Reserve may have marked.
-	if err := e.step(ctx, lead.ID, "compute-bulk", "done", bj); err != nil {
+	if err := e.step(ctx, m, lead.ID, "compute-bulk", "done", bj); err != nil {
 		return err
 	}
 	if err := e.st.Reserve(bg, reserve); err != nil {
@@ -436,9 +443,13 @@ func (e *Engine) applyBatch(ctx context.Context, jobs []*job) error {
 	if len(live) > 1 {
 		what = Request{Op: "batch", ServiceID: fmt.Sprintf("%d services", len(live)), User: lead.User}
 	}
-	results, err := e.transact(ctx, lead, tps, what)
+	results, err := e.transact(ctx, m, lead, tps, what)
 	if errors.Is(err, errCrash) {
 		return err
+	}
+	if err != nil {
+		// The marks say how far each target got; journal them with the failure.
+		_ = e.step(bg, m, lead.ID, "transaction", "failed", map[string]string{"error": err.Error()})
 	}
 	var undo *UndoError
 	if errors.As(err, &undo) {
@@ -456,14 +467,18 @@ func (e *Engine) applyBatch(ctx context.Context, jobs []*job) error {
 		e.finishJob(bg, live[0], store.RunFailed, err, jobResults(cs[0], results))
 		return nil
 	}
-	if err := e.step(ctx, lead.ID, "record", "begin", nil); err != nil {
+	if err := e.mark(m, lead.ID, "record", "begin"); err != nil {
 		return err
 	}
 	per := make([][]store.TargetResult, len(cs))
 	for k, c := range cs {
 		per[k] = jobResults(c, results)
 	}
-	if err := e.recordBulk(bg, lead.ID, bj, per); err != nil {
+	held := make([]store.Run, len(live))
+	for k, j := range live {
+		held[k] = j.run
+	}
+	if err := e.recordBulk(bg, lead.ID, bj, per, held); err != nil {
 		err = e.storeFailed(err)
 		for k, j := range live {
 			e.finishJob(bg, j, store.RunFailed, err, per[k])
@@ -473,7 +488,7 @@ func (e *Engine) applyBatch(ctx context.Context, jobs []*job) error {
 	for _, j := range live {
 		j.done = true
 	}
-	_ = e.step(ctx, lead.ID, "record", "done", nil)
+	_ = e.step(ctx, m, lead.ID, "record", "done", nil)
 	return nil
 }
 
@@ -547,6 +562,7 @@ func (e *Engine) leaveForCleanup(ctx context.Context, live []*job, cs []*compute
 			continue
 		}
 		j.done = true
+		e.runsEnded(j.run.ID)
 		e.log.Warn("undo incomplete; service left for cleanup", "service", svc.ID, "run", run.ID, "err", cause)
 	}
 	e.notify()
@@ -566,11 +582,18 @@ func sortedTargets(ms ...map[string][]config.Leaf) []string {
 var busyState = map[Op]string{OpCreate: store.StateCreating, OpModify: store.StateModifying, OpDelete: store.StateDeleting, OpRedeploy: store.StateModifying}
 
 // recordBulk records every service of a batch and its run in one store transaction. results
-// holds each run's outcome per target (same index as bj.Plans; nil when unknown).
-func (e *Engine) recordBulk(ctx context.Context, lead string, bj bulkJournal, results [][]store.TargetResult) error {
+// holds each run's outcome per target (same index as bj.Plans; nil when unknown); runs the
+// runs as the engine holds them (same index; nil after a restart: they are read).
+func (e *Engine) recordBulk(ctx context.Context, lead string, bj bulkJournal, results [][]store.TargetResult, runs []store.Run) error {
 	ps := make([]store.RecordParams, 0, len(bj.Plans))
 	for i, jp := range bj.Plans {
-		r, err := e.st.GetRun(ctx, bj.Runs[i])
+		var r store.Run
+		var err error
+		if i < len(runs) {
+			r = runs[i]
+		} else {
+			r, err = e.st.GetRun(ctx, bj.Runs[i])
+		}
 		if err != nil {
 			// A run journaled by an older version under a bulk run may not exist as a row.
 			r = store.Run{ID: bj.Runs[i], Service: jp.Service.ID, Kind: map[bool]string{true: store.RunDelete, false: store.RunModify}[jp.Delete]}
@@ -586,13 +609,14 @@ func (e *Engine) recordBulk(ctx context.Context, lead string, bj bulkJournal, re
 	if err := e.st.RecordBatch(ctx, ps); err != nil {
 		return fmt.Errorf("engine: record batch of %s: %w", lead, err)
 	}
+	e.runsEnded(bj.Runs...)
 	e.notify()
 	return nil
 }
 
 // transact applies the change sets as one transaction: prepare everywhere, then commit
 // everywhere; any failure rolls every target back.
-func (e *Engine) transact(ctx context.Context, run store.Run, tps []TargetPlan, req Request) ([]store.TargetResult, error) {
+func (e *Engine) transact(ctx context.Context, m *marks, run store.Run, tps []TargetPlan, req Request) ([]store.TargetResult, error) {
 	bg := context.WithoutCancel(ctx)
 	results := make([]store.TargetResult, len(tps))
 	type open struct {
@@ -637,7 +661,7 @@ func (e *Engine) transact(ctx context.Context, run store.Run, tps []TargetPlan, 
 				}
 				mu.Unlock()
 			}
-			if err := e.step(ctx, run.ID, "prepare:"+tp.Target, "begin", nil); err != nil {
+			if err := e.mark(m, run.ID, "prepare:"+tp.Target, "begin"); err != nil {
 				mu.Lock()
 				crashed = crashed || errors.Is(err, errCrash)
 				mu.Unlock()
@@ -664,7 +688,7 @@ func (e *Engine) transact(ctx context.Context, run store.Run, tps []TargetPlan, 
 			mu.Lock()
 			results[i].State = "prepared"
 			mu.Unlock()
-			if err := e.step(ctx, run.ID, "prepare:"+tp.Target, "done", nil); err != nil {
+			if err := e.mark(m, run.ID, "prepare:"+tp.Target, "done"); err != nil {
 				mu.Lock()
 				crashed = crashed || errors.Is(err, errCrash)
 				mu.Unlock()
@@ -682,7 +706,7 @@ func (e *Engine) transact(ctx context.Context, run store.Run, tps []TargetPlan, 
 	if firstErr == nil {
 		// The commit point: from here on the run finishes, also after a crash. A store that
 		// cannot take the journal entry is a failure before the commit point: roll back.
-		if err := e.step(ctx, run.ID, "decide", "done", nil); err != nil {
+		if err := e.step(ctx, m, run.ID, "decide", "done", nil); err != nil {
 			if errors.Is(err, errCrash) {
 				return results, err
 			}
@@ -707,7 +731,7 @@ func (e *Engine) transact(ctx context.Context, run store.Run, tps []TargetPlan, 
 	}
 	var commitErr error
 	for _, o := range opened {
-		if err := e.step(bg, run.ID, "commit:"+tps[o.i].Target, "begin", nil); err != nil {
+		if err := e.mark(m, run.ID, "commit:"+tps[o.i].Target, "begin"); err != nil {
 			return results, err
 		}
 		if err := o.tx.Commit(bg); err != nil {
@@ -718,7 +742,7 @@ func (e *Engine) transact(ctx context.Context, run store.Run, tps []TargetPlan, 
 			continue
 		}
 		results[o.i].State = "committed"
-		if err := e.step(bg, run.ID, "commit:"+tps[o.i].Target, "done", nil); err != nil {
+		if err := e.mark(m, run.ID, "commit:"+tps[o.i].Target, "done"); err != nil {
 			return results, err
 		}
 	}

@@ -119,6 +119,7 @@ type Engine struct {
 	targets  map[string]adapters.Target
 	cancels  map[string]context.CancelFunc // runs in a batch -> the batch's cancel
 	waiting  map[string]*job               // runs waiting for their place in the order
+	ended    map[string]*endWait           // runs someone waits for -> closed when they end
 	changed  chan struct{}                 // closed and replaced whenever a run or event changes
 	devCache map[string]adapters.Device
 	closing  bool
@@ -175,6 +176,7 @@ func New(o Options) (*Engine, error) {
 		targets:    map[string]adapters.Target{},
 		cancels:    map[string]context.CancelFunc{},
 		waiting:    map[string]*job{},
+		ended:      map[string]*endWait{},
 		orphans:    map[string]bool{},
 		changed:    make(chan struct{}),
 		devCache:   map[string]adapters.Device{},
@@ -422,24 +424,70 @@ func (e *Engine) Subscribe(ctx context.Context, after int64) <-chan store.Event 
 // Wait blocks until the run is finished (or ctx ends) and returns it.
 func (e *Engine) Wait(ctx context.Context, runID string) (store.Run, error) {
 	for {
-		ch := e.changedCh()
+		ch := e.awaitEnd(runID)
 		r, err := e.st.GetRun(ctx, runID)
-		if err != nil {
+		if err != nil || Finished(r.State) {
+			e.forgetEnd(runID, ch)
 			return r, err
-		}
-		if Finished(r.State) {
-			return r, nil
 		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
+			e.forgetEnd(runID, ch)
 			return r, ctx.Err()
 		case <-e.stop:
+			e.forgetEnd(runID, ch)
 			if r, err := e.st.GetRun(ctx, runID); err == nil && Finished(r.State) {
 				return r, nil
 			}
 			return r, fmt.Errorf("engine: run %s is unfinished: %w", runID, ErrShutdown)
 		case <-time.After(2 * time.Second):
+			// A run ended by a path that could not say so (its store write failed) is
+			// still found.
+			e.forgetEnd(runID, ch)
+		}
+	}
+}
+
+// endWait is closed when its run ends; n counts the waiters holding it.
+type endWait struct {
+	ch chan struct{}
+	n  int
+}
+
+// awaitEnd returns a channel closed when runID ends (the caller then reads the run once,
+// instead of every waiter re-reading its run at every change of any run).
+func (e *Engine) awaitEnd(runID string) <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	w := e.ended[runID]
+	if w == nil {
+		w = &endWait{ch: make(chan struct{})}
+		e.ended[runID] = w
+	}
+	w.n++
+	return w.ch
+}
+
+// forgetEnd drops one waiter's hold taken by awaitEnd.
+func (e *Engine) forgetEnd(runID string, ch <-chan struct{}) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if w := e.ended[runID]; w != nil && w.ch == ch {
+		if w.n--; w.n <= 0 {
+			delete(e.ended, runID)
+		}
+	}
+}
+
+// runsEnded wakes the waiters of runs whose end was just written to the store.
+func (e *Engine) runsEnded(ids ...string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range ids {
+		if w := e.ended[id]; w != nil {
+			close(w.ch)
+			delete(e.ended, id)
 		}
 	}
 }

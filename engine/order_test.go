@@ -465,11 +465,11 @@ func (f *fullDisk) check() error {
 	}
 	return nil
 }
-func (f *fullDisk) AppendJournal(ctx context.Context, e store.JournalEntry) error {
+func (f *fullDisk) AppendJournal(ctx context.Context, es ...store.JournalEntry) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	return f.Store.AppendJournal(ctx, e)
+	return f.Store.AppendJournal(ctx, es...)
 }
 func (f *fullDisk) Record(ctx context.Context, p store.RecordParams) error {
 	if err := f.check(); err != nil {
@@ -494,6 +494,12 @@ func (f *fullDisk) UpdateRun(ctx context.Context, r store.Run) error {
 		return err
 	}
 	return f.Store.UpdateRun(ctx, r)
+}
+func (f *fullDisk) UpdateRuns(ctx context.Context, rs []store.Run, evs []store.Event) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	return f.Store.UpdateRuns(ctx, rs, evs)
 }
 func (f *fullDisk) CreateRun(ctx context.Context, r store.Run) error {
 	if err := f.check(); err != nil {

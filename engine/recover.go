@@ -207,8 +207,8 @@ func (e *Engine) runRecovery(ctx context.Context, j *job) {
 	bg := context.WithoutCancel(ctx)
 	j.done = true
 	if rec.decided {
-		_ = e.step(bg, lead.ID, "recover", "done", map[string]string{"outcome": "rolled forward"})
-		if err := e.recordBulk(bg, lead.ID, *bj, nil); err != nil {
+		_ = e.step(bg, nil, lead.ID, "recover", "done", map[string]string{"outcome": "rolled forward"})
+		if err := e.recordBulk(bg, lead.ID, *bj, nil, nil); err != nil {
 			e.log.Error("recover: record", "run", lead.ID, "err", err)
 		}
 		return
@@ -221,7 +221,7 @@ func (e *Engine) runRecovery(ctx context.Context, j *job) {
 		}
 		e.rollBackState(bg, runID, jp)
 	}
-	_ = e.step(bg, lead.ID, "recover", "done", map[string]string{"outcome": "rolled back"})
+	_ = e.step(bg, nil, lead.ID, "recover", "done", map[string]string{"outcome": "rolled back"})
 	for _, m := range rec.members {
 		e.finish(bg, &m, store.RunRolledBack, errors.New("interrupted before its commit point; rolled back"), nil)
 	}

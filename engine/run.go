@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/xprov/xprov/adapters"
@@ -220,8 +221,9 @@ func (e *Engine) runBatch(ts []*queue.Ticket, jobs []*job) {
 	}
 }
 
-// step journals one step phase and gives the fault hook its chance to kill the run.
-func (e *Engine) step(ctx context.Context, runID, name, phase string, data any) error {
+// step journals one step phase, with the progress marks collected in m before it (nil: none),
+// and gives the fault hook its chance to kill the run.
+func (e *Engine) step(ctx context.Context, m *marks, runID, name, phase string, data any) error {
 	var raw json.RawMessage
 	if data != nil {
 		var err error
@@ -234,15 +236,54 @@ func (e *Engine) step(ctx context.Context, runID, name, phase string, data any) 
 			return errCrash
 		}
 	}
-	// The step is also an event for people following the run (its data stays in the journal).
-	now := time.Now().UTC()
-	evData, _ := json.Marshal(map[string]string{"step": name, "phase": phase})
-	ev := &store.Event{Type: "run.step", RunID: runID, Data: evData, At: now}
-	if err := e.st.AppendJournal(context.WithoutCancel(ctx), store.JournalEntry{RunID: runID, Step: name, Phase: phase, Data: raw, At: now, Event: ev}); err != nil {
+	es := append(m.take(), journalEntry(runID, name, phase, raw))
+	if err := e.st.AppendJournal(context.WithoutCancel(ctx), es...); err != nil {
 		return e.storeFailed(fmt.Errorf("engine: journal %s: %w", name, err))
 	}
 	e.notify()
 	return nil
+}
+
+// marks collects a batch's progress marks (which target is being prepared or committed).
+// Recovery needs only the plans and the commit decision from the journal, so a mark costs no
+// store write of its own: it is journaled with the next step.
+type marks struct {
+	mu sync.Mutex
+	es []store.JournalEntry
+}
+
+// mark records a progress point: the fault hook sees it at once, the journal with the next step.
+func (e *Engine) mark(m *marks, runID, name, phase string) error {
+	if e.o.Fault != nil {
+		if err := e.o.Fault(name + ":" + phase); err != nil {
+			return errCrash
+		}
+	}
+	m.mu.Lock()
+	m.es = append(m.es, journalEntry(runID, name, phase, nil))
+	m.mu.Unlock()
+	return nil
+}
+
+// take empties m and returns what it held (nil for a nil m).
+func (m *marks) take() []store.JournalEntry {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	es := m.es
+	m.es = nil
+	return es
+}
+
+// journalEntry is one journal step; it is also an event for people following the run (its
+// data stays in the journal).
+func journalEntry(runID, name, phase string, raw json.RawMessage) store.JournalEntry {
+	now := time.Now().UTC()
+	evData, _ := json.Marshal(map[string]string{"step": name, "phase": phase})
+	ev := &store.Event{Type: "run.step", RunID: runID, Data: evData, At: now}
+	return store.JournalEntry{RunID: runID, Step: name, Phase: phase, Data: raw, At: now, Event: ev}
 }
 
 // finishJob ends one job's run.
@@ -285,6 +326,7 @@ func (e *Engine) record(ctx context.Context, run *store.Run, jp journalPlan) err
 	if err := e.st.Record(ctx, e.recordParams(run, jp)); err != nil {
 		return fmt.Errorf("engine: record %s: %w", jp.Service.ID, err)
 	}
+	e.runsEnded(run.ID)
 	e.notify()
 	return nil
 }
@@ -326,6 +368,7 @@ func (e *Engine) finish(ctx context.Context, run *store.Run, state string, err e
 		e.log.Error("update run", "run", run.ID, "err", uerr)
 	}
 	e.emit(ctx, "run."+state, run.Service, run.ID, map[string]any{"error": run.Error})
+	e.runsEnded(run.ID)
 }
 
 // revert converges every target a batch touched back to what its services owned before it.

@@ -100,6 +100,7 @@ process (--batch, --southbound, --mixed, --delete apply to it). See docs/perform
 	f.IntVar(&o.Junos, "junos", 4, "simulated Junos devices")
 	f.IntVar(&o.SR, "sr", 3, "simulated SR nodes behind the simulated SAM")
 	f.BoolVar(&o.Keep, "keep", false, "keep the database and the children's logs (printed at the end)")
+	f.BoolVar(&o.Profile, "profile", false, "write CPU profiles of the server and simulators into the kept directory (go tool pprof)")
 	f.StringVar(&o.Dir, "dir", "", "directory for the database and logs (default a temp dir)")
 	f.StringVar(&out, "out", "", "write the result as JSON to this file")
 	f.DurationVar(&o.Stall, "stall", 2*time.Minute, "give up when no request finished for this long")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -39,10 +40,36 @@ func init() {
 	rootCmd.AddCommand(simCmd)
 }
 
+// cpuProfile starts a CPU profile into the file XPROV_CPUPROFILE names, when set, and returns
+// the function that ends it (xprov bench --profile sets it for the server and simulators).
+func cpuProfile() func() {
+	path := os.Getenv("XPROV_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "xprov: XPROV_CPUPROFILE:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "xprov: XPROV_CPUPROFILE:", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := rootCmd.ExecuteContext(ctx); err != nil {
+	endProfile := cpuProfile()
+	err := rootCmd.ExecuteContext(ctx)
+	endProfile()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "xprov:", err)
 		var ee *exitError
 		if errors.As(err, &ee) {

@@ -49,6 +49,9 @@ type Options struct {
 	Dir string
 	// Keep keeps Dir (the database and logs) after the run.
 	Keep bool
+	// Profile writes a CPU profile of each child (server.pprof, sim-junos.pprof,
+	// sim-sam.pprof) into Dir; it implies Keep.
+	Profile bool
 	// Exe is the xprov executable run as the simulators and the server (default this one).
 	Exe string
 	// Env is added to the children's environment.
@@ -139,6 +142,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		if o.Exe, err = os.Executable(); err != nil {
 			return nil, fmt.Errorf("bench: %w", err)
 		}
+	}
+	if o.Profile {
+		o.Keep = true
 	}
 	dir := o.Dir
 	if dir == "" {
@@ -432,7 +438,14 @@ func startLab(ctx context.Context, o Options, dir string) (_ *lab, err error) {
 		return nil, err
 	}
 	defer jlog.Close()
-	if l.junos, err = startChild("junos simulators", o.Exe, o.Env, jlog, "sim", "junos", "--devices", strconv.Itoa(o.Junos),
+	profile := func(name string) []string {
+		env := append([]string(nil), o.Env...)
+		if o.Profile {
+			env = append(env, "XPROV_CPUPROFILE="+filepath.Join(dir, name+".pprof"))
+		}
+		return env
+	}
+	if l.junos, err = startChild("junos simulators", o.Exe, profile("sim-junos"), jlog, "sim", "junos", "--devices", strconv.Itoa(o.Junos),
 		"--listen", "127.0.0.1:0", "--user", "bench", "--password", l.password, "--ports", "10"); err != nil {
 		return nil, err
 	}
@@ -441,7 +454,7 @@ func startLab(ctx context.Context, o Options, dir string) (_ *lab, err error) {
 		return nil, err
 	}
 	defer samlog.Close()
-	if l.sam, err = startChild("SAM simulator", o.Exe, o.Env, samlog, "sim", "sam", "--nodes", strconv.Itoa(o.SR),
+	if l.sam, err = startChild("SAM simulator", o.Exe, profile("sim-sam"), samlog, "sim", "sam", "--nodes", strconv.Itoa(o.SR),
 		"--listen", "127.0.0.1:0", "--user", "bench", "--password", l.password, "--ports", "10"); err != nil {
 		return nil, err
 	}
@@ -493,7 +506,7 @@ func startLab(ctx context.Context, o Options, dir string) (_ *lab, err error) {
 		return nil, err
 	}
 	defer srvlog.Close()
-	env := append(append([]string(nil), o.Env...), "XPROV_BENCH_PASSWORD="+l.password)
+	env := append(profile("server"), "XPROV_BENCH_PASSWORD="+l.password)
 	if l.server, err = startChild("server", o.Exe, env, srvlog, "serve", "--config", cfgPath, "--log-level", "warn", "--grace", "1m"); err != nil {
 		return nil, err
 	}

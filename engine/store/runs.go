@@ -80,26 +80,41 @@ func (s *SQLite) CreateRun(ctx context.Context, r Run) error {
 // Request keeps the stored one and a zero Updated becomes now. ErrNotFound when the run does
 // not exist.
 func (s *SQLite) UpdateRun(ctx context.Context, r Run) error {
-	args, err := runArgs(r, time.Now())
-	if err != nil {
-		return fmt.Errorf("store: update run %s: %w", r.ID, err)
-	}
-	// runArgs order: id, service, kind, state, user, plan, error, targets, request, created, updated, finished.
-	upd := []any{args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[10], args[11], args[0]}
-	err = s.write(ctx, func(tx *wtx) error {
-		res, err := tx.ExecContext(ctx, qUpdateRun, upd...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.UpdateRuns(ctx, []Run{r}, nil); err != nil {
 		return fmt.Errorf("store: update run %s: %w", r.ID, err)
 	}
 	return nil
+}
+
+// UpdateRuns updates several runs as UpdateRun does and appends evs, in one transaction;
+// nothing is written when one of the runs does not exist (ErrNotFound).
+func (s *SQLite) UpdateRuns(ctx context.Context, rs []Run, evs []Event) error {
+	upds := make([][]any, len(rs))
+	for i, r := range rs {
+		args, err := runArgs(r, time.Now())
+		if err != nil {
+			return fmt.Errorf("store: update run %s: %w", r.ID, err)
+		}
+		// runArgs order: id, service, kind, state, user, plan, error, targets, request, created, updated, finished.
+		upds[i] = []any{args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[10], args[11], args[0]}
+	}
+	return s.write(ctx, func(tx *wtx) error {
+		for i, upd := range upds {
+			res, err := tx.ExecContext(ctx, qUpdateRun, upd...)
+			if err != nil {
+				return fmt.Errorf("store: update run %s: %w", rs[i].ID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("store: update run %s: %w", rs[i].ID, ErrNotFound)
+			}
+		}
+		for _, ev := range evs {
+			if _, err := insertEvent(ctx, tx, ev); err != nil {
+				return fmt.Errorf("store: append event %s: %w", ev.Type, err)
+			}
+		}
+		return nil
+	})
 }
 
 // GetRun returns a run or ErrNotFound.
@@ -162,23 +177,28 @@ func (s *SQLite) UnfinishedRuns(ctx context.Context) ([]Run, error) {
 	return out, nil
 }
 
-// AppendJournal appends one step to a run's journal. Seq 0 takes the next number (1, 2, ...);
-// an explicit Seq already used is ErrExists. The run must exist (ErrNotFound otherwise).
-func (s *SQLite) AppendJournal(ctx context.Context, e JournalEntry) error {
-	at := unixNano(nowOr(e.At))
+// AppendJournal appends steps to runs' journals in one transaction. Seq 0 takes the next
+// number (1, 2, ...); an explicit Seq already used is ErrExists. The run must exist
+// (ErrNotFound otherwise); nothing is written when one entry is refused.
+func (s *SQLite) AppendJournal(ctx context.Context, es ...JournalEntry) error {
+	var failed JournalEntry
 	err := s.write(ctx, func(tx *wtx) error {
-		seq := e.Seq
-		if seq == 0 {
-			if err := tx.QueryRowContext(ctx, qJournalNextSeq, e.RunID).Scan(&seq); err != nil {
+		for _, e := range es {
+			failed = e
+			seq := e.Seq
+			if seq == 0 {
+				if err := tx.QueryRowContext(ctx, qJournalNextSeq, e.RunID).Scan(&seq); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, qInsertJournal, e.RunID, seq, e.Step, e.Phase, jsonText(e.Data), unixNano(nowOr(e.At))); err != nil {
 				return err
 			}
-		}
-		if _, err := tx.ExecContext(ctx, qInsertJournal, e.RunID, seq, e.Step, e.Phase, jsonText(e.Data), at); err != nil {
-			return err
-		}
-		if e.Event != nil {
-			_, err := insertEvent(ctx, tx, *e.Event)
-			return err
+			if e.Event != nil {
+				if _, err := insertEvent(ctx, tx, *e.Event); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -186,11 +206,11 @@ func (s *SQLite) AppendJournal(ctx context.Context, e JournalEntry) error {
 	case err == nil:
 		return nil
 	case isUnique(err):
-		return fmt.Errorf("store: journal of run %s: seq %d: %w", e.RunID, e.Seq, ErrExists)
+		return fmt.Errorf("store: journal of run %s: seq %d: %w", failed.RunID, failed.Seq, ErrExists)
 	case isForeignKey(err):
-		return fmt.Errorf("store: journal of run %s: %w", e.RunID, ErrNotFound)
+		return fmt.Errorf("store: journal of run %s: %w", failed.RunID, ErrNotFound)
 	default:
-		return fmt.Errorf("store: journal of run %s: %w", e.RunID, err)
+		return fmt.Errorf("store: journal of run %s: %w", failed.RunID, err)
 	}
 }
 

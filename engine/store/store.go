@@ -293,14 +293,19 @@ type Store interface {
 	// UpdateRun replaces a run's fields but id and created; a nil Request keeps the stored
 	// one. ErrNotFound when the run does not exist.
 	UpdateRun(ctx context.Context, r Run) error
+	// UpdateRuns updates several runs as UpdateRun does and appends events, in one
+	// transaction (a batch of runs starting together); nothing is written when a run does not
+	// exist (ErrNotFound).
+	UpdateRuns(ctx context.Context, rs []Run, evs []Event) error
 	GetRun(ctx context.Context, id string) (Run, error)
 	// ListRuns pages runs newest first (created, then id), of one service or all ("").
 	ListRuns(ctx context.Context, service string, after string, limit int) ([]Run, string, error)
 	// UnfinishedRuns returns runs in state pending or running (recovery after a crash).
 	UnfinishedRuns(ctx context.Context) ([]Run, error)
-	// AppendJournal appends a step; Seq 0 takes the run's next number (1, 2, ...). The run
-	// must exist (ErrNotFound); an explicit Seq already used is ErrExists.
-	AppendJournal(ctx context.Context, e JournalEntry) error
+	// AppendJournal appends steps, in one transaction; Seq 0 takes the run's next number
+	// (1, 2, ...). The run must exist (ErrNotFound); an explicit Seq already used is
+	// ErrExists; nothing is written when one entry is refused.
+	AppendJournal(ctx context.Context, es ...JournalEntry) error
 	// Journal returns a run's entries in seq order.
 	Journal(ctx context.Context, runID string) ([]JournalEntry, error)
 

@@ -44,6 +44,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AllocatePeek", testAllocatePeek},
 		{"ReleaseRunAndRelease", testReleaseRun},
 		{"Runs", testRuns},
+		{"UpdateRuns", testUpdateRuns},
 		{"ListRunsPagination", testListRuns},
 		{"UnfinishedRuns", testUnfinishedRuns},
 		{"Journal", testJournal},
@@ -908,6 +909,46 @@ func testRuns(t *testing.T, s store.Store) {
 	}
 }
 
+func testUpdateRuns(t *testing.T, s store.Store) {
+	for _, id := range []string{"a", "b"} {
+		if err := s.CreateRun(ctx, store.Run{ID: id, Service: "s-" + id, Kind: store.RunCreate, State: store.RunPending}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var last int64
+	if evs, _ := s.EventsAfter(ctx, 0, 1000); len(evs) > 0 {
+		last = evs[len(evs)-1].Seq
+	}
+	// One unknown run: nothing is written, neither runs nor events.
+	err := s.UpdateRuns(ctx, []store.Run{{ID: "a", Service: "s-a", Kind: store.RunCreate, State: store.RunRunning}, {ID: "zz", State: store.RunRunning}},
+		[]store.Event{{Type: "run.running", RunID: "a"}})
+	mustErr(t, err, store.ErrNotFound)
+	if r, _ := s.GetRun(ctx, "a"); r.State != store.RunPending {
+		t.Fatalf("a after a refused UpdateRuns = %s, want pending", r.State)
+	}
+	if evs, _ := s.EventsAfter(ctx, last, 10); len(evs) != 0 {
+		t.Fatalf("events after a refused UpdateRuns: %+v", evs)
+	}
+	var rs []store.Run
+	var evs []store.Event
+	for _, id := range []string{"a", "b"} {
+		rs = append(rs, store.Run{ID: id, Service: "s-" + id, Kind: store.RunCreate, State: store.RunRunning})
+		evs = append(evs, store.Event{Type: "run.running", Service: "s-" + id, RunID: id})
+	}
+	if err := s.UpdateRuns(ctx, rs, evs); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"a", "b"} {
+		if r, _ := s.GetRun(ctx, id); r.State != store.RunRunning || r.Service != "s-"+id {
+			t.Fatalf("run %s = %+v, want running", id, r)
+		}
+	}
+	got, _ := s.EventsAfter(ctx, last, 10)
+	if len(got) != 2 || got[0].RunID != "a" || got[1].RunID != "b" {
+		t.Fatalf("events = %+v, want run.running for a then b", got)
+	}
+}
+
 func testListRuns(t *testing.T, s store.Store) {
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 25 {
@@ -1016,6 +1057,15 @@ func testJournal(t *testing.T, s store.Store) {
 	}
 	if j, _ := s.Journal(ctx, "other"); len(j) != 0 {
 		t.Fatalf("journal of unknown run = %v", j)
+	}
+	// Several entries in one call: numbered in order; all or nothing.
+	if err := s.AppendJournal(ctx, store.JournalEntry{RunID: "r", Step: "m1", Phase: "begin"}, store.JournalEntry{RunID: "r", Step: "m1", Phase: "done"}); err != nil {
+		t.Fatal(err)
+	}
+	mustErr(t, s.AppendJournal(ctx, store.JournalEntry{RunID: "r", Step: "lost", Phase: "begin"}, store.JournalEntry{RunID: "ghost", Step: "x", Phase: "begin"}), store.ErrNotFound)
+	j, _ = s.Journal(ctx, "r")
+	if n := len(j); j[n-2].Step != "m1" || j[n-2].Seq != 12 || j[n-1].Phase != "done" || j[n-1].Seq != 13 {
+		t.Fatalf("tail after a two-entry append and a refused one = %+v", j[n-2:])
 	}
 }
 
