@@ -149,12 +149,18 @@ func (e *Engine) planBatch(ctx context.Context, jobs []*job, lead string, dry bo
 	var readErr map[string]error
 	for round := 0; ; round++ {
 		b := newBatch(external)
+		// One read transaction for the round: the batch holds its targets, pools and
+		// services in the order, so what it reads cannot change under it.
+		view, release, err := e.st.Snapshot(ctx)
+		if err != nil {
+			return nil, e.storeFailed(fmt.Errorf("engine: plan: %w", err))
+		}
 		for i, j := range jobs {
 			pb.computed[i] = nil
 			if pb.failed[i] != nil {
 				continue
 			}
-			c, err := e.compute(ctx, j.req, computeOpts{run: lead, batch: b})
+			c, err := e.compute(ctx, j.req, computeOpts{run: lead, batch: b, st: view})
 			if err == nil && j.wantHash != "" && c.plan.Hash != j.wantHash {
 				err = fmt.Errorf("engine: plan %s: %w", j.planID, ErrPlanChanged)
 			}
@@ -168,6 +174,7 @@ func (e *Engine) planBatch(ctx context.Context, jobs []*job, lead string, dry bo
 			b.add(c)
 			pb.computed[i] = c
 		}
+		release()
 		if pb.read == nil {
 			pb.read, readErr = e.readTargets(ctx, jobs, pb.computed)
 		}

@@ -16,26 +16,31 @@ import (
 
 // inventory is the builtins.Inventory view scripts get, backed by the store with a small
 // cache (devices are few; services are many).
-func (e *Engine) inventory() builtins.Inventory { return engineInventory{e} }
+// inventory is the inventory scripts see, read through st (a computation's store view: a
+// read that went around it could wait for a read connection the view itself holds).
+func (e *Engine) inventory(st store.Store) builtins.Inventory { return engineInventory{e, st} }
 
-type engineInventory struct{ e *Engine }
+type engineInventory struct {
+	e  *Engine
+	st store.Store
+}
 
 func (i engineInventory) Device(ctx context.Context, name string) (adapters.Device, bool, error) {
-	return i.e.device(ctx, name)
+	return i.e.device(ctx, i.st, name)
 }
 
 func (i engineInventory) Devices(ctx context.Context, vendor string) ([]adapters.Device, error) {
-	return i.e.Devices(ctx, vendor)
+	return i.e.devicesIn(ctx, i.st, vendor)
 }
 
-func (e *Engine) device(ctx context.Context, name string) (adapters.Device, bool, error) {
+func (e *Engine) device(ctx context.Context, st store.Store, name string) (adapters.Device, bool, error) {
 	e.mu.Lock()
 	d, ok := e.devCache[name]
 	e.mu.Unlock()
 	if ok {
 		return d, true, nil
 	}
-	sd, err := e.st.GetDevice(ctx, name)
+	sd, err := st.GetDevice(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return adapters.Device{}, false, nil
 	}
@@ -53,7 +58,11 @@ func (e *Engine) device(ctx context.Context, name string) (adapters.Device, bool
 
 // Devices lists inventory devices, optionally of one vendor.
 func (e *Engine) Devices(ctx context.Context, vendor string) ([]adapters.Device, error) {
-	sds, err := e.st.ListDevices(ctx)
+	return e.devicesIn(ctx, e.st, vendor)
+}
+
+func (e *Engine) devicesIn(ctx context.Context, st store.Store, vendor string) ([]adapters.Device, error) {
+	sds, err := st.ListDevices(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("engine: list devices: %w", err)
 	}
@@ -95,8 +104,8 @@ func (e *Engine) PutDevices(ctx context.Context, devs []adapters.Device) error {
 }
 
 // targetOf returns the target a device is reached through: its NMS, or itself.
-func (e *Engine) targetOf(ctx context.Context, device string) (string, error) {
-	d, ok, err := e.device(ctx, device)
+func (e *Engine) targetOf(ctx context.Context, st store.Store, device string) (string, error) {
+	d, ok, err := e.device(ctx, st, device)
 	if err != nil {
 		return "", err
 	}
@@ -141,7 +150,7 @@ func (e *Engine) Discover(ctx context.Context, targets ...string) ([]adapters.De
 
 // RunOp runs an operational command on a device through its target.
 func (e *Engine) RunOp(ctx context.Context, device, command string) (adapters.OpResult, error) {
-	t, err := e.targetOf(ctx, device)
+	t, err := e.targetOf(ctx, e.st, device)
 	if err != nil {
 		return adapters.OpResult{}, err
 	}

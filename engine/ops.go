@@ -51,7 +51,7 @@ func (e *Engine) ServiceOp(ctx context.Context, serviceID, op string) ([]OpOutco
 		return nil, err
 	}
 	in := pack.RenderInput{
-		ServiceID: serviceID, Intent: intent, Pools: opPools{st: e.st, service: serviceID}, Inventory: e.inventory(),
+		ServiceID: serviceID, Intent: intent, Pools: opPools{st: e.st, service: serviceID}, Inventory: e.inventory(e.st),
 		Log: func(level, msg string) {
 			e.log.Info("script", "service", serviceID, "op", op, "level", level, "msg", msg)
 		},

@@ -103,12 +103,23 @@ type computeOpts struct {
 	batch *batch
 	// offline reads no device (admission): a re-deploy diffs against what the service owns.
 	offline bool
+	// st, when set, is the store view the computation reads (a snapshot shared by a batch).
+	st store.Store
+}
+
+// store is the store the computation reads.
+func (o computeOpts) store(e *Engine) store.Store {
+	if o.st != nil {
+		return o.st
+	}
+	return e.st
 }
 
 // compute resolves a request into a plan. Pools are only peeked: the batch reserves the values
 // in one store transaction once every request of it is planned.
 func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*computed, error) {
 	runID, b := o.run, o.batch
+	st := o.store(e)
 	c := &computed{req: req, old: map[string][]config.Leaf{}, want: map[string][]config.Leaf{}, extern: map[string][]config.Leaf{}}
 	switch req.Op {
 	case OpCreate, OpModify, OpDelete, OpRedeploy:
@@ -116,7 +127,7 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 		return nil, fmt.Errorf("engine: unknown op %q: %w", req.Op, ErrBadRequest)
 	}
 	if req.ServiceID != "" {
-		s, err := e.st.GetService(ctx, req.ServiceID)
+		s, err := st.GetService(ctx, req.ServiceID)
 		switch {
 		case err == nil:
 			c.exists, c.base = true, s
@@ -166,7 +177,7 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 	if req.Op == OpDelete || req.Op == OpRedeploy || (req.Op == OpModify && len(raw) == 0) {
 		raw = c.base.Intent
 	}
-	c.pools = &runPools{st: e.st, service: req.ServiceID, run: runID, peek: true, batch: b, touched: map[string]store.Allocation{}}
+	c.pools = &runPools{st: st, service: req.ServiceID, run: runID, peek: true, batch: b, touched: map[string]store.Allocation{}}
 
 	var rendered *pack.Rendered
 	var endpoints []store.EndpointRef
@@ -179,14 +190,14 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 			return nil, err
 		}
 		rendered, err = p.Render(ctx, pack.RenderInput{
-			ServiceID: req.ServiceID, Intent: intent, Pools: c.pools, Inventory: e.inventory(),
+			ServiceID: req.ServiceID, Intent: intent, Pools: c.pools, Inventory: e.inventory(st),
 			Log: func(level, msg string) { e.log.Info("script", "service", req.ServiceID, "level", level, "msg", msg) },
 		})
 		if err != nil {
 			return nil, err
 		}
 		for dev, leaves := range rendered.Config {
-			t, err := e.targetOf(ctx, dev)
+			t, err := e.targetOf(ctx, st, dev)
 			if err != nil {
 				return nil, err
 			}
@@ -212,7 +223,7 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 		}
 	}
 
-	owned, err := e.st.Owned(ctx, req.ServiceID)
+	owned, err := st.Owned(ctx, req.ServiceID)
 	if err != nil {
 		return nil, fmt.Errorf("engine: owned config of %s: %w", req.ServiceID, err)
 	}
@@ -251,21 +262,21 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 			}
 			base = actual
 		}
-		cs, err := e.diffTarget(ctx, t, req.ServiceID, base, c.want[t], b.ownersOn(t))
+		cs, err := e.diffTarget(ctx, st, t, req.ServiceID, base, c.want[t], b.ownersOn(t))
 		if err != nil {
 			return nil, err
 		}
 		if ext := b.externalIn(t, c.want[t]); len(ext) > 0 {
 			c.extern[t] = ext
 		}
-		tp := TargetPlan{Target: t, ChangeSet: cs, Devices: e.devicesOn(rendered, t)}
+		tp := TargetPlan{Target: t, ChangeSet: cs, Devices: e.devicesOn(st, rendered, t)}
 		tp.Rendering = e.render(t, cs)
 		plan.Targets = append(plan.Targets, tp)
 	}
 	plan.Allocations = c.pools.planned()
 	if c.exists {
 		// Allocations this render no longer uses are given back when the run records.
-		held, err := e.st.Allocations(ctx, req.ServiceID)
+		held, err := st.Allocations(ctx, req.ServiceID)
 		if err != nil {
 			return nil, fmt.Errorf("engine: allocations of %s: %w", req.ServiceID, err)
 		}
@@ -295,7 +306,7 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 // diffTarget diffs one target, respecting other owners: the store's, and extra (the requests
 // planned before this one in its batch, the pre-existing nodes the batch found on the device,
 // or a journaled run's external nodes), which are consulted in place rather than copied.
-func (e *Engine) diffTarget(ctx context.Context, t, service string, old, want []config.Leaf, extra map[string][]diff.Owner) (config.ChangeSet, error) {
+func (e *Engine) diffTarget(ctx context.Context, st store.Store, t, service string, old, want []config.Leaf, extra map[string][]diff.Owner) (config.ChangeSet, error) {
 	paths := make([]string, 0, len(old)+len(want))
 	seen := map[string]bool{}
 	for _, ls := range [][]config.Leaf{old, want} {
@@ -307,7 +318,7 @@ func (e *Engine) diffTarget(ctx context.Context, t, service string, old, want []
 			}
 		}
 	}
-	owners, err := e.st.Owners(ctx, t, paths, service)
+	owners, err := st.Owners(ctx, t, paths, service)
 	if err != nil {
 		return config.ChangeSet{}, fmt.Errorf("engine: owners on %s: %w", t, err)
 	}
@@ -323,7 +334,7 @@ func (e *Engine) diffTarget(ctx context.Context, t, service string, old, want []
 	}
 	below := map[string]bool{}
 	if len(delCands) > 0 {
-		if below, err = e.st.OwnedBelow(ctx, t, delCands, service); err != nil {
+		if below, err = st.OwnedBelow(ctx, t, delCands, service); err != nil {
 			return config.ChangeSet{}, fmt.Errorf("engine: owners below on %s: %w", t, err)
 		}
 	}
@@ -446,13 +457,13 @@ func mergeLeaves(target string, a, b []config.Leaf) ([]config.Leaf, error) {
 	return out, nil
 }
 
-func (e *Engine) devicesOn(r *pack.Rendered, target string) []string {
+func (e *Engine) devicesOn(st store.Store, r *pack.Rendered, target string) []string {
 	if r == nil {
 		return nil
 	}
 	var out []string
 	for dev := range r.Config {
-		if t, err := e.targetOf(context.Background(), dev); err == nil && t == target {
+		if t, err := e.targetOf(context.Background(), st, dev); err == nil && t == target {
 			out = append(out, dev)
 		}
 	}

@@ -59,7 +59,12 @@ func (e *Engine) admit(ctx context.Context, req Request, p *Plan) (*job, error) 
 	if err := e.checkOpen(); err != nil {
 		return nil, err
 	}
-	c, err := e.compute(ctx, req, computeOpts{offline: true})
+	view, release, err := e.st.Snapshot(ctx)
+	if err != nil {
+		return nil, e.storeFailed(fmt.Errorf("engine: admit: %w", err))
+	}
+	c, err := e.compute(ctx, req, computeOpts{offline: true, st: view})
+	release()
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +417,7 @@ func (e *Engine) converge(ctx context.Context, runID string, jp *journalPlan, go
 		for _, l := range jp.External[t] {
 			extra[l.Path.String()] = append(extra[l.Path.String()], diff.Owner{Service: diff.External, Value: l.Value})
 		}
-		cs, err := e.diffTarget(ctx, t, jp.Service.ID, actual, goal[t], extra)
+		cs, err := e.diffTarget(ctx, e.st, t, jp.Service.ID, actual, goal[t], extra)
 		if err != nil {
 			errs = append(errs, err)
 			continue

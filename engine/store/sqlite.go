@@ -35,6 +35,14 @@ type SQLiteOptions struct {
 
 // SQLite is the SQLite implementation of Store and Auth (modernc.org/sqlite, WAL mode).
 type SQLite struct {
+	*sqliteDB
+	// view, when set, is the read transaction every read of this value goes through (a
+	// Snapshot); writes still go to the writer.
+	view *sql.Tx
+}
+
+// sqliteDB is what every view of one database shares.
+type sqliteDB struct {
 	w *sql.DB // one connection: every write transaction
 	r *sql.DB // read pool; the same *sql.DB as w for ":memory:"
 
@@ -71,7 +79,7 @@ func openSQLite(ctx context.Context, path string, opts SQLiteOptions, schema int
 	if opts.CacheKiB <= 0 {
 		opts.CacheKiB = 16384
 	}
-	s := &SQLite{}
+	s := &SQLite{sqliteDB: &sqliteDB{}}
 	params := func(cacheKiB int, readOnly bool) string {
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout("+strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)+")")
@@ -270,19 +278,49 @@ func (s *SQLite) write(ctx context.Context, fn func(tx *wtx) error) error {
 // running it, so every named query (and every ListServices shape, a bounded set) is
 // prepared once.
 type stmtCache struct {
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	mu      sync.Mutex
+	m       map[string]*sql.Stmt
+	pending map[string]bool // statements being prepared in the background
+}
+
+// prepareLater prepares q on db in the background (a snapshot cannot wait for a pool
+// connection to prepare: it may hold the last one); the next use finds it prepared.
+func (c *stmtCache) prepareLater(db *sql.DB, q string) {
+	c.mu.Lock()
+	if c.pending[q] || c.m[q] != nil {
+		c.mu.Unlock()
+		return
+	}
+	if c.pending == nil {
+		c.pending = map[string]bool{}
+	}
+	c.pending[q] = true
+	c.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, _ = c.get(ctx, db, q)
+		c.mu.Lock()
+		delete(c.pending, q)
+		c.mu.Unlock()
+	}()
 }
 
 func (c *stmtCache) get(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st, ok := c.m[q]; ok {
+	if st := c.lookup(q); st != nil {
 		return st, nil
 	}
+	// Not under the lock: preparing may wait for a connection, and a snapshot holding one
+	// looks statements up here.
 	st, err := db.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.m[q]; ok {
+		_ = st.Close()
+		return prev, nil
 	}
 	if c.m == nil {
 		c.m = make(map[string]*sql.Stmt)
@@ -450,8 +488,16 @@ func (tx *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.
 // reader runs prepared queries on the read pool.
 type reader struct{ s *SQLite }
 
-// QueryContext runs a prepared query on the read pool.
+// QueryContext runs a prepared query on the read pool (or in the snapshot's transaction).
 func (r reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if v := r.s.view; v != nil {
+		// Preparing on the pool would need a free connection the snapshot may be waiting for.
+		if st := r.s.rstmts.lookup(q); st != nil {
+			return v.StmtContext(ctx, st).QueryContext(ctx, args...)
+		}
+		r.s.rstmts.prepareLater(r.s.r, q)
+		return v.QueryContext(ctx, q, args...)
+	}
 	st, err := r.s.rstmts.get(ctx, r.s.r, q)
 	if err != nil {
 		return nil, err
@@ -459,13 +505,36 @@ func (r reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.R
 	return st.QueryContext(ctx, args...)
 }
 
-// QueryRowContext runs a prepared query on the read pool.
+// QueryRowContext runs a prepared query on the read pool (or in the snapshot's transaction).
 func (r reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if v := r.s.view; v != nil {
+		if st := r.s.rstmts.lookup(q); st != nil {
+			return v.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		}
+		r.s.rstmts.prepareLater(r.s.r, q)
+		return v.QueryRowContext(ctx, q, args...)
+	}
 	st, err := r.s.rstmts.get(ctx, r.s.r, q)
 	if err != nil {
 		return r.s.r.QueryRowContext(ctx, q, args...)
 	}
 	return st.QueryRowContext(ctx, args...)
+}
+
+// Snapshot returns a view of the store whose reads all see one state, as of its first read
+// (one read transaction), until release; writes through it go to the store as usual. A
+// request's planning reads many owners: in one transaction SQLite reads the pages once,
+// where separate reads each start over after any concurrent write. An in-memory store
+// (one connection) is its own snapshot.
+func (s *SQLite) Snapshot(ctx context.Context) (Store, func(), error) {
+	if s.memory || s.view != nil {
+		return s, func() {}, nil
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: snapshot: %w", err)
+	}
+	return &SQLite{sqliteDB: s.sqliteDB, view: tx}, func() { _ = tx.Rollback() }, nil
 }
 
 // read returns the prepared-statement view of the read pool.

@@ -287,6 +287,11 @@ type Store interface {
 	ReleaseRun(ctx context.Context, runID string) error
 	PoolUsage(ctx context.Context) ([]PoolUsage, error)
 
+	// Snapshot returns a view whose reads all see one consistent state until release is
+	// called (a read transaction); writes through it go to the store as usual. Hold it
+	// briefly: it pins a read connection.
+	Snapshot(ctx context.Context) (view Store, release func(), err error)
+
 	// Runs and journal. Runs outlive their service.
 	// CreateRun stores a new run (ErrExists when the id is taken); zero times become now.
 	CreateRun(ctx context.Context, r Run) error

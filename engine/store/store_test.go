@@ -39,3 +39,32 @@ func TestConformance(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotIsolation: a file store's snapshot keeps seeing the state of its first read
+// while others write (the in-memory store, one connection, is its own snapshot).
+func TestSnapshotIsolation(t *testing.T) {
+	s := setup(t, filepath.Join(t.TempDir(), "xprov.db"))
+	ctx := t.Context()
+	view, release, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if n, err := view.CountServices(ctx, store.ServiceFilter{}); err != nil || n != 0 {
+		t.Fatalf("count = %d, %v", n, err)
+	}
+	if err := s.CreateRun(ctx, store.Run{ID: "r1", Service: "s1", Kind: store.RunCreate, State: store.RunRunning}); err != nil {
+		t.Fatal(err)
+	}
+	rec := store.RecordParams{Service: store.Service{ID: "s1", Type: "eline", State: store.StateActive, Intent: []byte(`{}`)},
+		Run: store.Run{ID: "r1", Service: "s1", Kind: store.RunCreate, State: store.RunSucceeded}}
+	if err := s.Record(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := view.CountServices(ctx, store.ServiceFilter{}); n != 0 {
+		t.Fatalf("the snapshot sees a service recorded after its first read (%d)", n)
+	}
+	if n, _ := s.CountServices(ctx, store.ServiceFilter{}); n != 1 {
+		t.Fatalf("the store counts %d services, want 1", n)
+	}
+}

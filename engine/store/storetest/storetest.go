@@ -45,6 +45,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReleaseRunAndRelease", testReleaseRun},
 		{"Runs", testRuns},
 		{"UpdateRuns", testUpdateRuns},
+		{"Snapshot", testSnapshot},
 		{"ListRunsPagination", testListRuns},
 		{"UnfinishedRuns", testUnfinishedRuns},
 		{"Journal", testJournal},
@@ -946,6 +947,37 @@ func testUpdateRuns(t *testing.T, s store.Store) {
 	got, _ := s.EventsAfter(ctx, last, 10)
 	if len(got) != 2 || got[0].RunID != "a" || got[1].RunID != "b" {
 		t.Fatalf("events = %+v, want run.running for a then b", got)
+	}
+}
+
+func testSnapshot(t *testing.T, s store.Store) {
+	put := func(st store.Store, id, leaf string) {
+		t.Helper()
+		run := store.Run{ID: "run-" + id, Service: id, Kind: store.RunCreate, State: store.RunSucceeded}
+		if err := st.CreateRun(ctx, store.Run{ID: run.ID, Service: id, Kind: store.RunCreate, State: store.RunRunning}); err != nil {
+			t.Fatal(err)
+		}
+		owned := map[string][]store.OwnedLeaf{"pe1": {{Target: "pe1", Path: leaf, Value: id}}}
+		if err := st.Record(ctx, store.RecordParams{Service: svc(id, "eline", "acme", store.StateActive), Owned: owned, Run: run}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(s, "a", "interfaces/interface[ge-0/0/1]/description")
+	view, release, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reads through the view see what was recorded before it; writes through it land.
+	if got, err := view.Owners(ctx, "pe1", []string{"interfaces/interface[ge-0/0/1]/description"}, ""); err != nil || len(got["interfaces/interface[ge-0/0/1]/description"]) != 1 {
+		t.Fatalf("Owners through the snapshot = %v, %v", got, err)
+	}
+	if _, err := view.GetService(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	put(view, "b", "interfaces/interface[ge-0/0/2]/description")
+	release()
+	if got, err := s.Owners(ctx, "pe1", []string{"interfaces/interface[ge-0/0/2]/description"}, ""); err != nil || len(got["interfaces/interface[ge-0/0/2]/description"]) != 1 {
+		t.Fatalf("a write through the snapshot is not in the store: %v, %v", got, err)
 	}
 }
 
