@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,6 +53,9 @@ func serveCmd() *cobra.Command {
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			ctx := cmd.Context()
 			in, err := server.Start(ctx, server.Options{Config: cfg, Demo: demo, Logger: log, Out: cmd.OutOrStdout()})
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return &exitError{code: exitUsage, err: fmt.Errorf("%w\n%s is in use (another xprov serve?); pick another address with --listen HOST:PORT (or \"listen\" in --config)", err, cfg.Listen)}
+			}
 			if err != nil {
 				return err
 			}

@@ -145,6 +145,19 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 		}
 	}()
 
+	// Listen first: a busy port must fail the start before anything is started, created or
+	// printed (a token printed by a server that then fails is a token nobody can use).
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("server: listen %s: %w", cfg.Listen, err)
+	}
+	in.closers = append(in.closers, func() error {
+		if in.http == nil {
+			return ln.Close() // never served: Shutdown does not own it
+		}
+		return nil
+	})
+
 	// Southbound first: with --demo the simulators must listen before discovery.
 	if o.Demo {
 		sb, err := startDemo(o.Logger)
@@ -239,10 +252,6 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 		return nil, err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("server: listen %s: %w", cfg.Listen, err)
-	}
 	in.URL = "http://" + ln.Addr().String()
 	in.http = &http.Server{Handler: rs.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn)}
