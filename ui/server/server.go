@@ -22,7 +22,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -51,6 +50,8 @@ type Config struct {
 	Devices []DeviceConfig `json:"devices,omitempty"`
 	// SAMs are 5620 SAMs reached over SAM-O.
 	SAMs []SAMConfig `json:"sams,omitempty"`
+	// HTTP bounds how long one client can hold the HTTP server (read, write, idle).
+	HTTP HTTPConfig `json:"http,omitempty"`
 }
 
 // DeviceConfig is one directly managed Junos device.
@@ -253,8 +254,7 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 	}
 
 	in.URL = "http://" + ln.Addr().String()
-	in.http = &http.Server{Handler: rs.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn)}
+	in.http = newHTTPServer(rs.Handler(), cfg.HTTP, o.Logger)
 	// Event streams never go idle; end them when shutdown starts.
 	in.http.RegisterOnShutdown(rs.Close)
 	go func() { in.served <- in.http.Serve(ln) }()
