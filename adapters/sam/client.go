@@ -400,6 +400,8 @@ func (t *Target) transportError(ctx, cctx context.Context, e *adapters.Error, wh
 		cause = ue.Err // without the method and URL
 	}
 	timedOut := ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded)
+	var cv *tls.CertificateVerificationError
+	untrusted := errors.As(err, &cv)
 	switch {
 	case timedOut:
 		e.Msg = fmt.Sprintf("no reply to %s within %v (the call timeout); xprov closed the connection", what, t.opts.CallTimeout)
@@ -407,8 +409,7 @@ func (t *Target) transportError(ctx, cctx context.Context, e *adapters.Error, wh
 		e.Msg = fmt.Sprintf("%s abandoned (%v); xprov closed the connection", what, ctx.Err())
 	case !sent:
 		e.Msg = fmt.Sprintf("cannot send %s to the SAM at %s (%v)", what, t.host, cause)
-		var cv *tls.CertificateVerificationError
-		if errors.As(err, &cv) {
+		if untrusted {
 			e.Msg += "; the SAM's certificate is not trusted: set ca_file to the CA that signed it"
 		}
 	default:
@@ -423,7 +424,7 @@ func (t *Target) transportError(ctx, cctx context.Context, e *adapters.Error, wh
 		e.Msg += "; it was not sent, nothing was changed"
 	}
 	e.Err = &classified{sentinel: adapters.ErrUnreachable, cause: err}
-	return e, !write && !timedOut && ctx.Err() == nil
+	return e, !write && !timedOut && !untrusted && ctx.Err() == nil
 }
 
 // find runs a find and returns the objects of the result. rf, when not nil, says which

@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -62,6 +63,11 @@ type DeviceConfig struct {
 	// PasswordEnv names the environment variable holding the password.
 	PasswordEnv string `json:"password_env,omitempty"`
 	KeyFile     string `json:"key_file,omitempty"`
+	// CallTimeout bounds each NETCONF RPC (default 30s); CommitTimeout bounds commit, commit
+	// check and validate (default 2m). A device that does not answer in time fails the call
+	// with an error naming the device and the RPC.
+	CallTimeout   Duration `json:"call_timeout,omitempty"`
+	CommitTimeout Duration `json:"commit_timeout,omitempty"`
 }
 
 // SAMConfig is one 5620 SAM.
@@ -70,6 +76,13 @@ type SAMConfig struct {
 	URL         string `json:"url"`
 	User        string `json:"user"`
 	PasswordEnv string `json:"password_env,omitempty"`
+	// CallTimeout bounds each SAM-O call (default 30s).
+	CallTimeout Duration `json:"call_timeout,omitempty"`
+	// CAFile is a PEM file of the CAs that sign the SAM's HTTPS certificate (default: the
+	// system's roots). The certificate is always checked unless InsecureSkipVerify is set,
+	// which is for labs only and logged as a warning at every start.
+	CAFile             string `json:"ca_file,omitempty"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
 }
 
 // LoadConfig reads a JSON config file; unknown members are errors (a typo must not be
@@ -343,6 +356,9 @@ func (in *Instance) closeAll() {
 
 // configTargets builds the adapters of a config file's devices and SAMs.
 func configTargets(cfg Config, getenv func(string) string, log *slog.Logger) ([]adapters.Target, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	var out []adapters.Target
 	secret := func(what, env string) (string, error) {
 		if env == "" {
@@ -360,8 +376,8 @@ func configTargets(cfg Config, getenv func(string) string, log *slog.Logger) ([]
 			return nil, err
 		}
 		c, err := junos.New(junos.Config{Name: d.Name, Address: d.Address, User: d.User, Password: pw, KeyFile: d.KeyFile,
-			KnownHostsFile: cfg.KnownHosts,
-			Logf:           func(format string, args ...any) { log.Debug(fmt.Sprintf(format, args...), "device", d.Name) }})
+			KnownHostsFile: cfg.KnownHosts, CallTimeout: time.Duration(d.CallTimeout), CommitTimeout: time.Duration(d.CommitTimeout),
+			Logf: func(format string, args ...any) { log.Debug(fmt.Sprintf(format, args...), "device", d.Name) }})
 		if err != nil {
 			return nil, fmt.Errorf("server: device %s: %w", d.Name, err)
 		}
@@ -372,9 +388,14 @@ func configTargets(cfg Config, getenv func(string) string, log *slog.Logger) ([]
 		if err != nil {
 			return nil, err
 		}
-		t, err := sam.New(sam.Options{Name: s.Name, URL: s.URL, User: s.User, Password: pw})
+		t, err := sam.New(sam.Options{Name: s.Name, URL: s.URL, User: s.User, Password: pw,
+			CallTimeout: time.Duration(s.CallTimeout), CAFile: s.CAFile, InsecureSkipVerify: s.InsecureSkipVerify})
 		if err != nil {
 			return nil, fmt.Errorf("server: sam %s: %w", s.Name, err)
+		}
+		if s.InsecureSkipVerify {
+			log.Warn("the SAM's HTTPS certificate is not checked (insecure_skip_verify): anyone on the path can impersonate it and read its credentials; set ca_file instead",
+				"sam", s.Name, "url", s.URL)
 		}
 		out = append(out, t)
 	}
