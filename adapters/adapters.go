@@ -12,6 +12,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/xprov/xprov/adapters/config"
 )
@@ -115,11 +117,17 @@ var (
 )
 
 // Error is a failure on one target, carrying the device's own message.
+//
+// Msg should say what was in flight and, for a failure of the session or the connection, what
+// the adapter did about it ("NETCONF session closed during <edit-config>; the candidate is
+// discarded with the session, nothing was committed"). Err classifies it (a sentinel above,
+// possibly joined with the underlying error); Error() prints only the part of Err's text that
+// Msg does not already say, so a cause is never printed twice.
 type Error struct {
 	Target string // inventory name of the device or NMS
 	Op     string // "prepare", "commit", "rollback", "fetch", "discover", "op"
 	Path   string // the configuration path or object involved, when known
-	Msg    string // the device's own message
+	Msg    string // the device's own message, or what happened
 	Err    error  // a sentinel above, or the underlying error
 }
 
@@ -131,10 +139,37 @@ func (e *Error) Error() string {
 	if e.Msg != "" {
 		s += ": " + e.Msg
 	}
-	if e.Err != nil && (e.Msg == "" || e.Err.Error() != e.Msg) {
-		s += ": " + e.Err.Error()
+	if e.Err != nil {
+		if rest := e.unsaid(); rest != "" {
+			s += ": " + rest
+		}
 	}
 	return s
+}
+
+// unsaid returns the text of Err without what Msg already says. Err's text is split into the
+// parts errors.Join puts on separate lines and the segments "%w: %w" separates with ": "; a
+// segment Msg contains is left out, the rest joined with ": ".
+func (e *Error) unsaid() string {
+	text := e.Err.Error()
+	if e.Msg == "" {
+		return strings.ReplaceAll(text, "\n", ": ")
+	}
+	if text == e.Msg || strings.Contains(e.Msg, text) {
+		return ""
+	}
+	var keep []string
+	for _, line := range strings.Split(text, "\n") {
+		if line == "" || strings.Contains(e.Msg, line) {
+			continue
+		}
+		for _, seg := range strings.Split(line, ": ") {
+			if seg != "" && !strings.Contains(e.Msg, seg) && !slices.Contains(keep, seg) {
+				keep = append(keep, seg)
+			}
+		}
+	}
+	return strings.Join(keep, ": ")
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -354,26 +354,60 @@ func (c *Client) call(ctx context.Context, op, body string, o callOpts) (*Reply,
 			if o.retry && !fresh && !errors.Is(err, errTimeout) && ctx.Err() == nil {
 				continue
 			}
-			sentinel := adapters.ErrUnreachable
-			if o.mutating {
-				sentinel = adapters.ErrPossiblyApplied
-			}
-			return nil, gen, &adapters.Error{Target: c.cfg.Name, Op: op, Msg: err.Error(), Err: errors.Join(sentinel, err)}
+			return nil, gen, c.sessionError(op, body, o, err, false)
 		}
 		r, err := ParseReply(raw)
 		if err != nil {
 			c.drop(gen)
-			sentinel := adapters.ErrUnreachable
-			if o.mutating {
-				sentinel = adapters.ErrPossiblyApplied
-			}
-			return nil, gen, &adapters.Error{Target: c.cfg.Name, Op: op, Msg: err.Error(), Err: sentinel}
+			return nil, gen, c.sessionError(op, body, o, err, true)
 		}
 		if len(r.Errors) > 0 {
 			return r, gen, c.rpcError(op, r.Errors)
 		}
 		return r, gen, nil
 	}
+}
+
+// sessionFailure classifies a call whose session failed (closed, timed out, or sent a reply
+// that could not be parsed): its text is the sentinel's alone, since the adapters.Error's Msg
+// already says what happened and the cause; it unwraps to the sentinel and the cause.
+type sessionFailure struct {
+	sentinel error
+	cause    error
+}
+
+func (f *sessionFailure) Error() string   { return f.sentinel.Error() }
+func (f *sessionFailure) Unwrap() []error { return []error{f.sentinel, f.cause} }
+
+// sessionError describes a call whose session failed: what was in flight, what happened to
+// the session, and for calls outside a transaction what that means. A transaction's steps add
+// what it means for the transaction (explain, in tx.go).
+func (c *Client) sessionError(op, body string, o callOpts, err error, badReply bool) *adapters.Error {
+	sentinel := adapters.ErrUnreachable
+	if o.mutating {
+		sentinel = adapters.ErrPossiblyApplied
+	}
+	timeout := o.timeout
+	if timeout <= 0 {
+		timeout = c.cfg.CallTimeout
+	}
+	rpc := "<" + rpcName(body) + ">"
+	var msg string
+	switch {
+	case badReply:
+		msg = fmt.Sprintf("unreadable reply to %s (%v); xprov closed the NETCONF session", rpc, err)
+	case errors.Is(err, errTimeout) && strings.HasPrefix(err.Error(), "no reply"):
+		msg = fmt.Sprintf("no reply to %s within %v; xprov closed the NETCONF session", rpc, timeout)
+	case errors.Is(err, errTimeout):
+		msg = fmt.Sprintf("%s abandoned (%v); xprov closed the NETCONF session", rpc, strings.TrimSuffix(err.Error(), ": "+errTimeout.Error()))
+	default:
+		msg = fmt.Sprintf("NETCONF session closed during %s (%v)", rpc, err)
+	}
+	switch op {
+	case "fetch", "discover", "op":
+		msg += "; nothing was changed, the next call opens a new session"
+	}
+	return &adapters.Error{Target: c.cfg.Name, Op: op, Msg: msg, Err: &sessionFailure{sentinel: sentinel, cause: err}}
 }
 
 // exec runs Session.Exec with a deadline. go-netconf cannot cancel a call, so on timeout

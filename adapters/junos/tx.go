@@ -51,6 +51,30 @@ func (t *tx) end() {
 	t.once.Do(func() { <-t.c.txSem })
 }
 
+// candidateGone is what a session failure before the confirmed commit means.
+const candidateGone = "the candidate is discarded with the session (and its lock released), nothing was committed"
+
+// explain adds to the message of a call whose session failed what that means for the
+// transaction; other errors (the device's rpc-errors) are returned as they are.
+func explain(err error, meaning string) error {
+	var ae *adapters.Error
+	var sf *sessionFailure
+	if errors.As(err, &ae) && errors.As(err, &sf) {
+		ae.Msg += "; " + meaning
+	}
+	return err
+}
+
+// detail is the message of an *adapters.Error of this device without its target and
+// operation (they are said once, by the error that quotes it), or err's text.
+func detail(err error) string {
+	var ae *adapters.Error
+	if errors.As(err, &ae) && ae.Msg != "" {
+		return ae.Msg
+	}
+	return err.Error()
+}
+
 // Prepare locks the candidate, loads cs, runs a commit check and commits it confirmed.
 func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.PrepareOptions) error {
 	c := t.c
@@ -68,7 +92,7 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 	}
 	_, gen, err := c.call(ctx, "prepare", rpcLock(), callOpts{})
 	if err != nil {
-		return err
+		return explain(err, "nothing was locked or changed")
 	}
 	t.gen, t.state = gen, txLocked
 	o := callOpts{gen: gen}
@@ -76,7 +100,7 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 		// Deleting an absent node is an error (data-missing) with operation="delete"; drop
 		// such deletes so that re-applying an inverse change set is idempotent.
 		if cs, err = t.presentDeletes(ctx, cs, o); err != nil {
-			return err
+			return explain(err, candidateGone)
 		}
 		if doc, err = dl.editXML(cs); err != nil {
 			return c.errf("prepare", adapters.ErrRejected, "render change set: %v", err)
@@ -84,7 +108,7 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 	}
 	if !cs.Empty() {
 		if _, _, err := c.call(ctx, "prepare", rpcEdit(doc), o); err != nil {
-			return err
+			return explain(err, candidateGone)
 		}
 	}
 	// Commit check. On Junos commit-configuration/check answers inside <commit-results>
@@ -96,7 +120,7 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 	o.timeout = c.cfg.CommitTimeout
 	if dl.junos || !c.cfg.SkipValidate {
 		if _, _, err := c.call(ctx, "prepare", check, o); err != nil {
-			return err
+			return explain(err, candidateGone)
 		}
 	}
 	secs := opts.ConfirmTimeoutSeconds
@@ -113,7 +137,7 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 			t.state = txDone
 			t.once.Do(func() { <-c.txSem })
 		}
-		return err
+		return explain(err, "if the device took the confirmed commit, it rolls it back by itself because its session ended (no persist); the engine reads the device before going on")
 	}
 	t.state, t.expires = txConfirmed, sent.Add(time.Duration(secs)*time.Second)
 	return nil
@@ -145,7 +169,7 @@ func (t *tx) Commit(ctx context.Context) error {
 		if errors.Is(err, adapters.ErrPossiblyApplied) {
 			t.end()
 		}
-		return err
+		return explain(err, "the device either confirmed the commit or, its session gone, rolls it back; the engine reads the device to know which")
 	}
 	_, _, uerr := c.call(ctx, "commit", rpcUnlock(), callOpts{gen: t.gen})
 	t.end()
@@ -172,7 +196,7 @@ func (t *tx) Rollback(ctx context.Context) error {
 				return nil // the device discarded the candidate when the session ended
 			}
 			c.drop(t.gen)
-			return c.errf("rollback", adapters.ErrRollbackFailed, "discard-changes failed, session closed so the device discards the candidate: %v", err)
+			return c.errf("rollback", adapters.ErrRollbackFailed, "discard-changes failed (%s); xprov closed the session, so the device discards the candidate", detail(err))
 		}
 		if _, _, err := c.call(ctx, "rollback", rpcUnlock(), o); err != nil && !errors.Is(err, errSessionLost) {
 			c.drop(t.gen)
@@ -205,7 +229,7 @@ func (t *tx) Rollback(ctx context.Context) error {
 			return nil // the confirmed commit rolled back when its session ended
 		}
 		c.drop(t.gen)
-		return &adapters.Error{Target: c.cfg.Name, Op: "rollback", Msg: fmt.Sprintf("undoing the confirmed commit failed; it rolls back by itself when its timeout expires: %v", err), Err: errors.Join(adapters.ErrRollbackFailed, err)}
+		return &adapters.Error{Target: c.cfg.Name, Op: "rollback", Msg: fmt.Sprintf("undoing the confirmed commit failed (%s); xprov closed the session, and the device rolls the change back by itself when its confirm timeout expires", detail(err)), Err: &sessionFailure{sentinel: adapters.ErrRollbackFailed, cause: err}}
 	}
 	if _, _, err := c.call(ctx, "rollback", rpcUnlock(), callOpts{gen: t.gen}); err != nil && !errors.Is(err, errSessionLost) {
 		c.drop(t.gen)

@@ -5,14 +5,17 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,8 +49,15 @@ type Options struct {
 	// MaxReplyBytes bounds a reply (default 32 MiB); MaxReplyDepth its nesting (default 64).
 	MaxReplyBytes int64
 	MaxReplyDepth int
-	// HTTPClient is used for the calls (default: a client with its own transport).
+	// HTTPClient is used for the calls (default: a client with its own transport, which
+	// checks the SAM's certificate over HTTPS against the system's roots, or CAFile's).
 	HTTPClient *http.Client
+	// CAFile is a PEM file of the CA certificates that sign the SAM's certificate, checked
+	// instead of the system's roots (HTTPS only; not with HTTPClient).
+	CAFile string
+	// InsecureSkipVerify accepts any certificate from the SAM. For labs only: anyone on the
+	// path can then read the SAM credentials; the server logs a warning when it is set.
+	InsecureSkipVerify bool
 }
 
 // Errors of this package, wrapped together with the adapters sentinels.
@@ -68,6 +78,7 @@ type Target struct {
 	seq    atomic.Uint64
 	prefix string
 	passwd string // what goes on the wire: MD5 hex, or the plain password
+	host   string // the SAM's host:port, for messages
 }
 
 var _ adapters.Target = (*Target)(nil)
@@ -104,12 +115,21 @@ func New(o Options) (*Target, error) {
 		o.MaxReplyDepth = xmltree.DefaultMaxDepth
 	}
 	hc := o.HTTPClient
+	if hc != nil && (o.CAFile != "" || o.InsecureSkipVerify) {
+		return nil, fmt.Errorf("sam: %s: CAFile and InsecureSkipVerify do not apply with HTTPClient", o.Name)
+	}
 	if hc == nil {
-		hc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		tc, err := tlsConfig(o)
+		if err != nil {
+			return nil, fmt.Errorf("sam: %s: %w", o.Name, err)
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tc
+		hc = &http.Client{Transport: tr}
 	}
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
-	t := &Target{opts: o, hc: hc, sem: make(chan struct{}, 1), prefix: "xprov-" + hex.EncodeToString(rnd[:])}
+	t := &Target{opts: o, hc: hc, sem: make(chan struct{}, 1), prefix: "xprov-" + hex.EncodeToString(rnd[:]), host: u.Host}
 	if o.PlainPassword {
 		t.passwd = o.Password
 	} else {
@@ -117,6 +137,24 @@ func New(o Options) (*Target, error) {
 		t.passwd = hex.EncodeToString(sum[:])
 	}
 	return t, nil
+}
+
+// tlsConfig is the TLS configuration towards the SAM: certificates checked (against CAFile
+// when set), unless InsecureSkipVerify.
+func tlsConfig(o Options) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.InsecureSkipVerify}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca_file %s: no PEM certificate in it", o.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
 }
 
 // Name returns the SAM's inventory name.
@@ -145,7 +183,7 @@ type password struct {
 // replyInfo carries what the guarded transport learnt from the raw reply to the caller.
 type replyInfo struct {
 	fault *samFault
-	sent  bool // the request left this process (so a write may have taken effect)
+	sent  atomic.Bool // the whole request was written to the SAM (so a write may have taken effect)
 }
 
 type replyKey struct{}
@@ -176,11 +214,18 @@ type guard struct{ t *Target }
 
 func (g guard) Do(req *http.Request) (*http.Response, error) {
 	info, _ := req.Context().Value(replyKey{}).(*replyInfo)
-	res, err := g.t.hc.Do(req)
 	if info != nil {
-		// Once a connection was made and the body written, the SAM may act on it.
-		info.sent = err == nil || !isDialError(err)
+		// Once the whole request was written, the SAM may act on it; a failed dial or TLS
+		// handshake, or a request cut off while being written, cannot have taken effect.
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+			WroteRequest: func(w httptrace.WroteRequestInfo) {
+				if w.Err == nil {
+					info.sent.Store(true)
+				}
+			},
+		}))
 	}
+	res, err := g.t.hc.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -248,14 +293,12 @@ func truncate(b []byte, n int) []byte {
 	return b
 }
 
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
 // call runs one SAM-O method through the generated client with a fresh header (unique
-// requestID) and the call timeout, and translates failures into *adapters.Error.
-func (t *Target) call(ctx context.Context, op, path string, write bool, fn func(ctx context.Context, api samo.XmlApi) error) error {
+// requestID) and the call timeout, and translates failures into *adapters.Error. what names
+// the request in messages ("find epipe.Epipe", "configureChildInstance"). Reads are retried
+// after transient failures (busy, HTTP 5xx, a refused connection), never after a call that
+// timed out: a frozen SAM costs one call timeout, not one per attempt.
+func (t *Target) call(ctx context.Context, op, path, what string, write bool, fn func(ctx context.Context, api samo.XmlApi) error) error {
 	attempts := 1
 	if !write {
 		attempts += t.opts.ReadRetries
@@ -274,7 +317,7 @@ func (t *Target) call(ctx context.Context, op, path string, write bool, fn func(
 			backoff *= 2
 		}
 		var retry bool
-		err, retry = t.callOnce(ctx, op, path, write, fn)
+		err, retry = t.callOnce(ctx, op, path, what, write, fn)
 		if err == nil || !retry {
 			return err
 		}
@@ -282,7 +325,7 @@ func (t *Target) call(ctx context.Context, op, path string, write bool, fn func(
 	return err
 }
 
-func (t *Target) callOnce(ctx context.Context, op, path string, write bool, fn func(ctx context.Context, api samo.XmlApi) error) (error, bool) {
+func (t *Target) callOnce(ctx context.Context, op, path, what string, write bool, fn func(ctx context.Context, api samo.XmlApi) error) (error, bool) {
 	info := &replyInfo{}
 	cctx, cancel := context.WithTimeout(context.WithValue(ctx, replyKey{}, info), t.opts.CallTimeout)
 	defer cancel()
@@ -332,17 +375,56 @@ func (t *Target) callOnce(ctx context.Context, op, path string, write bool, fn f
 		e.Err = adapters.ErrUnreachable
 		return e, !write
 	}
-	if write && info.sent {
-		// Timed out or cut off after the request went out: SAM may have applied it.
-		e.Err = fmt.Errorf("%w: %w", adapters.ErrPossiblyApplied, err)
+	return t.transportError(ctx, cctx, e, what, write, info.sent.Load(), err)
+}
+
+// classified is a failure's classification: its text is the sentinel's alone (the
+// adapters.Error's Msg says what happened and the cause); it unwraps to the sentinel and the
+// cause.
+type classified struct {
+	sentinel error
+	cause    error
+}
+
+func (c *classified) Error() string   { return c.sentinel.Error() }
+func (c *classified) Unwrap() []error { return []error{c.sentinel, c.cause} }
+
+// transportError completes e for a call that got no SAM-O answer: what was in flight, what
+// happened (no reply within the call timeout, the caller gave up, the SAM could not be
+// reached, the connection closed) and whether the SAM may have acted on it. It reports
+// whether the call may be retried (a read that failed fast).
+func (t *Target) transportError(ctx, cctx context.Context, e *adapters.Error, what string, write, sent bool, err error) (error, bool) {
+	cause := err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		cause = ue.Err // without the method and URL
+	}
+	timedOut := ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded)
+	var cv *tls.CertificateVerificationError
+	untrusted := errors.As(err, &cv)
+	switch {
+	case timedOut:
+		e.Msg = fmt.Sprintf("no reply to %s within %v (the call timeout); xprov closed the connection", what, t.opts.CallTimeout)
+	case ctx.Err() != nil:
+		e.Msg = fmt.Sprintf("%s abandoned (%v); xprov closed the connection", what, ctx.Err())
+	case !sent:
+		e.Msg = fmt.Sprintf("cannot send %s to the SAM at %s (%v)", what, t.host, cause)
+		if untrusted {
+			e.Msg += "; the SAM's certificate is not trusted: set ca_file to the CA that signed it"
+		}
+	default:
+		e.Msg = fmt.Sprintf("connection to the SAM closed during %s (%v)", what, cause)
+	}
+	if write && sent {
+		e.Msg += "; the SAM may have applied it"
+		e.Err = &classified{sentinel: adapters.ErrPossiblyApplied, cause: err}
 		return e, false
 	}
-	if ctx.Err() != nil {
-		e.Err = fmt.Errorf("%w: %w", adapters.ErrUnreachable, ctx.Err())
-		return e, false
+	if write {
+		e.Msg += "; it was not sent, nothing was changed"
 	}
-	e.Err = fmt.Errorf("%w: %w", adapters.ErrUnreachable, err)
-	return e, !write
+	e.Err = &classified{sentinel: adapters.ErrUnreachable, cause: err}
+	return e, !write && !timedOut && !untrusted && ctx.Err() == nil
 }
 
 // find runs a find and returns the objects of the result. rf, when not nil, says which
@@ -364,7 +446,7 @@ func (t *Target) find(ctx context.Context, op, path, class string, filter any, r
 		req.ResultFilter.InnerXML = string(b)
 	}
 	var res *samo.FindResponse
-	err := t.call(ctx, op, path, false, func(ctx context.Context, api samo.XmlApi) error {
+	err := t.call(ctx, op, path, "find "+class, false, func(ctx context.Context, api samo.XmlApi) error {
 		var err error
 		res, err = api.FindContext(ctx, req)
 		return err
@@ -426,7 +508,7 @@ func (rf *resultFilter) content() ([]byte, error) {
 
 // ping checks that the SAM answers and accepts the credentials.
 func (t *Target) ping(ctx context.Context) error {
-	return t.call(ctx, "ping", "", false, func(ctx context.Context, api samo.XmlApi) error {
+	return t.call(ctx, "ping", "", "ping", false, func(ctx context.Context, api samo.XmlApi) error {
 		_, err := api.PingContext(ctx, &samo.Ping{})
 		return err
 	})

@@ -58,12 +58,23 @@ func (x *tx) Prepare(ctx context.Context, cs config.ChangeSet, _ adapters.Prepar
 	mark := len(x.undo)
 	for _, o := range ops {
 		if err := x.apply(ctx, o); err != nil {
+			steps := len(x.undo) - mark
+			var ae *adapters.Error
 			if uerr := x.undoFrom(ctx, mark); uerr != nil {
-				var ae *adapters.Error
 				if errors.As(err, &ae) {
 					ae.Err = fmt.Errorf("%w; %w", ae.Err, uerr)
 				}
 				return err
+			}
+			if errors.As(err, &ae) {
+				switch {
+				case steps == 0:
+					ae.Msg += "; nothing of this change set was applied"
+				case errors.Is(err, adapters.ErrPossiblyApplied):
+					ae.Msg += fmt.Sprintf("; xprov undid the %d change(s) of this prepare, that one included, so nothing of it is left", steps)
+				default:
+					ae.Msg += fmt.Sprintf("; xprov undid the %d change(s) this prepare had made, so nothing of it is left", steps)
+				}
 			}
 			return err
 		}
@@ -235,7 +246,7 @@ func (t *Target) write(ctx context.Context, o planOp) error {
 	if err != nil {
 		return &adapters.Error{Target: t.opts.Name, Op: "prepare", Path: o.display(), Msg: err.Error(), Err: adapters.ErrRejected}
 	}
-	return t.call(ctx, "prepare", o.display(), true, func(ctx context.Context, api samo.XmlApi) error {
+	return t.call(ctx, "prepare", o.display(), methodName(req), true, func(ctx context.Context, api samo.XmlApi) error {
 		var err error
 		switch r := req.(type) {
 		case *samo.Generic_GenericObject_deleteInstance:
@@ -247,6 +258,19 @@ func (t *Target) write(ctx context.Context, o planOp) error {
 		}
 		return err
 	})
+}
+
+// methodName names the SAM-O method of a write request, for messages.
+func methodName(req any) string {
+	switch req.(type) {
+	case *samo.Generic_GenericObject_deleteInstance:
+		return "deleteInstance"
+	case *samo.Generic_GenericObject_configureChildInstance:
+		return "configureChildInstance"
+	case *samo.Generic_GenericObject_configureInstance:
+		return "configureInstance"
+	}
+	return fmt.Sprintf("%T", req)
 }
 
 // current returns the configurable properties of the object, nil if it does not exist.
@@ -300,7 +324,7 @@ func (t *Target) recreate(ctx context.Context, ref objectRef, snap *objSpec) err
 	}
 	r := &samo.Generic_GenericObject_configureChildInstance{Deployer: "immediate", SynchronousDeploy: "true", DistinguishedName: ref.parentFDN}
 	r.ChildConfigInfo.InnerXML = x
-	return t.call(ctx, "rollback", ref.path.String(), true, func(ctx context.Context, api samo.XmlApi) error {
+	return t.call(ctx, "rollback", ref.path.String(), "configureChildInstance (re-creating the deleted object)", true, func(ctx context.Context, api samo.XmlApi) error {
 		_, err := api.Generic_GenericObject_configureChildInstanceContext(ctx, r)
 		return err
 	})

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,6 +53,9 @@ func serveCmd() *cobra.Command {
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			ctx := cmd.Context()
 			in, err := server.Start(ctx, server.Options{Config: cfg, Demo: demo, Logger: log, Out: cmd.OutOrStdout()})
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return &exitError{code: exitUsage, err: fmt.Errorf("%w\n%s is in use (another xprov serve?); pick another address with --listen HOST:PORT (or \"listen\" in --config)", err, cfg.Listen)}
+			}
 			if err != nil {
 				return err
 			}
@@ -67,7 +73,7 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&db, "db", "", "SQLite file (default xprov.db, xprov-demo.db with --demo)")
 	f.StringVar(&listen, "listen", "127.0.0.1:8080", "HTTP address")
 	f.StringVar(&packs, "packs", "", "packs directory (default: the bundled flexservices)")
-	f.StringVar(&configFile, "config", "", "JSON config: listen, db, packs, devices, sams, known_hosts")
+	f.StringVar(&configFile, "config", "", "JSON config: listen, db, packs, devices, sams, known_hosts, http (timeouts)")
 	f.BoolVar(&demo, "demo", false, "start simulated Junos routers and a simulated SAM with SR nodes")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.DurationVar(&grace, "grace", 30*time.Second, "how long shutdown waits for runs in flight")

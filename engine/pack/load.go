@@ -56,6 +56,11 @@ func LoadFS(fsys fs.FS, dir string, opts Options) (*Pack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pack %s: %w", dir, err)
 	}
+	return loadFiles(files, dir, opts)
+}
+
+// loadFiles loads a pack from the contents of its files (as readPackFiles returns them).
+func loadFiles(files map[string][]byte, dir string, opts Options) (*Pack, error) {
 	l := &loader{dir: dir, files: files, opts: opts}
 	p := l.load()
 	if len(l.problems) > 0 {

@@ -77,44 +77,17 @@ func (r *Registry) Errors() []*LoadError {
 // Reload rescans every source and (re)loads the packs whose files changed. It returns an
 // error joining the LoadErrors of broken packs (also available from Errors), or an I/O error
 // when a source cannot be listed; the good packs are in place either way.
+//
+// Each pack is loaded from the bytes read once (never from a second read that could see a
+// different version), and the fingerprint Watch compares against is the hash of exactly those
+// bytes: a file rewritten while Reload read it differs from what was loaded, so Watch loads it
+// again once it is stable.
 func (r *Registry) Reload() error {
-	fp := r.fingerprint()
+	snap := r.scan()
 	r.mu.Lock()
-	r.seen = fp
+	r.seen = snap.fingerprint()
 	r.mu.Unlock()
-	type found struct {
-		dir   string
-		fsys  fs.FS
-		files map[string][]byte
-	}
-	var dirs []found
-	var ioErrs []error
-	for _, src := range r.sources {
-		ents, err := fs.ReadDir(src.FS, ".")
-		if err != nil {
-			ioErrs = append(ioErrs, fmt.Errorf("pack registry: %s: %w", src.Name, err))
-			continue
-		}
-		for _, e := range ents {
-			if !e.IsDir() {
-				continue
-			}
-			sub, err := fs.Sub(src.FS, e.Name())
-			if err != nil {
-				ioErrs = append(ioErrs, fmt.Errorf("pack registry: %s: %w", e.Name(), err))
-				continue
-			}
-			if _, err := fs.Stat(sub, FileManifest); err != nil {
-				continue // not a pack
-			}
-			files, err := readPackFiles(sub)
-			if err != nil {
-				ioErrs = append(ioErrs, fmt.Errorf("pack registry: %s: %w", path.Join(src.Name, e.Name()), err))
-				continue
-			}
-			dirs = append(dirs, found{dir: path.Join(src.Name, e.Name()), fsys: sub, files: files})
-		}
-	}
+	dirs, ioErrs := snap.dirs, snap.ioErrs
 
 	r.mu.RLock()
 	prevByDir := r.byDir
@@ -134,7 +107,7 @@ func (r *Registry) Reload() error {
 		if old := prevByDir[d.dir]; old != nil && old.Hash == contentHash(d.files) {
 			p = old
 		} else {
-			np, err := LoadFS(d.fsys, d.dir, r.opts)
+			np, err := loadFiles(d.files, d.dir, r.opts)
 			var le *LoadError
 			switch {
 			case errors.As(err, &le):
@@ -202,9 +175,19 @@ func stripDoc(s PoolSpec) PoolSpec {
 // Watch polls the sources every interval and reloads when any pack file's content changed;
 // onReload (optional) gets Reload's result. It returns when ctx ends. It needs no file system
 // notifications, so it works on any fs.FS and any platform.
+//
+// A change is loaded only once it is stable: the files must hash the same at two reads at
+// least settle (the larger of interval and 25ms) apart, so a file caught half-written (an
+// editor's truncate-then-write, a copy in progress) is not loaded; the complete version is,
+// at a later tick.
 func (r *Registry) Watch(ctx context.Context, interval time.Duration, onReload func(error)) {
+	settle := max(interval, minSettle)
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var (
+		candidate string    // a fingerprint that differs from the loaded one
+		since     time.Time // when candidate was first seen
+	)
 	for {
 		select {
 		case <-ctx.Done():
@@ -214,9 +197,18 @@ func (r *Registry) Watch(ctx context.Context, interval time.Duration, onReload f
 		r.mu.RLock()
 		last := r.seen
 		r.mu.RUnlock()
-		if r.fingerprint() == last {
+		fp := r.scan().fingerprint()
+		switch {
+		case fp == last:
+			candidate = ""
+			continue
+		case fp != candidate:
+			candidate, since = fp, time.Now()
+			continue
+		case time.Since(since) < settle:
 			continue
 		}
+		candidate = ""
 		err := r.Reload()
 		if onReload != nil {
 			onReload(err)
@@ -224,13 +216,30 @@ func (r *Registry) Watch(ctx context.Context, interval time.Duration, onReload f
 	}
 }
 
-// fingerprint hashes the content of every pack file of every source.
-func (r *Registry) fingerprint() string {
-	all := map[string][]byte{}
+// minSettle is the least time a changed pack's files must stay the same before Watch loads
+// them.
+const minSettle = 25 * time.Millisecond
+
+// packDir is one pack directory as read by scan.
+type packDir struct {
+	dir   string
+	files map[string][]byte
+}
+
+// snapshot is one read of every source: the pack directories with their files' contents, and
+// the errors met.
+type snapshot struct {
+	dirs   []packDir
+	ioErrs []error
+}
+
+// scan reads every pack file of every source once.
+func (r *Registry) scan() snapshot {
+	var s snapshot
 	for _, src := range r.sources {
 		ents, err := fs.ReadDir(src.FS, ".")
 		if err != nil {
-			all[src.Name+"\x00error"] = []byte(err.Error())
+			s.ioErrs = append(s.ioErrs, fmt.Errorf("pack registry: %s: %w", src.Name, err))
 			continue
 		}
 		for _, e := range ents {
@@ -239,16 +248,33 @@ func (r *Registry) fingerprint() string {
 			}
 			sub, err := fs.Sub(src.FS, e.Name())
 			if err != nil {
+				s.ioErrs = append(s.ioErrs, fmt.Errorf("pack registry: %s: %w", e.Name(), err))
 				continue
+			}
+			if _, err := fs.Stat(sub, FileManifest); err != nil {
+				continue // not a pack
 			}
 			files, err := readPackFiles(sub)
 			if err != nil {
+				s.ioErrs = append(s.ioErrs, fmt.Errorf("pack registry: %s: %w", path.Join(src.Name, e.Name()), err))
 				continue
 			}
-			for n, b := range files {
-				all[path.Join(src.Name, e.Name(), n)] = b
-			}
+			s.dirs = append(s.dirs, packDir{dir: path.Join(src.Name, e.Name()), files: files})
 		}
+	}
+	return s
+}
+
+// fingerprint hashes the content of every pack file of the snapshot, and its errors.
+func (s snapshot) fingerprint() string {
+	all := map[string][]byte{}
+	for _, d := range s.dirs {
+		for n, b := range d.files {
+			all[path.Join(d.dir, n)] = b
+		}
+	}
+	for i, err := range s.ioErrs {
+		all[fmt.Sprintf("\x00error%d", i)] = []byte(err.Error())
 	}
 	return contentHash(all)
 }

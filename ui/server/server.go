@@ -51,6 +51,8 @@ type Config struct {
 	Devices []DeviceConfig `json:"devices,omitempty"`
 	// SAMs are 5620 SAMs reached over SAM-O.
 	SAMs []SAMConfig `json:"sams,omitempty"`
+	// HTTP bounds how long one client can hold the HTTP server (read, write, idle).
+	HTTP HTTPConfig `json:"http,omitempty"`
 }
 
 // DeviceConfig is one directly managed Junos device.
@@ -61,6 +63,11 @@ type DeviceConfig struct {
 	// PasswordEnv names the environment variable holding the password.
 	PasswordEnv string `json:"password_env,omitempty"`
 	KeyFile     string `json:"key_file,omitempty"`
+	// CallTimeout bounds each NETCONF RPC (default 30s); CommitTimeout bounds commit, commit
+	// check and validate (default 2m). A device that does not answer in time fails the call
+	// with an error naming the device and the RPC.
+	CallTimeout   Duration `json:"call_timeout,omitempty"`
+	CommitTimeout Duration `json:"commit_timeout,omitempty"`
 }
 
 // SAMConfig is one 5620 SAM.
@@ -69,6 +76,13 @@ type SAMConfig struct {
 	URL         string `json:"url"`
 	User        string `json:"user"`
 	PasswordEnv string `json:"password_env,omitempty"`
+	// CallTimeout bounds each SAM-O call (default 30s).
+	CallTimeout Duration `json:"call_timeout,omitempty"`
+	// CAFile is a PEM file of the CAs that sign the SAM's HTTPS certificate (default: the
+	// system's roots). The certificate is always checked unless InsecureSkipVerify is set,
+	// which is for labs only and logged as a warning at every start.
+	CAFile             string `json:"ca_file,omitempty"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
 }
 
 // LoadConfig reads a JSON config file; unknown members are errors (a typo must not be
@@ -144,6 +158,19 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 			in.closeAll()
 		}
 	}()
+
+	// Listen first: a busy port must fail the start before anything is started, created or
+	// printed (a token printed by a server that then fails is a token nobody can use).
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("server: listen %s: %w", cfg.Listen, err)
+	}
+	in.closers = append(in.closers, func() error {
+		if in.http == nil {
+			return ln.Close() // never served: Shutdown does not own it
+		}
+		return nil
+	})
 
 	// Southbound first: with --demo the simulators must listen before discovery.
 	if o.Demo {
@@ -239,13 +266,8 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 		return nil, err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("server: listen %s: %w", cfg.Listen, err)
-	}
 	in.URL = "http://" + ln.Addr().String()
-	in.http = &http.Server{Handler: rs.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn)}
+	in.http = newHTTPServer(rs.Handler(), cfg.HTTP, o.Logger)
 	// Event streams never go idle; end them when shutdown starts.
 	in.http.RegisterOnShutdown(rs.Close)
 	go func() { in.served <- in.http.Serve(ln) }()
@@ -334,6 +356,9 @@ func (in *Instance) closeAll() {
 
 // configTargets builds the adapters of a config file's devices and SAMs.
 func configTargets(cfg Config, getenv func(string) string, log *slog.Logger) ([]adapters.Target, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	var out []adapters.Target
 	secret := func(what, env string) (string, error) {
 		if env == "" {
@@ -351,8 +376,8 @@ func configTargets(cfg Config, getenv func(string) string, log *slog.Logger) ([]
 			return nil, err
 		}
 		c, err := junos.New(junos.Config{Name: d.Name, Address: d.Address, User: d.User, Password: pw, KeyFile: d.KeyFile,
-			KnownHostsFile: cfg.KnownHosts,
-			Logf:           func(format string, args ...any) { log.Debug(fmt.Sprintf(format, args...), "device", d.Name) }})
+			KnownHostsFile: cfg.KnownHosts, CallTimeout: time.Duration(d.CallTimeout), CommitTimeout: time.Duration(d.CommitTimeout),
+			Logf: func(format string, args ...any) { log.Debug(fmt.Sprintf(format, args...), "device", d.Name) }})
 		if err != nil {
 			return nil, fmt.Errorf("server: device %s: %w", d.Name, err)
 		}
@@ -363,9 +388,14 @@ func configTargets(cfg Config, getenv func(string) string, log *slog.Logger) ([]
 		if err != nil {
 			return nil, err
 		}
-		t, err := sam.New(sam.Options{Name: s.Name, URL: s.URL, User: s.User, Password: pw})
+		t, err := sam.New(sam.Options{Name: s.Name, URL: s.URL, User: s.User, Password: pw,
+			CallTimeout: time.Duration(s.CallTimeout), CAFile: s.CAFile, InsecureSkipVerify: s.InsecureSkipVerify})
 		if err != nil {
 			return nil, fmt.Errorf("server: sam %s: %w", s.Name, err)
+		}
+		if s.InsecureSkipVerify {
+			log.Warn("the SAM's HTTPS certificate is not checked (insecure_skip_verify): anyone on the path can impersonate it and read its credentials; set ca_file instead",
+				"sam", s.Name, "url", s.URL)
 		}
 		out = append(out, t)
 	}

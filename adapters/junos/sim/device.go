@@ -158,6 +158,7 @@ type Device struct {
 	// Faults.
 	refuseLogin    atomic.Bool
 	dropNextCommit atomic.Bool
+	dropNextRPC    atomic.Pointer[string]
 	latency        atomic.Int64
 	commitDelay    atomic.Int64
 	failMu         sync.Mutex
@@ -304,6 +305,11 @@ func (d *Device) RefuseLogin(refuse bool) { d.refuseLogin.Store(refuse) }
 // reply is sent, as when a link fails mid-commit. A confirmed commit dropped this way rolls
 // back like any confirmed commit whose session ends.
 func (d *Device) DropSessionOnNextCommit() { d.dropNextCommit.Store(true) }
+
+// DropSessionOnNextRPC makes the device drop the session, without a reply and before acting
+// on it, when it receives the next RPC whose operation element is named rpc (e.g.
+// "edit-config", "lock", "get-config"), as when a link fails while a request is in flight.
+func (d *Device) DropSessionOnNextRPC(rpc string) { d.dropNextRPC.Store(&rpc) }
 
 // FailNextCommit makes the next commit (or commit check) fail with msg.
 func (d *Device) FailNextCommit(msg string) {

@@ -208,6 +208,9 @@ func (d *Device) runSession(sc *ssh.ServerConn, ch ssh.Channel) {
 				return
 			}
 		}
+		if name := d.dropNextRPC.Load(); name != nil && rpcOperation(msg) == *name && d.dropNextRPC.CompareAndSwap(name, nil) {
+			return
+		}
 		reply, action := s.handle(msg)
 		if action == actDrop {
 			return
@@ -219,6 +222,16 @@ func (d *Device) runSession(sc *ssh.ServerConn, ch ssh.Channel) {
 			return
 		}
 	}
+}
+
+// rpcOperation returns the name of an RPC's operation element (the first child of <rpc>), ""
+// when msg is not an RPC.
+func rpcOperation(msg []byte) string {
+	e, err := parseElem(bytes.TrimSpace(msg))
+	if err != nil || e.Name.Local != "rpc" || len(e.Children) == 0 {
+		return ""
+	}
+	return e.Children[0].Name.Local
 }
 
 const xmlDecl = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"

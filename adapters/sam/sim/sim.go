@@ -72,6 +72,10 @@ type Injection struct {
 	// Delay, when set, turns the injection into a slow reply instead of a fault: the request
 	// takes effect and its reply is held back by Delay.
 	Delay time.Duration
+	// Drop closes the connection without any reply instead of answering with a fault (the
+	// request takes effect first when Apply is set): a connection cut while a call is in
+	// flight.
+	Drop bool
 }
 
 type injection struct {
@@ -382,7 +386,11 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		f = clientFault(excXML, "", "malformed request: %v", err)
 	} else {
 		var delay time.Duration
-		resp, f, delay = s.handle(r.Context(), env, req)
+		var drop bool
+		resp, f, delay, drop = s.handle(r.Context(), env, req)
+		if drop {
+			panic(http.ErrAbortHandler) // net/http closes the connection without a reply
+		}
 		latency += delay
 	}
 	if latency > 0 {
@@ -397,12 +405,15 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, req, resp, f, status)
 }
 
-func (s *Server) handle(ctx context.Context, env *xmltree.Node, req *request) (func(*xmlWriter), *fault, time.Duration) {
+func (s *Server) handle(ctx context.Context, env *xmltree.Node, req *request) (func(*xmlWriter), *fault, time.Duration, bool) {
 	resp, f, inj := s.handleInj(ctx, env, req)
-	if inj != nil && inj.Delay > 0 {
-		return resp, f, inj.Delay
+	if inj != nil && inj.Drop {
+		return nil, nil, 0, true
 	}
-	return resp, f, 0
+	if inj != nil && inj.Delay > 0 {
+		return resp, f, inj.Delay, false
+	}
+	return resp, f, 0, false
 }
 
 func (s *Server) handleInj(ctx context.Context, env *xmltree.Node, req *request) (func(*xmlWriter), *fault, *injection) {
