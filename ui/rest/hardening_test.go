@@ -329,6 +329,12 @@ func (f *failingStore) SavePlan(ctx context.Context, p store.Plan) error {
 	}
 	return f.Store.SavePlan(ctx, p)
 }
+func (f *failingStore) PutDevices(ctx context.Context, ds []store.Device) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.Store.PutDevices(ctx, ds)
+}
 func (f *failingStore) IssueToken(ctx context.Context, spec store.TokenSpec) (string, store.Token, error) {
 	if err := f.fail(); err != nil {
 		return "", store.Token{}, err
@@ -407,6 +413,7 @@ func TestStoreRefusesWrites(t *testing.T) {
 		{method: "POST", path: "/api/v1/services", role: operator, body: map[string]any{"type": "eline", "id": "disk-2",
 			"intent": eline("disk", 402, "pe1:ge-0/0/2", "sr1:1/1/2")}},
 		{method: "DELETE", path: "/api/v1/services/disk-1", role: operator, header: map[string]string{"If-Match": "*"}},
+		{method: "POST", path: "/api/v1/devices/discover", role: operator, body: map[string]any{}},
 	} {
 		p := h.do(t, rq).problem(t)
 		if p.Status != http.StatusServiceUnavailable || p.Type != rest.ProblemTypeBase+"store-unavailable" {
