@@ -287,12 +287,14 @@ func (s *SQLite) Authenticate(ctx context.Context, plaintext string) (Token, err
 	if st := t.State(now); st != TokenActive {
 		return Token{}, fmt.Errorf("store: authenticate %s: %s: %w", t.ID, st, ErrUnauthorized)
 	}
-	if now.Sub(t.LastUsed) >= tokenTouchEvery {
+	if now.Sub(t.LastUsed) >= tokenTouchEvery && now.Sub(time.Unix(0, s.touchFailed.Load())) >= tokenTouchEvery {
 		err := s.write(ctx, func(tx *wtx) error {
 			_, err := tx.ExecContext(ctx, qTouchToken, unixNano(now), t.ID)
 			return err
 		})
-		if err == nil {
+		if err != nil {
+			s.touchFailed.Store(now.UnixNano())
+		} else {
 			t.LastUsed = now
 		}
 	}
