@@ -166,3 +166,33 @@ func TestCLITokenOffline(t *testing.T) {
 		t.Fatalf("audit of the offline token: %+v, %v", entries, err)
 	}
 }
+
+// TestServeTLSFlags: --tls-cert without --tls-key (or a file that is not there) fails before
+// the server listens, with a message naming the flags.
+func TestServeTLSFlags(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"cert without key", []string{"--tls-cert", filepath.Join(dir, "cert.pem")}, "--tls-key"},
+		{"missing files", []string{"--tls-cert", filepath.Join(dir, "cert.pem"), "--tls-key", filepath.Join(dir, "key.pem")}, "no such file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := serveCmd()
+			var out bytes.Buffer
+			cmd.SetOut(&out)
+			cmd.SetErr(&out)
+			cmd.SetArgs(append([]string{"--db", filepath.Join(dir, "x.db"), "--listen", "127.0.0.1:0"}, tc.args...))
+			err := cmd.ExecuteContext(t.Context())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if strings.Contains(out.String(), "serving") {
+				t.Fatalf("it served: %s", out.String())
+			}
+		})
+	}
+}
