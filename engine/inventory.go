@@ -92,7 +92,8 @@ func (e *Engine) PutDevices(ctx context.Context, devs []adapters.Device) error {
 		rows[i] = store.Device{Name: d.Name, Vendor: d.Vendor, NMS: d.NMS, Data: raw, Seen: now}
 	}
 	if err := e.st.PutDevices(ctx, rows); err != nil {
-		return fmt.Errorf("engine: store devices: %w", err)
+		// A refused write turns the engine unready like any other (ErrStoreUnavailable).
+		return fmt.Errorf("engine: store devices: %w", e.storeFailed(err))
 	}
 	e.mu.Lock()
 	for _, d := range devs {

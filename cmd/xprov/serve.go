@@ -16,6 +16,7 @@ import (
 func serveCmd() *cobra.Command {
 	var (
 		db, listen, packs, configFile, logLevel string
+		tlsCert, tlsKey                         string
 		demo                                    bool
 		grace                                   time.Duration
 	)
@@ -23,6 +24,7 @@ func serveCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the xprov server: REST API, web console, engine (--demo: with simulated devices)",
 		Example: `  xprov serve --demo
+  xprov serve --demo --tls-cert cert.pem --tls-key key.pem
   XPROV_PE1_PASSWORD=... xprov serve --config xprov.json`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -42,6 +44,9 @@ func serveCmd() *cobra.Command {
 			}
 			if cmd.Flags().Changed("packs") || cfg.Packs == "" {
 				cfg.Packs = packs
+			}
+			if cmd.Flags().Changed("tls-cert") || cmd.Flags().Changed("tls-key") {
+				cfg.TLSCert, cfg.TLSKey = tlsCert, tlsKey
 			}
 			if cfg.DB == "" && demo {
 				cfg.DB = "xprov-demo.db"
@@ -73,7 +78,9 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&db, "db", "", "SQLite file (default xprov.db, xprov-demo.db with --demo)")
 	f.StringVar(&listen, "listen", "127.0.0.1:8080", "HTTP address")
 	f.StringVar(&packs, "packs", "", "packs directory (default: the bundled flexservices)")
-	f.StringVar(&configFile, "config", "", "JSON config: listen, db, packs, devices, sams, known_hosts, http (timeouts)")
+	f.StringVar(&configFile, "config", "", "JSON config: listen, db, packs, tls_cert, tls_key, devices, sams, known_hosts, http (timeouts)")
+	f.StringVar(&tlsCert, "tls-cert", "", "PEM certificate (chain): serve HTTPS (with --tls-key)")
+	f.StringVar(&tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	f.BoolVar(&demo, "demo", false, "start simulated Junos routers and a simulated SAM with SR nodes")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.DurationVar(&grace, "grace", 30*time.Second, "how long shutdown waits for runs in flight")

@@ -51,6 +51,10 @@ type sqliteDB struct {
 	rstmts stmtCache // prepared on r (per read connection, lazily, by database/sql)
 	// lastUsedAt throttles token last_used writes (unix seconds of the last flush).
 	lastUsedAt atomic.Int64
+	// touchFailed is when a last_used write last failed (unix nanoseconds): authentication
+	// does not try again for tokenTouchEvery, so a store that cannot write (or whose write
+	// lock is held) does not slow every request down.
+	touchFailed atomic.Int64
 	// writeStmts counts the statements run in write transactions: the scale test reports it
 	// per service, the number that bounds the bulk path's store time.
 	writeStmts atomic.Int64

@@ -362,16 +362,22 @@ func (c *Client) Pools(ctx context.Context) ([]rest.PoolInfo, error) {
 	return l.Items, err
 }
 
-// CreateToken makes a token; the plaintext is in the answer only.
+// CreateToken makes a token that does not expire; the plaintext is in the answer only.
 func (c *Client) CreateToken(ctx context.Context, name, role string) (rest.TokenCreated, error) {
+	return c.IssueToken(ctx, rest.TokenRequest{Name: name, Role: role})
+}
+
+// IssueToken makes a token as requested (with an expiry, say); the plaintext is in the answer
+// only.
+func (c *Client) IssueToken(ctx context.Context, req rest.TokenRequest) (rest.TokenCreated, error) {
 	var t rest.TokenCreated
-	_, err := c.Do(ctx, "POST", "/tokens", rest.TokenRequest{Name: name, Role: role}, nil, &t)
+	_, err := c.Do(ctx, "POST", "/tokens", req, nil, &t)
 	return t, err
 }
 
-// Tokens lists tokens.
-func (c *Client) Tokens(ctx context.Context) ([]store.Token, error) {
-	var l List[store.Token]
+// Tokens lists tokens with their states.
+func (c *Client) Tokens(ctx context.Context) ([]rest.TokenInfo, error) {
+	var l List[rest.TokenInfo]
 	_, err := c.Do(ctx, "GET", "/tokens", nil, nil, &l)
 	return l.Items, err
 }

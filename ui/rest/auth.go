@@ -39,13 +39,22 @@ var roleRank = map[string]int{
 }
 
 // Authenticate is middleware that resolves `Authorization: Bearer <token>` through auth and
-// puts the caller in the request context. A missing or unknown token is a 401. When
-// queryToken reports true for a request, the token may come as the query parameter
+// puts the caller in the request context. A missing, unknown, revoked or expired token is a
+// 401. When queryToken reports true for a request, the token may come as the query parameter
 // access_token instead (browsers' EventSource cannot send headers); request logs never include
 // query strings, so it does not reach the log.
-func Authenticate(auth store.Auth, queryToken func(*http.Request) bool) func(http.Handler) http.Handler {
+//
+// failures limits failed authentications per client address (nil: none): every refused token
+// takes one from the address's bucket, and while it is empty the address gets 429 with
+// Retry-After without its token being checked, so guessing costs time and the store nothing.
+func Authenticate(auth store.Auth, queryToken func(*http.Request) bool, failures *RateLimiter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			addr := "addr:" + clientAddr(r)
+			if ok, wait := failures.Peek(addr); !ok {
+				writeRateLimited(w, r, wait, "too many failed authentications from this address; retry later")
+				return
+			}
 			h := r.Header.Get("Authorization")
 			if h == "" && queryToken != nil && queryToken(r) {
 				if t := r.URL.Query().Get("access_token"); t != "" {
@@ -61,9 +70,12 @@ func Authenticate(auth store.Auth, queryToken func(*http.Request) bool) func(htt
 			}
 			t, err := auth.Authenticate(r.Context(), strings.TrimSpace(tok))
 			if err != nil {
-				status, detail := http.StatusUnauthorized, "unknown or revoked token"
+				status, detail := http.StatusUnauthorized, "unknown, revoked or expired token"
 				if !errors.Is(err, store.ErrUnauthorized) {
 					status, detail = http.StatusInternalServerError, "cannot check the token"
+				} else if ok, wait := failures.Allow(addr); !ok {
+					writeRateLimited(w, r, wait, "too many failed authentications from this address; retry later")
+					return
 				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="xprov", error="invalid_token"`)
 				writeProblem(w, r, Problem{Type: ProblemTypeBase + "unauthorized", Title: http.StatusText(status), Status: status, Detail: detail})

@@ -87,6 +87,11 @@ func (s *Server) discover(w http.ResponseWriter, r *http.Request) {
 		res.Items = []adapters.Device{}
 	}
 	if err != nil {
+		if errors.Is(err, engine.ErrStoreUnavailable) {
+			// What was discovered could not be recorded: a write that failed.
+			s.writeError(w, r, err)
+			return
+		}
 		if len(devs) == 0 && errors.Is(err, engine.ErrUnknownTarget) && len(in.Targets) > 0 {
 			s.writeError(w, r, newProblem(http.StatusNotFound, "unknown-target", err.Error()))
 			return

@@ -93,6 +93,10 @@ func problemFor(err error) Problem {
 		return mk(http.StatusConflict, "plan-changed", err)
 	case errors.Is(err, engine.ErrExists):
 		return mk(http.StatusConflict, "exists", err)
+	case errors.Is(err, store.ErrLastAdmin):
+		return mk(http.StatusConflict, "last-admin", err)
+	case errors.Is(err, store.ErrBadToken):
+		return mk(http.StatusUnprocessableEntity, "validation", err)
 	case errors.Is(err, engine.ErrStale):
 		return mk(http.StatusPreconditionFailed, "stale", err)
 	case errors.Is(err, engine.ErrUnknownType):

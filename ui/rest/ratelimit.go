@@ -2,6 +2,7 @@ package rest
 
 import (
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -29,6 +30,16 @@ type bucket struct {
 // Allow takes one token from key's bucket. When none is left it returns false and how long
 // until one is.
 func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
+	return l.take(key, true)
+}
+
+// Peek reports what Allow would without taking a token: false and how long until a token is
+// there when key's bucket is empty.
+func (l *RateLimiter) Peek(key string) (bool, time.Duration) {
+	return l.take(key, false)
+}
+
+func (l *RateLimiter) take(key string, take bool) (bool, time.Duration) {
 	if l == nil || l.Rate <= 0 {
 		return true, 0
 	}
@@ -54,6 +65,9 @@ func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	}
 	b, ok := l.buckets[key]
 	if !ok {
+		if !take {
+			return true, 0
+		}
 		b = &bucket{tokens: burst, last: now}
 		l.buckets[key] = b
 	}
@@ -62,8 +76,26 @@ func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	if b.tokens < 1 {
 		return false, time.Duration((1 - b.tokens) / l.Rate * float64(time.Second))
 	}
-	b.tokens--
+	if take {
+		b.tokens--
+	}
 	return true, 0
+}
+
+// clientAddr is the address a request comes from, without the port (a client opens a new
+// connection, with a new port, whenever it likes).
+func clientAddr(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// writeRateLimited answers 429 with Retry-After (whole seconds, at least 1).
+func writeRateLimited(w http.ResponseWriter, r *http.Request, wait time.Duration, detail string) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	writeProblem(w, r, Problem{Type: ProblemTypeBase + "rate-limited", Title: http.StatusText(http.StatusTooManyRequests),
+		Status: http.StatusTooManyRequests, Detail: detail})
 }
 
 // RateLimit is middleware that answers 429 with Retry-After when the caller (its token, or its
@@ -71,14 +103,12 @@ func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 func RateLimit(l *RateLimiter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			key := r.RemoteAddr
+			key := "addr:" + clientAddr(r)
 			if p, ok := principalOf(r.Context()); ok {
 				key = "token:" + p.TokenID
 			}
 			if ok, wait := l.Allow(key); !ok {
-				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-				writeProblem(w, r, Problem{Type: ProblemTypeBase + "rate-limited", Title: http.StatusText(http.StatusTooManyRequests),
-					Status: http.StatusTooManyRequests, Detail: "too many requests; retry later"})
+				writeRateLimited(w, r, wait, "too many requests; retry later")
 				return
 			}
 			next.ServeHTTP(w, r)

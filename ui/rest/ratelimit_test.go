@@ -48,3 +48,31 @@ func TestRateLimitMiddleware(t *testing.T) {
 		t.Fatalf("codes %v, want [200 429]", codes)
 	}
 }
+
+// TestRateLimiterPeek: Peek reports an empty bucket and the wait without taking a token.
+func TestRateLimiterPeek(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := &RateLimiter{Rate: 1, Burst: 2, Now: func() time.Time { return now }}
+	tests := []struct {
+		name     string
+		peek     bool
+		want     bool
+		wantWait time.Duration
+	}{
+		{"unknown caller", true, true, 0},
+		{"peek takes nothing", true, true, 0},
+		{"take 1", false, true, 0},
+		{"take 2", false, true, 0},
+		{"peek empty", true, false, time.Second},
+		{"still empty", false, false, time.Second},
+	}
+	for _, tc := range tests {
+		f := l.Allow
+		if tc.peek {
+			f = l.Peek
+		}
+		if got, wait := f("a"); got != tc.want || wait != tc.wantWait {
+			t.Errorf("%s: %v %v, want %v %v", tc.name, got, wait, tc.want, tc.wantWait)
+		}
+	}
+}

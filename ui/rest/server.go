@@ -2,6 +2,8 @@ package rest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -68,6 +70,9 @@ type Options struct {
 	BodyLimit int64
 	// RateLimit limits requests per token; nil means 50/s with bursts of 100.
 	RateLimit *RateLimiter
+	// AuthFailureLimit limits failed authentications per client address (429 once used up);
+	// nil means 1/s with bursts of 20. A zero Rate disables it.
+	AuthFailureLimit *RateLimiter
 	// IdempotencyTTL is how long an Idempotency-Key is remembered (default 24h).
 	IdempotencyTTL time.Duration
 	// WaitTimeout bounds `?wait=true` (default 5 minutes); after it the run is returned as is
@@ -95,6 +100,11 @@ type Server struct {
 	metrics *metrics
 	idem    *idempotency
 	handler http.Handler
+
+	// storeMu guards storeErr: the last write of the REST layer's own (tokens) the store
+	// refused, until /readyz sees the store write again.
+	storeMu  sync.Mutex
+	storeErr error
 
 	// streams ends with Close: the watcher and every open event stream stop.
 	streams context.Context
@@ -126,6 +136,9 @@ func New(o Options) (*Server, error) {
 	}
 	if o.RateLimit == nil {
 		o.RateLimit = &RateLimiter{Rate: 50, Burst: 100}
+	}
+	if o.AuthFailureLimit == nil {
+		o.AuthFailureLimit = &RateLimiter{Rate: 1, Burst: 20}
 	}
 	if o.IdempotencyTTL <= 0 {
 		o.IdempotencyTTL = 24 * time.Hour
@@ -179,7 +192,7 @@ func (s *Server) routes() http.Handler {
 		})
 		r.Get("/openapi.json", serveOpenAPI)
 		r.Group(func(r chi.Router) {
-			r.Use(Authenticate(s.auth, isEventStream), RateLimit(s.o.RateLimit), Audit(s.auth, s.log))
+			r.Use(Authenticate(s.auth, isEventStream, s.o.AuthFailureLimit), RateLimit(s.o.RateLimit), Audit(s.auth, s.log))
 			for _, rt := range s.table() {
 				r.With(RequireRole(rt.role)).Method(rt.method, rt.path, rt.h)
 			}
@@ -269,7 +282,49 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "store unavailable"})
 		return
 	}
+	// After a refused write of our own, the store must write again (a small write: pruning
+	// expired idempotency records).
+	if s.storeDown() {
+		if _, err := s.state.PruneIdempotency(r.Context(), time.Now()); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "store refuses writes"})
+			return
+		}
+		s.storeUp()
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// storeWrite classifies the error of a write the REST layer makes to the store itself (not
+// through the engine). Answers about the data pass through; anything else means the store
+// cannot write (a full disk, an I/O error): the server turns unready until /readyz sees it
+// write again, and the error becomes engine.ErrStoreUnavailable (503 store-unavailable).
+func (s *Server) storeWrite(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, x := range []error{store.ErrNotFound, store.ErrExists, store.ErrLastAdmin, store.ErrBadToken,
+		context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, x) {
+			return err
+		}
+	}
+	s.storeMu.Lock()
+	s.storeErr = err
+	s.storeMu.Unlock()
+	s.log.Error("state store refused a write", "err", err)
+	return fmt.Errorf("%w: %w", engine.ErrStoreUnavailable, err)
+}
+
+func (s *Server) storeDown() bool {
+	s.storeMu.Lock()
+	defer s.storeMu.Unlock()
+	return s.storeErr != nil
+}
+
+func (s *Server) storeUp() {
+	s.storeMu.Lock()
+	s.storeErr = nil
+	s.storeMu.Unlock()
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {

@@ -104,7 +104,8 @@ func (s *Server) createService(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := principalOf(r.Context())
-	s.idem.serve(w, r, p.Name, key, r.URL.RawQuery+"\x00"+string(body), func(w http.ResponseWriter) {
+	// Keys are scoped by token id: names were not unique, and a name can be used again.
+	s.idem.serve(w, r, p.TokenID, key, r.URL.RawQuery+"\x00"+string(body), func(w http.ResponseWriter) {
 		s.doCreate(w, r, body)
 	})
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -20,6 +21,8 @@ type southbound struct {
 	targets []adapters.Target
 	close   func() error
 	banner  func(w io.Writer)
+	// secrets are the credentials of the simulated network, in every form they travel in.
+	secrets []string
 }
 
 // startDemo starts pe1..pe3 (simulated Junos, NETCONF over SSH) and sam1 (a simulated 5620
@@ -39,7 +42,9 @@ func startDemo(log *slog.Logger) (*southbound, error) {
 		fleet.Close()
 		return nil, fmt.Errorf("server: demo SAM simulator: %w", err)
 	}
-	sb := &southbound{close: func() error { return errors.Join(samSrv.Close(), fleet.Close()) }}
+	digest := md5.Sum([]byte(password)) // SAM-O sends the password as its MD5 digest
+	sb := &southbound{close: func() error { return errors.Join(samSrv.Close(), fleet.Close()) },
+		secrets: []string{password, hex.EncodeToString(digest[:])}}
 	for _, d := range fleet.Devices() {
 		// The simulators' host keys are generated at start; a lab has no known_hosts for them.
 		c, err := junos.New(junos.Config{Name: d.Name(), Address: d.Addr(), User: "lab", Password: password, InsecureIgnoreHostKey: true})

@@ -12,6 +12,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -47,6 +48,10 @@ type Config struct {
 	Packs string `json:"packs,omitempty"`
 	// KnownHosts is the known_hosts file used to check Junos host keys.
 	KnownHosts string `json:"known_hosts,omitempty"`
+	// TLSCert and TLSKey are PEM files (a certificate chain and its private key); with both
+	// set the server speaks HTTPS only. Both or neither.
+	TLSCert string `json:"tls_cert,omitempty"`
+	TLSKey  string `json:"tls_key,omitempty"`
 	// Devices are Junos routers reached directly over NETCONF.
 	Devices []DeviceConfig `json:"devices,omitempty"`
 	// SAMs are 5620 SAMs reached over SAM-O.
@@ -129,6 +134,8 @@ type Instance struct {
 	targets []adapters.Target
 	closers []func() error
 	served  chan error
+	// secrets are the demo network's credentials (tests check that none leaks).
+	secrets []string
 }
 
 // Start brings a server up and returns once it listens.
@@ -158,6 +165,11 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 			in.closeAll()
 		}
 	}()
+	// A bad certificate is refused before anything starts.
+	tlsConf, err := tlsConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 
 	// Listen first: a busy port must fail the start before anything is started, created or
 	// printed (a token printed by a server that then fails is a token nobody can use).
@@ -178,7 +190,7 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 		if err != nil {
 			return nil, err
 		}
-		in.targets, in.closers = sb.targets, append(in.closers, sb.close)
+		in.targets, in.closers, in.secrets = sb.targets, append(in.closers, sb.close), sb.secrets
 		defer func() {
 			if err == nil {
 				sb.banner(o.Out)
@@ -267,7 +279,12 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 	}
 
 	in.URL = "http://" + ln.Addr().String()
+	if tlsConf != nil {
+		in.URL = "https://" + ln.Addr().String()
+		ln = tls.NewListener(ln, tlsConf)
+	}
 	in.http = newHTTPServer(rs.Handler(), cfg.HTTP, o.Logger)
+	in.http.TLSConfig = tlsConf
 	// Event streams never go idle; end them when shutdown starts.
 	in.http.RegisterOnShutdown(rs.Close)
 	go func() { in.served <- in.http.Serve(ln) }()
@@ -277,25 +294,51 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 		fmt.Fprintf(o.Out, "admin token (shown once, stored hashed): %s\n", in.Token)
 		fmt.Fprintf(o.Out, "  export XPROV_SERVER=%s XPROV_TOKEN=%s\n", in.URL, in.Token)
 	}
-	o.Logger.Info("serving", "url", in.URL, "db", cfg.DB, "targets", len(in.targets))
+	o.Logger.Info("serving", "url", in.URL, "db", cfg.DB, "targets", len(in.targets), "tls", tlsConf != nil)
 	return in, nil
 }
 
-// adminToken creates the first admin token of a new database, or with demo a fresh one at
-// every start (the database keeps only hashes, so an old token cannot be shown again).
+// tlsConfig loads the server certificate of cfg; nil without one.
+func tlsConfig(cfg Config) (*tls.Config, error) {
+	if cfg.TLSCert == "" && cfg.TLSKey == "" {
+		return nil, nil
+	}
+	if cfg.TLSCert == "" || cfg.TLSKey == "" {
+		return nil, errors.New("server: TLS needs both a certificate (--tls-cert, tls_cert) and its key (--tls-key, tls_key)")
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("server: TLS certificate %s, key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// adminToken creates an admin token when the database has no active one (a new database, or
+// every admin token expired), or with demo a fresh one at every start (the database keeps
+// only hashes, so an old token cannot be shown again).
 func adminToken(ctx context.Context, st *store.SQLite, demo bool) (string, error) {
 	toks, err := st.ListTokens(ctx)
 	if err != nil {
 		return "", fmt.Errorf("server: tokens: %w", err)
 	}
-	if len(toks) > 0 && !demo {
+	now := time.Now()
+	admins := 0
+	for _, t := range toks {
+		if t.Role == store.RoleAdmin && t.State(now) == store.TokenActive {
+			admins++
+		}
+	}
+	if admins > 0 && !demo {
 		return "", nil
 	}
 	name := "admin"
-	if demo {
+	if demo || len(toks) > 0 {
 		var b [3]byte
 		_, _ = rand.Read(b[:])
-		name = "demo-admin-" + hex.EncodeToString(b[:])
+		name = "admin-" + hex.EncodeToString(b[:])
+		if demo {
+			name = "demo-" + name
+		}
 	}
 	tok, err := st.CreateToken(ctx, name, store.RoleAdmin)
 	if err != nil {

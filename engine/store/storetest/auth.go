@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/xprov/xprov/engine/store"
 )
@@ -17,6 +19,9 @@ func ExerciseAuth(t *testing.T, open func(t *testing.T) store.Auth) {
 		fn   func(t *testing.T, a store.Auth)
 	}{
 		{"Tokens", testTokens},
+		{"TokenNames", testTokenNames},
+		{"TokenExpiry", testTokenExpiry},
+		{"LastAdmin", testLastAdmin},
 		{"Audit", testAudit},
 	}
 	for _, tt := range tests {
@@ -74,6 +79,154 @@ func testTokens(t *testing.T, a store.Auth) {
 	}
 	if _, err := a.Authenticate(ctx, other); err != nil {
 		t.Fatalf("revoking one token affected another: %v", err)
+	}
+}
+
+// testTokenNames: names are validated (printable, bounded) and unique among active tokens; a
+// revoked token's name can be used again.
+func testTokenNames(t *testing.T, a store.Auth) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"alice", true},
+		{"ci bot (prod) – émile", true},
+		{strings.Repeat("x", store.MaxTokenNameLen), true},
+		{strings.Repeat("é", store.MaxTokenNameLen), true},
+		{"", false},
+		{strings.Repeat("x", store.MaxTokenNameLen+1), false},
+		{strings.Repeat("x", 900_000), false},
+		{"new\nline", false},
+		{"nul\x00", false},
+		{"tab\tbed", false},
+		{"esc\x1b[31m", false},
+		{"bidi\u202eoverride", false},
+		{" padded", false},
+		{"padded ", false},
+		{"bad\xffutf8", false},
+	}
+	for i, tc := range tests {
+		_, tok, err := a.IssueToken(ctx, store.TokenSpec{Name: tc.name, Role: store.RoleViewer})
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%d: name %.40q refused: %v", i, tc.name, err)
+		case tc.ok && tok.Name != tc.name:
+			t.Errorf("%d: name %.40q stored as %.40q", i, tc.name, tok.Name)
+		case !tc.ok && !errors.Is(err, store.ErrBadToken):
+			t.Errorf("%d: name %.40q: %v, want ErrBadToken", i, tc.name, err)
+		case !tc.ok && err != nil && strings.Contains(err.Error(), tc.name) && tc.name != "":
+			t.Errorf("%d: the error repeats the bad name: %v", i, err)
+		}
+		if err := store.ValidateTokenName(tc.name); (err == nil) != tc.ok {
+			t.Errorf("%d: ValidateTokenName(%.40q) = %v", i, tc.name, err)
+		}
+	}
+	// Unique among active tokens.
+	_, first, err := a.IssueToken(ctx, store.TokenSpec{Name: "dup", Role: store.RoleOperator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.IssueToken(ctx, store.TokenSpec{Name: "dup", Role: store.RoleViewer}); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("duplicate active name: %v, want ErrExists", err)
+	}
+	if _, err := a.CreateToken(ctx, "dup", store.RoleViewer); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("duplicate active name (CreateToken): %v, want ErrExists", err)
+	}
+	if err := a.RevokeToken(ctx, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	plain, second, err := a.IssueToken(ctx, store.TokenSpec{Name: "dup", Role: store.RoleViewer})
+	if err != nil {
+		t.Fatalf("the name of a revoked token: %v", err)
+	}
+	if second.ID == first.ID {
+		t.Fatal("a new token has the id of the revoked one")
+	}
+	if got, err := a.Authenticate(ctx, plain); err != nil || got.ID != second.ID {
+		t.Fatalf("Authenticate = %+v, %v", got, err)
+	}
+}
+
+// testTokenExpiry: a token with an expiry works until it, then is refused and listed as
+// expired; an expiry in the past is refused; an expired token's name is free again.
+func testTokenExpiry(t *testing.T, a store.Auth) {
+	if _, _, err := a.IssueToken(ctx, store.TokenSpec{Name: "past", Role: store.RoleViewer, Expires: time.Now().Add(-time.Second)}); !errors.Is(err, store.ErrBadToken) {
+		t.Fatalf("expiry in the past: %v, want ErrBadToken", err)
+	}
+	long := time.Now().Add(720 * time.Hour)
+	plainLong, tokLong, err := a.IssueToken(ctx, store.TokenSpec{Name: "long", Role: store.RoleViewer, Expires: long})
+	if err != nil || tokLong.Expires == nil || !tokLong.Expires.Equal(long.Truncate(0)) {
+		t.Fatalf("IssueToken = %+v, %v", tokLong, err)
+	}
+	plain, tok, err := a.IssueToken(ctx, store.TokenSpec{Name: "short", Role: store.RoleViewer, Expires: time.Now().Add(300 * time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Authenticate(ctx, plain); err != nil {
+		t.Fatalf("before its expiry: %v", err)
+	}
+	time.Sleep(time.Until(*tok.Expires) + 10*time.Millisecond)
+	if _, err := a.Authenticate(ctx, plain); !errors.Is(err, store.ErrUnauthorized) {
+		t.Fatalf("after its expiry: %v, want ErrUnauthorized", err)
+	}
+	if _, err := a.Authenticate(ctx, plainLong); err != nil {
+		t.Fatalf("a token expiring later: %v", err)
+	}
+	list, err := a.ListTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, tk := range list {
+		states[tk.Name] = tk.State(time.Now())
+		if tk.Name == "long" && (tk.Expires == nil || !tk.Expires.Equal(*tokLong.Expires)) {
+			t.Fatalf("listed expiry %v, want %v", tk.Expires, tokLong.Expires)
+		}
+	}
+	if states["short"] != store.TokenExpired || states["long"] != store.TokenActive || len(states) != 2 {
+		t.Fatalf("states %v", states)
+	}
+	if _, err := a.CreateToken(ctx, "short", store.RoleViewer); err != nil {
+		t.Fatalf("the name of an expired token: %v", err)
+	}
+}
+
+// testLastAdmin: the last active admin token cannot be revoked; with another active admin
+// it can; expired admins do not count.
+func testLastAdmin(t *testing.T, a store.Auth) {
+	_, one, err := a.IssueToken(ctx, store.TokenSpec{Name: "admin-1", Role: store.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, short, err := a.IssueToken(ctx, store.TokenSpec{Name: "admin-short", Role: store.RoleAdmin, Expires: time.Now().Add(200 * time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, viewer, err := a.IssueToken(ctx, store.TokenSpec{Name: "viewer", Role: store.RoleViewer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(*short.Expires) + 10*time.Millisecond)
+	mustErr(t, a.RevokeToken(ctx, one.ID), store.ErrLastAdmin)
+	if err := a.RevokeToken(ctx, short.ID); err != nil {
+		t.Fatalf("revoke an expired admin: %v", err)
+	}
+	if err := a.RevokeToken(ctx, viewer.ID); err != nil {
+		t.Fatalf("revoke a viewer: %v", err)
+	}
+	_, two, err := a.IssueToken(ctx, store.TokenSpec{Name: "admin-2", Role: store.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RevokeToken(ctx, one.ID); err != nil {
+		t.Fatalf("revoke one of two admins: %v", err)
+	}
+	mustErr(t, a.RevokeToken(ctx, two.ID), store.ErrLastAdmin)
+	if err := a.RevokeToken(ctx, one.ID); err != nil {
+		t.Fatalf("revoke a revoked admin again: %v", err)
+	}
+	if got, _ := a.TokenByHash(ctx, nil); got.ID != "" {
+		t.Fatalf("TokenByHash(nil) = %+v", got)
 	}
 }
 

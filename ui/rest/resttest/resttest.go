@@ -43,6 +43,16 @@ type Options struct {
 	Rest func(*rest.Options)
 	// Handler wraps the server's handler (e.g. to record exchanges).
 	Handler func(http.Handler) http.Handler
+	// Store wraps the SQLite store the engine and the REST layer use (e.g. to fail writes);
+	// Env.Store stays the SQLite store itself.
+	Store func(*store.SQLite) Store
+}
+
+// Store is everything the engine and the REST layer use of the store.
+type Store interface {
+	store.Store
+	store.Auth
+	rest.StateStore
 }
 
 func ports(names ...string) []adapters.Port {
@@ -79,7 +89,11 @@ func New(t testing.TB, o Options) *Env {
 			{Name: "sr2", Vendor: "sros", NMS: "sam1", Platform: "7750", Address: "10.255.2.2", Ports: ports("1/1/1")},
 		}}),
 	}
-	eng, err := engine.New(engine.Options{Store: st, Packs: engine.RegistryPacks(reg),
+	var wrapped Store = st
+	if o.Store != nil {
+		wrapped = o.Store(st)
+	}
+	eng, err := engine.New(engine.Options{Store: wrapped, Packs: engine.RegistryPacks(reg),
 		Targets: []adapters.Target{devs["pe1"], devs["pe2"], devs["sam1"]}, SkipPreexistingCheck: false})
 	if err != nil {
 		t.Fatalf("resttest: engine: %v", err)
@@ -87,7 +101,7 @@ func New(t testing.TB, o Options) *Env {
 	if _, err := eng.Discover(ctx); err != nil {
 		t.Fatalf("resttest: discover: %v", err)
 	}
-	ro := rest.Options{Engine: eng, Packs: engine.RegistryPacks(reg), Auth: st, Logger: slog.New(slog.DiscardHandler),
+	ro := rest.Options{Engine: eng, Packs: engine.RegistryPacks(reg), Auth: wrapped, Logger: slog.New(slog.DiscardHandler),
 		Reload: func(ctx context.Context) ([]pack.Problem, error) { _ = reg.Reload(); return reg.Problems(), nil },
 		PoolBounds: func(pool string) (int64, int64, bool) {
 			for _, p := range reg.Packs() {

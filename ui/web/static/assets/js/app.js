@@ -25,11 +25,12 @@ const routes = [
   [/^\/pools$/, consolePages.pools, 'Pools'],
   [/^\/audits$/, consolePages.audits, 'Audits'],
   [/^\/reports$/, consolePages.reports, 'Reports'],
+  [/^\/tokens$/, consolePages.tokens, 'API tokens'],
 ];
 
 const navItems = [
   ['/services', 'Services'], ['/catalogue', 'Catalogue'], ['/inventory', 'Inventory'],
-  ['/pools', 'Pools'], ['/audits', 'Audits'], ['/reports', 'Reports'],
+  ['/pools', 'Pools'], ['/audits', 'Audits'], ['/reports', 'Reports'], ['/tokens', 'Tokens', 'admin'],
 ];
 
 let renderSeq = 0;
@@ -40,7 +41,8 @@ function drawShell() {
   const who = document.getElementById('who');
   if (!session.me) { clear(nav); clear(who); return; }
   const here = location.pathname;
-  clear(nav, h('ul', navItems.map(([href, label]) => h('li', h('a', { href, 'data-link': true, 'aria-current': here === href || here.startsWith(href + '/') ? 'page' : false }, label)))));
+  const mine = navItems.filter(([, , role]) => !role || session.me.role === role);
+  clear(nav, h('ul', mine.map(([href, label]) => h('li', h('a', { href, 'data-link': true, 'aria-current': here === href || here.startsWith(href + '/') ? 'page' : false }, label)))));
   clear(who,
     h('span', { class: 'user' }, session.me.name || session.me.user || 'signed in'),
     h('span', { class: ['role', `role-${session.me.role}`], title: 'your role' }, session.me.role || ''),

@@ -160,3 +160,69 @@ export async function reports(view) {
   view.append(grid);
   if (sum.generated || sum.at) view.append(h('p', { class: 'muted small' }, `As of ${fmtTime(sum.generated || sum.at)}`));
 }
+
+const lifetimes = [['', 'Never'], ['24h', '1 day'], ['168h', '7 days'], ['720h', '30 days'], ['2160h', '90 days'], ['8760h', '1 year']];
+
+/** tokenProblem words a refused token request for people. */
+function tokenProblem(e, what) {
+  if (e.status === 409) return errorBox({ title: what === 'revoke' ? 'This token cannot be revoked' : 'This name is taken', detail: e.detail });
+  if (e.status === 422) return errorBox({ title: 'The token request is not valid', errors: e.errors });
+  return errorBox(e);
+}
+
+/** tokens lists the bearer tokens with their state and expiry, creates and revokes them (admin). */
+export async function tokens(view) {
+  view.append(h('h1', 'API tokens'));
+  if (!session.me || session.me.role !== 'admin') {
+    view.append(h('p', { class: 'error' }, `Your role (${session.me ? session.me.role : '?'}) cannot manage tokens.`));
+    return;
+  }
+  const problem = h('div', { 'aria-live': 'assertive' });
+  const created = h('div', { 'aria-live': 'polite' });
+  const name = h('input', { id: 'tok-name', type: 'text', autocomplete: 'off', spellcheck: false, required: true, maxLength: 64, 'aria-describedby': 'tok-name-help' });
+  const role = h('select', { id: 'tok-role' }, ['viewer', 'operator', 'designer', 'admin'].map((r) => h('option', { value: r }, r)));
+  const expires = h('select', { id: 'tok-expires' }, lifetimes.map(([v, l]) => h('option', { value: v }, l)));
+  const form = h('form', { class: 'inline tokform', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'tok-name' }, 'Name'), name,
+      h('p', { class: 'help', id: 'tok-name-help' }, 'Up to 64 printable characters, unique among active tokens.')),
+    h('div', { class: 'field' }, h('label', { for: 'tok-role' }, 'Role'), role),
+    h('div', { class: 'field' }, h('label', { for: 'tok-expires' }, 'Expires after'), expires),
+    h('button', { type: 'submit', class: 'btn primary' }, 'Create token'));
+  const listBox = h('div');
+  view.append(h('h2', 'New token'), form, problem, created, h('h2', 'Tokens'), listBox);
+
+  async function draw() {
+    const toks = items(await get('/tokens'));
+    clear(listBox, table([
+      ['Name', (t) => t.name], ['Role', (t) => t.role], ['State', (t) => badge(t.state)],
+      ['Created', (t) => fmtTime(t.created)], ['Last used', (t) => fmtTime(t.last_used) || '—'],
+      ['Expires', (t) => (t.expires ? fmtTime(t.expires) : 'never')],
+      ['', (t) => (t.state !== 'active' ? '' : h('button', { type: 'button', class: 'btn link', 'aria-label': `Revoke ${t.name}`, onclick: () => revoke(t) }, 'Revoke'))],
+    ], toks, { class: 'data tokens', caption: `${toks.length} tokens` }));
+  }
+  async function revoke(t) {
+    clear(problem);
+    if (!window.confirm(`Revoke the token ${t.name}? Whoever uses it is signed out.`)) return;
+    try { await call('DELETE', `/tokens/${encodeURIComponent(t.id)}`); toast(`Revoked ${t.name}.`); await draw(); } catch (e) { problem.append(tokenProblem(e, 'revoke')); }
+  }
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(problem); clear(created);
+    if (!name.value.trim()) { problem.append(errorBox({ title: 'Give the token a name.' })); name.focus(); return; }
+    const body = { name: name.value.trim(), role: role.value };
+    if (expires.value) body.expires_in = expires.value;
+    try {
+      const t = (await call('POST', '/tokens', { body })).data;
+      clear(created, h('div', { class: 'note', role: 'status' },
+        h('p', h('strong', `Token ${t.name} (${t.role}) created`), t.expires ? ` — expires ${fmtTime(t.expires)}` : ' — does not expire', '.'),
+        h('p', 'Copy it now: it is shown only this once.'),
+        h('pre', { class: 'native token-plain', tabindex: '0' }, t.token)));
+      name.value = '';
+      await draw();
+    } catch (e) {
+      problem.append(tokenProblem(e, 'create'));
+      name.focus();
+    }
+  });
+  await draw();
+}

@@ -1,0 +1,97 @@
+package web_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/xprov/xprov/engine/store"
+	"github.com/xprov/xprov/ui/client"
+	"github.com/xprov/xprov/ui/rest"
+	"github.com/xprov/xprov/ui/server"
+	bt "github.com/xprov/xprov/ui/web/internal/browsertest"
+)
+
+// TestBrowserTokens drives the token page of the console served by the real server: a token
+// created with an expiry shows its plaintext once and its expiry in the list; a duplicate
+// name and revoking the last admin token are refused with readable errors; an expired token
+// is listed as expired; only admins see the page in the navigation.
+func TestBrowserTokens(t *testing.T) {
+	ctx, dir := bt.Start(t)
+	sctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	srv, err := server.Start(sctx, server.Options{Config: server.Config{Listen: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "xprov.db")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	api := &client.Client{Base: srv.URL, Token: srv.Token}
+	short, err := api.IssueToken(sctx, rest.TokenRequest{Name: "short-lived", Role: store.RoleViewer, ExpiresIn: "300ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	p := &bt.Page{T: t, Ctx: ctx, Base: srv.URL, Dir: dir}
+	p.SignIn(srv.Token)
+	time.Sleep(time.Until(*short.Expires))
+	p.Run("open the token page from the navigation",
+		bt.Click(`nav#nav a[href="/tokens"]`),
+		bt.WaitText(`main h1`, "API tokens"),
+		bt.WaitJS(`document.querySelector('table.tokens')`),
+	)
+	p.A11y("tokens")
+	p.ExpectTrue("the expired token is listed as expired",
+		`[...document.querySelectorAll('table.tokens tbody tr')].some(r => r.cells[0].innerText === 'short-lived' && r.cells[2].innerText === 'expired' && r.cells[5].innerText !== 'never')`)
+	p.ExpectTrue("the expired token has no revoke button",
+		`[...document.querySelectorAll('table.tokens tbody tr')].some(r => r.cells[0].innerText === 'short-lived' && !r.querySelector('button'))`)
+
+	p.Run("create a token that expires in 30 days",
+		bt.Fill(`#tok-name`, "ci"),
+		bt.Choose(`#tok-role`, "operator"),
+		bt.Choose(`#tok-expires`, "720h"),
+		bt.Submit(`#tok-name`),
+		bt.WaitJS(`(document.querySelector('.token-plain') || {}).innerText?.startsWith('xp_')`),
+		bt.WaitJS(`[...document.querySelectorAll('table.tokens tbody tr')].some(r => r.cells[0].innerText === 'ci')`),
+	)
+	p.ExpectTrue("the new token is active with an expiry in the list",
+		`[...document.querySelectorAll('table.tokens tbody tr')].some(r => r.cells[0].innerText === 'ci' && r.cells[1].innerText === 'operator' && r.cells[2].innerText === 'active' && r.cells[5].innerText !== 'never' && r.cells[5].innerText !== '')`)
+	plain, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.token-plain').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := (&client.Client{Base: srv.URL, Token: plain}).Types(sctx); err != nil {
+		t.Fatalf("the token the page showed does not work: %v (%v)", err, tok)
+	}
+	p.Shot("tokens-1-created")
+
+	p.Run("a duplicate name is refused with a readable error",
+		bt.Fill(`#tok-name`, "ci"),
+		bt.Submit(`#tok-name`),
+		bt.WaitText(`main [role=alert]`, "This name is taken"),
+		bt.WaitText(`main [role=alert]`, `"ci"`),
+	)
+	p.ExpectTrue("no plaintext is shown after the refusal", `!document.querySelector('.token-plain')`)
+	p.Shot("tokens-2-duplicate")
+
+	p.Run("revoking the last admin token is refused with a readable error",
+		bt.Eval(`(() => { window.confirm = () => true; return true; })()`),
+		bt.Click(`//table[contains(@class,'tokens')]//tr[td[2][normalize-space()='admin']]//button`),
+		bt.WaitText(`main [role=alert]`, "This token cannot be revoked"),
+		bt.WaitText(`main [role=alert]`, "last active admin"),
+	)
+	p.Shot("tokens-3-last-admin")
+
+	// A viewer has no token page in the navigation.
+	viewer, err := api.CreateToken(sctx, "a-viewer", store.RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Run("sign out",
+		bt.Eval(`(() => { sessionStorage.clear(); return true; })()`),
+	)
+	p.SignIn(viewer.Token)
+	p.ExpectTrue("a viewer sees no token page", `!document.querySelector('nav#nav a[href="/tokens"]')`)
+}
