@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/xprov/xprov/engine/store"
 )
 
@@ -66,7 +65,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
+	id := urlParam(r, "id")
 	noteAudit(r, "tokens/"+id)
 	if err := s.auth.RevokeToken(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
