@@ -66,3 +66,36 @@ func integral(s string) (string, bool) {
 	}
 	return n, true
 }
+
+// maxNumberLen and maxExponent bound the numbers an intent may hold: no schema needs more, and
+// the schema validator expands what it is given (1e999999999 made it panic).
+const (
+	maxNumberLen = 400
+	maxExponent  = 400
+)
+
+// checkNumbers returns a field error for every number in v (decoded with UseNumber) longer
+// than maxNumberLen characters or with an exponent beyond ±maxExponent, appended to out.
+func checkNumbers(v any, ptr string, out []FieldError) []FieldError {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			out = checkNumbers(e, ptr+"/"+escapeToken(k), out)
+		}
+	case []any:
+		for i, e := range t {
+			out = checkNumbers(e, ptr+"/"+strconv.Itoa(i), out)
+		}
+	case json.Number:
+		s := string(t)
+		ok := len(s) <= maxNumberLen
+		if i := strings.IndexAny(s, "eE"); ok && i >= 0 {
+			exp, err := strconv.Atoi(s[i+1:])
+			ok = err == nil && exp <= maxExponent && exp >= -maxExponent
+		}
+		if !ok {
+			out = append(out, FieldError{Pointer: ptr, Message: "number out of range"})
+		}
+	}
+	return out
+}

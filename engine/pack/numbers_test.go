@@ -2,6 +2,7 @@ package pack
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -41,5 +42,44 @@ func TestNormalizeNumbers(t *testing.T) {
 	}
 	if got := NormalizeNumbers(float64(100)); got != json.Number("100") {
 		t.Errorf("NormalizeNumbers(100.0 as float64) = %v", got)
+	}
+}
+
+// TestValidateOutOfRangeNumbers: numbers the schema validator cannot take are a field error,
+// not a panic (1e999999999 panicked inside jsonschema).
+func TestValidateOutOfRangeNumbers(t *testing.T) {
+	p, err := Load(exampleDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		intent string
+		ptrs   []string
+	}{
+		{`{"customer": "acme", "mtu": 1e999999999, "endpoints": []}`, []string{"/mtu"}},
+		{`{"customer": "acme", "mtu": 1e-999999999, "endpoints": [{"vlan": 1E401}]}`, []string{"/endpoints/0/vlan", "/mtu"}},
+		{`{"customer": "acme", "mtu": 1` + strings.Repeat("0", 500) + `, "endpoints": []}`, []string{"/mtu"}},
+	}
+	for _, tc := range tests {
+		v, err := DecodeIntent([]byte(tc.intent))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ve *ValidationError
+		if err := p.Validate(v); !errors.As(err, &ve) {
+			t.Fatalf("%.80s: %v", tc.intent, err)
+		}
+		var got []string
+		for _, f := range ve.Fields {
+			got = append(got, f.Pointer)
+		}
+		if !reflect.DeepEqual(got, tc.ptrs) {
+			t.Errorf("%.80s: errors at %v, want %v", tc.intent, got, tc.ptrs)
+		}
+	}
+	// In range, the schema decides (and 1e2 is an integer to it).
+	v, _ := DecodeIntent([]byte(`{"customer": "acme", "mtu": 1.5e3, "endpoints": [{"device": "pe1", "port": "ge-0/0/1", "vlan": 1e2}, {"device": "pe2", "port": "ge-0/0/1"}]}`))
+	if err := p.Validate(v); err != nil {
+		t.Errorf("integral floats: %v", err)
 	}
 }

@@ -33,8 +33,18 @@ func DecodeIntent(data []byte) (any, error) {
 // sorted by pointer. A missing required member is reported at its own pointer (the object's
 // pointer + "/" + the member) with the message "is required", so that a form shows it next to
 // the empty input.
-func (p *Pack) Validate(intent any) error {
-	err := p.schema.Validate(intent)
+func (p *Pack) Validate(intent any) (err error) {
+	if fs := checkNumbers(intent, "", nil); len(fs) > 0 {
+		// Numbers the schema library cannot take (1e999999999 made it panic).
+		sort.Slice(fs, func(i, j int) bool { return fs[i].Pointer < fs[j].Pointer })
+		return &ValidationError{Fields: fs}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("pack %s: validate: the schema validator failed: %v", p.Meta.Name, r)
+		}
+	}()
+	err = p.schema.Validate(intent)
 	if err == nil {
 		return nil
 	}
