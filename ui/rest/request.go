@@ -42,6 +42,10 @@ func decodeJSON(body []byte, v any, optional bool) error {
 		}
 		return badRequest("a JSON request body is required")
 	}
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == 'n' {
+		// null decodes into a struct as if nothing were sent; say what is wrong instead.
+		return badRequest("the request body must be a JSON object, got null")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
