@@ -51,7 +51,8 @@ func decodeJSON(body []byte, v any, optional bool) error {
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
-	if dec.More() {
+	// Anything but the end after the object is refused ("{}]" too, which dec.More accepts).
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("malformed JSON body: trailing data after the object")
 	}
 	return nil
