@@ -225,6 +225,11 @@ func TestContentTypeHeadAndUnknownAPI(t *testing.T) {
 			t.Errorf("HEAD %s: %d %q, body %q", path, head.Status, head.Header.Get("Content-Type"), head.Body)
 		}
 	}
+	// The event stream answers HEAD with its headers and ends (no stream holding the connection).
+	if r := h.do(t, req{method: "HEAD", path: "/api/v1/events", role: viewer, unspecified: true}); r.Status != http.StatusOK ||
+		r.Header.Get("Content-Type") != "text/event-stream" {
+		t.Errorf("HEAD /api/v1/events: %d %q", r.Status, r.Header.Get("Content-Type"))
+	}
 	if r := h.do(t, req{method: "HEAD", path: "/api/v1/services/nope", role: viewer, unspecified: true}); r.Status != http.StatusNotFound {
 		t.Errorf("HEAD of an unknown service: %d", r.Status)
 	}
