@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xprov/xprov/engine"
 	"github.com/xprov/xprov/engine/pack"
@@ -287,4 +288,26 @@ func TestAmplification(t *testing.T) {
 	if p.Status != http.StatusUnprocessableEntity || !hasPointer(p.Errors, "/targets/1") {
 		t.Fatalf("empty target: %+v", p)
 	}
+}
+
+// TestLegacyIDReachable: a service recorded before ids were checked, with a "/" in its id, is
+// reached again through its escaped path (it used to answer 404 to REST and the CLI), and
+// its double-escaped spelling names another id (issue 15 #1).
+func TestLegacyIDReachable(t *testing.T) {
+	h := newHarness(t, resttest.Options{})
+	now := time.Now().UTC()
+	intent := mustJSON(t, eline("acme", 170, "pe1:ge-0/0/1", "sr1:1/1/1"))
+	if err := h.env.Store.Record(t.Context(), store.RecordParams{
+		Service: store.Service{ID: "legacy/1", Type: "eline", Customer: "acme", State: store.StateActive, Intent: intent, Created: now, Updated: now},
+		Run:     store.Run{ID: "run-legacy", Service: "legacy/1", Kind: store.RunCreate, State: store.RunSucceeded, Created: now, Updated: now},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := h.do(t, req{method: "GET", path: "/api/v1/services/legacy%2F1", role: viewer})
+	wantStatus(t, r, http.StatusOK)
+	wantStatus(t, h.do(t, req{method: "GET", path: "/api/v1/services/legacy%252F1", role: viewer}), http.StatusNotFound)
+	r = h.do(t, req{method: "DELETE", path: "/api/v1/services/legacy%2F1?wait=true", role: operator,
+		header: map[string]string{"If-Match": r.Header.Get("ETag")}})
+	wantStatus(t, r, http.StatusOK)
+	wantStatus(t, h.do(t, req{method: "GET", path: "/api/v1/services/legacy%2F1", role: viewer}), http.StatusNotFound)
 }
