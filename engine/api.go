@@ -31,6 +31,9 @@ type Request struct {
 	// BaseVersion is the service version the caller saw (modify, delete, redeploy); a request
 	// based on another version is refused with ErrStale. 0 skips the check.
 	BaseVersion int64 `json:"base_version,omitempty"`
+	// MatchVersion checks BaseVersion even when it is 0: version 0 is that of a create that
+	// never succeeded, and If-Match: "0" must not mean "any version".
+	MatchVersion bool `json:"match_version,omitempty"`
 	// User is attributed on the run, the plan and the devices.
 	User string `json:"user,omitempty"`
 }

@@ -120,14 +120,20 @@ func (e *Engine) targetOf(ctx context.Context, st store.Store, device string) (s
 }
 
 // Discover asks targets for their devices and stores them. With no names, every registered
-// target is asked; a target that fails is reported and the others still recorded.
+// target is asked, and a name given twice once; a target that fails is reported and the others
+// still recorded.
 func (e *Engine) Discover(ctx context.Context, targets ...string) ([]adapters.Device, error) {
 	if len(targets) == 0 {
 		targets = e.TargetNames()
 	}
 	var all []adapters.Device
 	var errs []error
+	seen := make(map[string]bool, len(targets))
 	for _, name := range targets {
+		if seen[name] {
+			continue // a target named twice is discovered once
+		}
+		seen[name] = true
 		t, ok := e.Target(name)
 		if !ok {
 			errs = append(errs, fmt.Errorf("engine: discover %s: %w", name, ErrUnknownTarget))

@@ -126,6 +126,12 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 	default:
 		return nil, fmt.Errorf("engine: unknown op %q: %w", req.Op, ErrBadRequest)
 	}
+	if req.Op == OpCreate && req.ServiceID != "" {
+		// A chosen id must be one the API can address again (a path segment, no aliasing).
+		if err := CheckServiceID(req.ServiceID); err != nil {
+			return nil, err
+		}
+	}
 	if req.ServiceID != "" {
 		s, err := st.GetService(ctx, req.ServiceID)
 		switch {
@@ -159,7 +165,7 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 			return nil, fmt.Errorf("engine: service %s: %w", req.ServiceID, ErrNotFound)
 		}
 	}
-	if req.BaseVersion != 0 && c.exists && req.BaseVersion != c.base.Version {
+	if (req.BaseVersion != 0 || req.MatchVersion) && c.exists && req.BaseVersion != c.base.Version {
 		return nil, fmt.Errorf("engine: service %s is at version %d, request based on %d: %w", req.ServiceID, c.base.Version, req.BaseVersion, ErrStale)
 	}
 	typ := req.Type

@@ -98,6 +98,9 @@ func (p *Pack) service(ctx context.Context, in RenderInput) (*serviced, error) {
 	if in.Inventory == nil {
 		return nil, fmt.Errorf("pack %s: render: no inventory", p.Meta.Name)
 	}
+	// Scripts see integral numbers as ints whatever their spelling ("vlan": 1e2 is 100), as
+	// the schema did.
+	in.Intent = NormalizeNumbers(in.Intent)
 	intentV, err := builtins.ToStarlark(in.Intent)
 	if err != nil {
 		return nil, fmt.Errorf("pack %s: render: intent: %w", p.Meta.Name, err)

@@ -72,10 +72,21 @@ type ValidationError struct {
 	Fields []FieldError
 }
 
+// maxErrorFields bounds the fields ValidationError.Error spells out (it reaches logs, run
+// errors and journals; the REST layer lists its own first N).
+const maxErrorFields = 20
+
 func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
+	fs := e.Fields
+	if len(fs) > maxErrorFields {
+		fs = fs[:maxErrorFields]
+	}
+	parts := make([]string, len(fs), len(fs)+1)
+	for i, f := range fs {
 		parts[i] = f.Pointer + ": " + f.Message
+	}
+	if n := len(e.Fields) - len(fs); n > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", n))
 	}
 	return "invalid intent: " + strings.Join(parts, "; ")
 }

@@ -33,8 +33,18 @@ func DecodeIntent(data []byte) (any, error) {
 // sorted by pointer. A missing required member is reported at its own pointer (the object's
 // pointer + "/" + the member) with the message "is required", so that a form shows it next to
 // the empty input.
-func (p *Pack) Validate(intent any) error {
-	err := p.schema.Validate(intent)
+func (p *Pack) Validate(intent any) (err error) {
+	if fs := checkNumbers(intent, "", nil); len(fs) > 0 {
+		// Numbers the schema library cannot take (1e999999999 made it panic).
+		sort.Slice(fs, func(i, j int) bool { return fs[i].Pointer < fs[j].Pointer })
+		return &ValidationError{Fields: fs}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("pack %s: validate: the schema validator failed: %v", p.Meta.Name, r)
+		}
+	}()
+	err = p.schema.Validate(intent)
 	if err == nil {
 		return nil
 	}
@@ -75,14 +85,20 @@ func requiredAtMember(fields []FieldError) []FieldError {
 }
 
 // leafErrors flattens jsonschema's tree of errors to its leaf causes, sorted by pointer and
-// without duplicates. A root-level failure has the pointer "".
+// without duplicates. A root-level failure has the pointer "". The items of an array that has
+// too many are not reported one by one: the list's own maxItems error says what to fix, and
+// 170,000 empty endpoints must not make 340,000 errors.
 func leafErrors(ve *jsonschema.ValidationError) []FieldError {
 	var out []FieldError
 	seen := map[FieldError]bool{}
+	tooMany := map[string]bool{}
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
 			f := FieldError{Pointer: e.InstanceLocation, Message: e.Message}
+			if strings.HasSuffix(e.KeywordLocation, "/maxItems") {
+				tooMany[e.InstanceLocation] = true
+			}
 			if !seen[f] {
 				seen[f] = true
 				out = append(out, f)
@@ -98,8 +114,27 @@ func leafErrors(ve *jsonschema.ValidationError) []FieldError {
 		}
 	}
 	walk(ve)
+	if len(tooMany) > 0 {
+		kept := out[:0]
+		for _, f := range out {
+			if !underAny(f.Pointer, tooMany) {
+				kept = append(kept, f)
+			}
+		}
+		out = kept
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
 	return out
+}
+
+// underAny reports whether the JSON pointer ptr is strictly below one of the pointers in set.
+func underAny(ptr string, set map[string]bool) bool {
+	for i := len(ptr) - 1; i >= 0; i-- {
+		if ptr[i] == '/' && set[ptr[:i]] {
+			return true
+		}
+	}
+	return false
 }
 
 // relevantBranches keeps, of the failing branches of a oneOf/anyOf, those that failed on

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/engine"
 )
@@ -49,7 +48,7 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getDevice(w http.ResponseWriter, r *http.Request) {
-	name := chi.URLParam(r, "name")
+	name := urlParam(r, "name")
 	sd, err := s.st.GetDevice(r.Context(), name)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -81,6 +80,12 @@ func (s *Server) discover(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	targets, err := discoverTargets(in.Targets)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	in.Targets = targets
 	devs, err := s.eng.Discover(r.Context(), in.Targets...)
 	res := DiscoverResult{Items: devs}
 	if res.Items == nil {
@@ -104,6 +109,35 @@ func (s *Server) discover(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// MaxDiscoverTargets bounds the targets one POST /devices/discover names.
+const MaxDiscoverTargets = 256
+
+// discoverTargets checks the targets of a discovery and drops repeats (keeping the first of
+// each), so that one request reaches a device at most once.
+func discoverTargets(in []string) ([]string, error) {
+	if len(in) > MaxDiscoverTargets {
+		return nil, problemWithFields(http.StatusUnprocessableEntity, "validation", "too many targets",
+			FieldError{Pointer: "/targets", Message: fmt.Sprintf("names %d targets, the limit is %d", len(in), MaxDiscoverTargets)})
+	}
+	var out []string
+	var fields []FieldError
+	seen := map[string]bool{}
+	for i, t := range in {
+		if t == "" || len(t) > 255 {
+			fields = append(fields, FieldError{Pointer: fmt.Sprintf("/targets/%d", i), Message: "must be a device or NMS name of 1 to 255 characters"})
+			continue
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	if len(fields) > 0 {
+		return nil, problemWithFields(http.StatusUnprocessableEntity, "validation", "invalid targets", fields...)
+	}
+	return out, nil
+}
+
 // unjoin splits an errors.Join error into its parts.
 func unjoin(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
@@ -113,7 +147,7 @@ func unjoin(err error) []error {
 }
 
 func (s *Server) runOp(w http.ResponseWriter, r *http.Request) {
-	name := chi.URLParam(r, "name")
+	name := urlParam(r, "name")
 	noteAudit(r, "devices/"+name)
 	var in OpRequest
 	if _, err := decodeBody(r, &in, false); err != nil {

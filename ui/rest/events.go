@@ -39,6 +39,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return // the headers are the answer; a stream would hold the connection
+	}
 	fmt.Fprint(w, ": xprov events\n\n")
 	if err := rc.Flush(); err != nil {
 		return

@@ -4,12 +4,11 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/xprov/xprov/engine"
 )
 
 func (s *Server) getPlan(w http.ResponseWriter, r *http.Request) {
-	p, err := s.eng.GetPlan(r.Context(), chi.URLParam(r, "id"))
+	p, err := s.eng.GetPlan(r.Context(), urlParam(r, "id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -20,7 +19,7 @@ func (s *Server) getPlan(w http.ResponseWriter, r *http.Request) {
 // applyPlan applies exactly a saved plan. A service that moved since the plan (another
 // version) is a 409 like a changed plan: the plan, not the caller's precondition, is stale.
 func (s *Server) applyPlan(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
+	id := urlParam(r, "id")
 	noteAudit(r, "plans/"+id)
 	wait, err := boolParam(r, "wait")
 	if err != nil {

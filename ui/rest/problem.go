@@ -25,11 +25,18 @@ type Problem struct {
 	Detail   string       `json:"detail,omitempty"`
 	Instance string       `json:"instance,omitempty"`
 	Errors   []FieldError `json:"errors,omitempty"`
-	Run      *store.Run   `json:"run,omitempty"`
+	// ErrorsOmitted counts the failing fields left out of Errors beyond MaxFieldErrors.
+	ErrorsOmitted int        `json:"errors_omitted,omitempty"`
+	Run           *store.Run `json:"run,omitempty"`
 	// Target and Path name the device value that moved (plan-changed).
 	Target string `json:"target,omitempty"`
 	Path   string `json:"path,omitempty"`
 }
+
+// MaxFieldErrors bounds the field errors one answer lists (a problem's Errors, a validation
+// result): the first ones by pointer, the rest only counted, so that a small body cannot make
+// a large answer.
+const MaxFieldErrors = 100
 
 // FieldError is one failing field, addressed by JSON pointer into the request body's intent.
 type FieldError struct {
@@ -70,9 +77,7 @@ func problemFor(err error) Problem {
 	if errors.As(err, &ve) {
 		p := Problem{Type: ProblemTypeBase + "validation", Title: "Invalid intent", Status: http.StatusUnprocessableEntity,
 			Detail: fmt.Sprintf("%d field(s) failed validation", len(ve.Fields))}
-		for _, f := range ve.Fields {
-			p.Errors = append(p.Errors, FieldError{Pointer: f.Pointer, Message: f.Message})
-		}
+		p.Errors, p.ErrorsOmitted = fieldErrors(ve.Fields)
 		return p
 	}
 	var ce *diff.ConflictError
@@ -160,4 +165,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// fieldErrors converts a pack's field errors, keeping the first MaxFieldErrors and counting
+// the rest.
+func fieldErrors(fs []pack.FieldError) (out []FieldError, omitted int) {
+	if len(fs) > MaxFieldErrors {
+		omitted = len(fs) - MaxFieldErrors
+		fs = fs[:MaxFieldErrors]
+	}
+	out = make([]FieldError, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, FieldError{Pointer: f.Pointer, Message: f.Message})
+	}
+	return out, omitted
 }

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/xprov/xprov/engine/store"
 )
 
@@ -30,8 +33,8 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 // decodeJSON decodes a JSON object body into v. Unknown members are refused, so that a typo
-// in a field name is a 400 and not a silently ignored option. An empty body is an error unless
-// optional.
+// in a field name is a 400 and not a silently ignored option; a member of the wrong type is a
+// 422 at its pointer. An empty body is an error unless optional. No message names a Go type.
 func decodeJSON(body []byte, v any, optional bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
@@ -39,15 +42,93 @@ func decodeJSON(body []byte, v any, optional bool) error {
 		}
 		return badRequest("a JSON request body is required")
 	}
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == 'n' {
+		// null decodes into a struct as if nothing were sent; say what is wrong instead.
+		return badRequest("the request body must be a JSON object, got null")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return badRequest("malformed JSON body: %v", err)
+		return decodeError(err)
 	}
-	if dec.More() {
+	// Anything but the end after the object is refused ("{}]" too, which dec.More accepts).
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("malformed JSON body: trailing data after the object")
 	}
 	return nil
+}
+
+// decodeError turns an encoding/json error into a problem that speaks of the JSON document.
+func decodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		ptr := jsonPointer(te.Field)
+		msg := "must be " + jsonKind(te.Type) + ", got " + te.Value
+		if ptr == "" {
+			return badRequest("the request body must be a JSON object, got %s", te.Value)
+		}
+		return problemWithFields(http.StatusUnprocessableEntity, "validation", ptr+": "+msg, FieldError{Pointer: ptr, Message: msg})
+	case errors.As(err, &se):
+		return badRequest("malformed JSON body at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return badRequest("malformed JSON body: it ends early")
+	}
+	if m, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return badRequest("unknown member %s in the request body", m)
+	}
+	return badRequest("malformed JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonPointer turns encoding/json's dotted field path ("endpoints.0.port") into a JSON pointer.
+func jsonPointer(field string) string {
+	if field == "" {
+		return ""
+	}
+	parts := strings.Split(field, ".")
+	for i, p := range parts {
+		parts[i] = strings.NewReplacer("~", "~0", "/", "~1").Replace(p)
+	}
+	return "/" + strings.Join(parts, "/")
+}
+
+// jsonKind names the JSON type a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another type"
+}
+
+// urlParam returns a path parameter decoded once, whatever the client escaped: chi matches
+// on the escaped path when the request has one (so that %2F stays inside a segment) and then
+// hands out escaped values, else on the decoded path. Decoding here gives one value per id:
+// /services/a%2Fb names "a/b" and /services/a%252Fb names "a%2Fb".
+func urlParam(r *http.Request, name string) string {
+	v := chi.URLParam(r, name)
+	if r.URL.RawPath == "" {
+		return v
+	}
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }
 
 // decodeBody reads and decodes a JSON body.
@@ -88,22 +169,23 @@ func page(r *http.Request) (cursor string, limit int, err error) {
 }
 
 // ifMatch reads the version an If-Match header names. A missing header is a 428; "*" matches
-// any version (0).
-func ifMatch(r *http.Request) (int64, error) {
+// any version (match false). Every ETag the server issues is accepted back, "0" (a create that
+// never succeeded) included, weak or strong.
+func ifMatch(r *http.Request) (version int64, match bool, err error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" {
-		return 0, newProblem(http.StatusPreconditionRequired, "precondition-required",
+		return 0, false, newProblem(http.StatusPreconditionRequired, "precondition-required",
 			"If-Match is required: send the ETag of GET /services/{id}")
 	}
 	if h == "*" {
-		return 0, nil
+		return 0, false, nil
 	}
-	h = strings.TrimPrefix(h, "W/")
-	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if err != nil || v <= 0 {
-		return 0, badRequest("If-Match: %q is not an ETag this server issued", h)
+	tag := strings.TrimPrefix(h, "W/")
+	v, err := strconv.ParseInt(strings.Trim(tag, `"`), 10, 64)
+	if err != nil || v < 0 || etag(v) != tag {
+		return 0, false, badRequest("If-Match: %q is not an ETag this server issued", h)
 	}
-	return v, nil
+	return v, true, nil
 }
 
 func etag(version int64) string { return fmt.Sprintf("%q", strconv.FormatInt(version, 10)) }

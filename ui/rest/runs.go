@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/xprov/xprov/engine"
 	"github.com/xprov/xprov/engine/store"
 )
@@ -34,7 +33,7 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, service string
 }
 
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
+	id := urlParam(r, "id")
 	run, err := s.st.GetRun(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -53,7 +52,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 
 // cancelRun asks a run to stop; the answer is the run as it is then (202: it stops soon).
 func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
+	id := urlParam(r, "id")
 	noteAudit(r, "runs/"+id)
 	run, err := s.st.GetRun(r.Context(), id)
 	if err != nil {

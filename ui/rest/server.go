@@ -175,7 +175,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(RequestLog(s.log), Recoverer(s.log), s.metrics.middleware)
+	r.Use(RequestLog(s.log), Recoverer(s.log), s.metrics.middleware, headAsGet)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -192,16 +192,35 @@ func (s *Server) routes() http.Handler {
 		})
 		r.Get("/openapi.json", serveOpenAPI)
 		r.Group(func(r chi.Router) {
-			r.Use(Authenticate(s.auth, isEventStream, s.o.AuthFailureLimit), RateLimit(s.o.RateLimit), Audit(s.auth, s.log))
+			r.Use(Authenticate(s.auth, isEventStream, s.o.AuthFailureLimit), RateLimit(s.o.RateLimit), Audit(s.auth, s.log), RequireJSON)
 			for _, rt := range s.table() {
 				r.With(RequireRole(rt.role)).Method(rt.method, rt.path, rt.h)
 			}
 		})
 	})
+	// Another API version or a mistyped prefix is an API answer, not the UI's page.
+	apiNotFound := func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, problemFor(notFound("no route %s", r.URL.Path)))
+	}
+	r.HandleFunc("/api", apiNotFound)
+	r.HandleFunc("/api/*", apiNotFound)
 	if s.o.UI != nil {
 		r.Handle("/*", s.o.UI)
 	}
 	return r
+}
+
+// headAsGet routes HEAD like GET: every GET route answers HEAD (net/http drops the body). No
+// route of this server is registered for HEAD itself, so no look-ahead is needed.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			if rctx := chi.RouteContext(r.Context()); rctx != nil {
+				rctx.RouteMethod = http.MethodGet
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // route is one row of the route table; the role test walks the same table.

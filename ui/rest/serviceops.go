@@ -3,7 +3,6 @@ package rest
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/xprov/xprov/engine"
 )
 
@@ -16,7 +15,7 @@ type ServiceOpResults struct {
 // serviceOp runs a pack op on every endpoint of a service (engine.ServiceOp). An unknown
 // service or op is a 404; an endpoint whose device fails shows its error in its result.
 func (s *Server) serviceOp(w http.ResponseWriter, r *http.Request) {
-	id, op := chi.URLParam(r, "id"), chi.URLParam(r, "op")
+	id, op := urlParam(r, "id"), urlParam(r, "op")
 	noteAudit(r, serviceObject(id), "op", op)
 	res, err := s.eng.ServiceOp(r.Context(), id, op)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/xprov/xprov/engine"
 	"github.com/xprov/xprov/engine/store"
 )
@@ -54,7 +53,7 @@ func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getService(w http.ResponseWriter, r *http.Request) {
-	svc, err := s.st.GetService(r.Context(), chi.URLParam(r, "id"))
+	svc, err := s.st.GetService(r.Context(), urlParam(r, "id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -120,6 +119,12 @@ func (s *Server) doCreate(w http.ResponseWriter, r *http.Request, body []byte) {
 		s.writeError(w, r, problemWithFields(http.StatusUnprocessableEntity, "validation", "type is required",
 			FieldError{Pointer: "/type", Message: "required"}))
 		return
+	}
+	if in.ID != "" {
+		if err := engine.CheckServiceID(in.ID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	if err := checkIntent(in.Intent, "/intent"); err != nil {
 		s.writeError(w, r, err)
@@ -220,14 +225,14 @@ func (s *Server) accepted(w http.ResponseWriter, r *http.Request, run store.Run,
 
 // versioned handles PUT, DELETE and redeploy: If-Match first, then the request.
 func (s *Server) versioned(w http.ResponseWriter, r *http.Request, op engine.Op, intent json.RawMessage) {
-	id := chi.URLParam(r, "id")
+	id := urlParam(r, "id")
 	noteAudit(r, serviceObject(id))
-	ver, err := ifMatch(r)
+	ver, match, err := ifMatch(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.submit(w, r, engine.Request{Op: op, ServiceID: id, Intent: intent, BaseVersion: ver, User: user(r)})
+	s.submit(w, r, engine.Request{Op: op, ServiceID: id, Intent: intent, BaseVersion: ver, MatchVersion: match, User: user(r)})
 }
 
 func (s *Server) modifyService(w http.ResponseWriter, r *http.Request) {
@@ -252,7 +257,7 @@ func (s *Server) redeployService(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serviceConfig(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
+	id := urlParam(r, "id")
 	if _, err := s.st.GetService(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -266,7 +271,7 @@ func (s *Server) serviceConfig(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serviceAllocations(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
+	id := urlParam(r, "id")
 	if _, err := s.st.GetService(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -280,7 +285,7 @@ func (s *Server) serviceAllocations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serviceRuns(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
+	id := urlParam(r, "id")
 	if _, err := s.st.GetService(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -289,7 +294,7 @@ func (s *Server) serviceRuns(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) auditService(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
+	id := urlParam(r, "id")
 	noteAudit(r, serviceObject(id))
 	res, err := s.eng.Audit(r.Context(), id)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/xprov/xprov/engine/store"
 )
 
@@ -114,7 +113,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
+	id := urlParam(r, "id")
 	noteAudit(r, "tokens/"+id)
 	err := s.auth.RevokeToken(r.Context(), id)
 	if errors.Is(err, store.ErrLastAdmin) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/xprov/xprov/engine/pack"
 )
 
@@ -29,6 +28,8 @@ type ValidateRequest struct {
 type ValidateResult struct {
 	Valid  bool         `json:"valid"`
 	Errors []FieldError `json:"errors"`
+	// ErrorsOmitted counts the failing fields left out of Errors beyond MaxFieldErrors.
+	ErrorsOmitted int `json:"errors_omitted,omitempty"`
 }
 
 // ReloadResult lists the problems found while reloading packs (empty when all loaded).
@@ -50,7 +51,7 @@ func (s *Server) listTypes(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getType(w http.ResponseWriter, r *http.Request) {
-	name := chi.URLParam(r, "name")
+	name := urlParam(r, "name")
 	info, ok := s.eng.Type(name)
 	if !ok {
 		s.writeError(w, r, newProblem(http.StatusNotFound, "unknown-type", "no service type "+name))
@@ -67,7 +68,7 @@ func (s *Server) getType(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) validateIntent(w http.ResponseWriter, r *http.Request) {
 	skipAudit(r)
-	name := chi.URLParam(r, "name")
+	name := urlParam(r, "name")
 	p, ok := s.o.Packs.Pack(name)
 	if !ok {
 		s.writeError(w, r, newProblem(http.StatusNotFound, "unknown-type", "no service type "+name))
@@ -97,9 +98,7 @@ func (s *Server) validateIntent(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		res.Valid = false
-		for _, f := range ve.Fields {
-			res.Errors = append(res.Errors, FieldError{Pointer: f.Pointer, Message: f.Message})
-		}
+		res.Errors, res.ErrorsOmitted = fieldErrors(ve.Fields)
 	}
 	writeJSON(w, http.StatusOK, res)
 }
