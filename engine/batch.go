@@ -26,6 +26,7 @@ type job struct {
 	ticket   *queue.Ticket
 	recover  *recovery // set for a recovery of a run a previous process left in flight
 	done     bool      // finished (succeeded, failed or cancelled)
+	claimed  bool      // holds a claim on its service until enqueued (see claim)
 }
 
 // batch carries what the requests of one batch have claimed so far, so that later requests see

@@ -49,6 +49,9 @@ func (e *Engine) Bulk(ctx context.Context, reqs []Request, user string) (*BulkRe
 	for i, req := range reqs {
 		j, err := e.admit(ctx, req, nil)
 		if errors.Is(err, ErrShutdown) || errors.Is(err, ErrStoreUnavailable) {
+			for _, j := range jobs {
+				e.unclaim(j.req.ServiceID)
+			}
 			return nil, err
 		}
 		if err != nil {

@@ -120,6 +120,7 @@ type Engine struct {
 	cancels  map[string]context.CancelFunc // runs in a batch -> the batch's cancel
 	waiting  map[string]*job               // runs waiting for their place in the order
 	ended    map[string]*endWait           // runs someone waits for -> closed when they end
+	claims   map[string]int                // services with requests being admitted
 	changed  chan struct{}                 // closed and replaced whenever a run or event changes
 	devCache map[string]adapters.Device
 	closing  bool
@@ -177,6 +178,7 @@ func New(o Options) (*Engine, error) {
 		cancels:    map[string]context.CancelFunc{},
 		waiting:    map[string]*job{},
 		ended:      map[string]*endWait{},
+		claims:     map[string]int{},
 		orphans:    map[string]bool{},
 		changed:    make(chan struct{}),
 		devCache:   map[string]adapters.Device{},

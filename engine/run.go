@@ -55,10 +55,18 @@ func (e *Engine) ApplyPlan(ctx context.Context, planID, user string) (store.Run,
 // admit checks a request before it takes its place in the order: it is computed against what
 // is recorded now (no device is read), so bad input and conflicts come back synchronously. The
 // targets it computes are the keys it declares in the per-target order.
-func (e *Engine) admit(ctx context.Context, req Request, p *Plan) (*job, error) {
+func (e *Engine) admit(ctx context.Context, req Request, p *Plan) (j *job, err error) {
 	if err := e.checkOpen(); err != nil {
 		return nil, err
 	}
+	if err := e.claim(req); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			e.unclaim(req.ServiceID)
+		}
+	}()
 	view, release, err := e.st.Snapshot(ctx)
 	if err != nil {
 		return nil, e.storeFailed(fmt.Errorf("engine: admit: %w", err))
@@ -68,7 +76,7 @@ func (e *Engine) admit(ctx context.Context, req Request, p *Plan) (*job, error) 
 	if err != nil {
 		return nil, err
 	}
-	j := &job{req: c.req} // carries the generated service id; BaseVersion 0 stays "no check"
+	j = &job{req: c.req, claimed: req.ServiceID != ""} // carries the generated service id; BaseVersion 0 stays "no check"
 	if p != nil {
 		if c.plan.Hash != p.Hash {
 			return nil, fmt.Errorf("engine: plan %s: %w", p.ID, ErrPlanChanged)
@@ -118,6 +126,43 @@ func (j *job) declare(c *computed) {
 	j.ticket = &queue.Ticket{Keys: keys, Exclusive: []string{j.req.ServiceID}, Alone: alone}
 }
 
+// claim refuses at once a request based on a version of a service that another request,
+// admitted or being admitted, is about to change (the version it saw will not be the one it
+// finds), and marks the service as being admitted until enqueue puts the request in the order.
+// Of many requests sent with one If-Match, one goes through and the others are stale at once,
+// leaving no failed run behind.
+func (e *Engine) claim(req Request) error {
+	if req.ServiceID == "" {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if req.BaseVersion != 0 || req.MatchVersion {
+		if e.claims[req.ServiceID] > 0 || e.q.Holds(req.ServiceID) {
+			return fmt.Errorf("engine: service %s has another request queued or running; version %d will not be current when this one runs: %w",
+				req.ServiceID, req.BaseVersion, ErrStale)
+		}
+	}
+	e.claims[req.ServiceID]++
+	return nil
+}
+
+// unclaim drops a claim taken by claim (the caller holds no e.mu).
+func (e *Engine) unclaim(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.unclaimLocked(id)
+}
+
+func (e *Engine) unclaimLocked(id string) {
+	if id == "" {
+		return
+	}
+	if e.claims[id]--; e.claims[id] <= 0 {
+		delete(e.claims, id)
+	}
+}
+
 // poolKey is a pool's key in the order (targets are named by inventory names, which cannot
 // contain a NUL).
 func poolKey(pool string) string { return "pool\x00" + pool }
@@ -134,6 +179,11 @@ func (e *Engine) enqueue(jobs []*job) {
 	for i, j := range jobs {
 		j.ticket = ts[i]
 		e.waiting[j.run.ID] = j
+		if j.claimed {
+			// The order holds the service now.
+			e.unclaimLocked(j.req.ServiceID)
+			j.claimed = false
+		}
 	}
 	e.mu.Unlock()
 }

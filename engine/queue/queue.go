@@ -245,6 +245,14 @@ func (q *Queue) BatchDone() {
 	q.mu.Unlock()
 }
 
+// Holds reports whether a ticket waiting or running holds key, as a key or as an exclusive
+// key.
+func (q *Queue) Holds(key string) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.keys[key]) > 0 || len(q.keys["\x00"+key]) > 0
+}
+
 // Running is the number of batches handed out and not finished.
 func (q *Queue) Running() int {
 	q.mu.Lock()

@@ -169,3 +169,24 @@ func batchKeys(b []*Ticket) []string {
 	}
 	return out
 }
+
+func TestHolds(t *testing.T) {
+	q := New(10)
+	tk := q.Enqueue([]string{"pe1"}, []string{"svc-1"}, nil)
+	for _, k := range []string{"pe1", "svc-1"} {
+		if !q.Holds(k) {
+			t.Errorf("Holds(%s) = false with a waiting ticket", k)
+		}
+	}
+	if q.Holds("pe2") {
+		t.Error("Holds(pe2) = true")
+	}
+	q.Next(1)
+	if !q.Holds("svc-1") {
+		t.Error("Holds(svc-1) = false with a running ticket")
+	}
+	q.Done(tk)
+	if q.Holds("svc-1") || q.Holds("pe1") {
+		t.Error("Holds after Done")
+	}
+}
