@@ -345,6 +345,17 @@ func (d *Device) Commits() int {
 	return d.commits
 }
 
+// CommitLog returns the log message (the commit comment) and user of the n-th newest entry of
+// the rollback history (0: the running configuration); ok is false beyond the history.
+func (d *Device) CommitLog(n int) (log, user string, ok bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n < 0 || n >= len(d.history) {
+		return "", "", false
+	}
+	return d.history[n].log, d.history[n].user, true
+}
+
 // PendingConfirm reports whether a confirmed commit is waiting for confirmation.
 func (d *Device) PendingConfirm() bool {
 	d.mu.Lock()
