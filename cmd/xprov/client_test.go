@@ -15,7 +15,8 @@ import (
 )
 
 // runCLI runs the client commands on a fresh root (no flag state shared between runs) and
-// returns stdout and the exit code main would use.
+// returns stdout and the exit code main would use. A nil env passes no --server or --token
+// (offline commands).
 func runCLI(t *testing.T, env *resttest.Env, role string, args ...string) (string, int) {
 	t.Helper()
 	root := &cobra.Command{Use: "xprov", SilenceUsage: true, SilenceErrors: true}
@@ -23,7 +24,7 @@ func runCLI(t *testing.T, env *resttest.Env, role string, args ...string) (strin
 	var out, errb bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errb)
-	if len(args) > 1 {
+	if env != nil && len(args) > 1 {
 		args = append(args, "--server", env.Server.URL, "--token", env.Tokens[role])
 	}
 	root.SetArgs(args)

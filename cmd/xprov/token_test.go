@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/xprov/xprov/engine/store"
 	"github.com/xprov/xprov/ui/rest"
 	"github.com/xprov/xprov/ui/rest/resttest"
@@ -81,23 +80,7 @@ func mustCLI(t *testing.T, env *resttest.Env, role string, args ...string) strin
 // runOffline runs a command without --server or --token.
 func runOffline(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	root := &cobra.Command{Use: "xprov", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(clientCommands()...)
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	code := 0
-	if err != nil {
-		code = 1
-		var ee *exitError
-		if errors.As(err, &ee) {
-			code = ee.code
-		}
-		out.WriteString("error: " + err.Error())
-	}
-	return out.String(), code
+	return runCLI(t, nil, "", args...)
 }
 
 // TestCLITokenOffline: with the only admin token revoked (as before the last-admin check) and

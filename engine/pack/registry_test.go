@@ -59,17 +59,10 @@ func TestWatchLoadsOnlyStableFiles(t *testing.T) {
 			cfs.mu.Lock()
 			cfs.versions, cfs.reads = tc.versions, 0
 			cfs.mu.Unlock()
-			ctx, cancel := context.WithCancel(context.Background())
+			reloaded, cancel := watch(r)
 			defer cancel()
-			reloaded := make(chan error, 10)
-			go r.Watch(ctx, time.Millisecond, func(err error) { reloaded <- err })
-			select {
-			case err := <-reloaded:
-				if err != nil {
-					t.Fatalf("the watcher loaded a half-written file: %v", err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("no reload")
+			if err := nextReload(t, reloaded); err != nil {
+				t.Fatalf("the watcher loaded a half-written file: %v", err)
 			}
 			if p, ok := r.Get("eline"); !ok || p.Meta.Version != "2.0.0" {
 				t.Fatalf("eline after reload: %v %v, want version 2.0.0", p, ok)
@@ -99,17 +92,10 @@ func TestReloadRetriesAfterAChangeDuringTheRead(t *testing.T) {
 	if err := r.Reload(); err == nil {
 		t.Fatal("Reload of an empty pack.json: want an error")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	reloaded, cancel := watch(r)
 	defer cancel()
-	reloaded := make(chan error, 10)
-	go r.Watch(ctx, time.Millisecond, func(err error) { reloaded <- err })
-	select {
-	case err := <-reloaded:
-		if err != nil {
-			t.Fatalf("watch reload: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the complete file was never loaded")
+	if err := nextReload(t, reloaded); err != nil {
+		t.Fatalf("watch reload: %v", err)
 	}
 	if _, ok := r.Get("eline"); !ok {
 		t.Fatal("eline not loaded")
@@ -124,4 +110,25 @@ func withVersion(t *testing.T, manifest []byte, version string) []byte {
 		t.Fatalf("no version 1.0.0 in %s", manifest)
 	}
 	return out
+}
+
+// watch runs r's watcher (polling every millisecond) until cancel; each reload's outcome
+// arrives on the channel.
+func watch(r *Registry) (<-chan error, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	reloaded := make(chan error, 10)
+	go r.Watch(ctx, time.Millisecond, func(err error) { reloaded <- err })
+	return reloaded, cancel
+}
+
+// nextReload waits for the watcher's next reload and returns its outcome.
+func nextReload(t *testing.T, reloaded <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-reloaded:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reload within 10s")
+		return nil
+	}
 }
