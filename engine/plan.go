@@ -385,29 +385,19 @@ func (e *Engine) fetchActual(ctx context.Context, t string, old, want []config.L
 	return out, nil
 }
 
-// roots returns the nodes to read for paths: each path from its first keyed entry (a port, a
-// neighbor, a SAM object), top-most only; plain containers such as "interfaces" are never read
-// whole. Reading exactly the changed nodes would make a request's read independent of how many
-// other units a port holds; it is not done yet because the Junos adapter's answers for an
-// exact presence leaf (a policer's "then discard") differ from a read of its entry, which made
-// shared nodes look pre-existing.
+// roots returns the top-most of paths (a path below another one is covered by it). Exactly
+// these nodes are read, so a request reads what it touches and never a whole port or
+// neighbor holding thousands of other services' units: its read costs the same on an empty
+// device and on a full one.
 func roots(ps []config.Path) []config.Path {
 	sorted := append([]config.Path(nil), ps...)
 	sort.Slice(sorted, func(i, j int) bool { return config.Compare(sorted[i], sorted[j]) < 0 })
 	var out []config.Path
 	for _, p := range sorted {
-		cut := len(p)
-		for i, s := range p {
-			if s.IsEntry() {
-				cut = i + 1
-				break
-			}
-		}
-		r := p[:cut]
-		if len(out) > 0 && r.HasPrefix(out[len(out)-1]) {
+		if len(out) > 0 && p.HasPrefix(out[len(out)-1]) {
 			continue
 		}
-		out = append(out, r)
+		out = append(out, p)
 	}
 	return out
 }
