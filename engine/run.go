@@ -231,6 +231,9 @@ func (e *Engine) runBatch(ts []*queue.Ticket, jobs []*job) {
 	for _, j := range jobs {
 		delete(e.waiting, j.run.ID)
 		e.cancels[j.run.ID] = cancel
+		if j.ticket != nil {
+			e.tickets[j.run.ID] = j.ticket
+		}
 	}
 	fails := e.storeFails
 	e.mu.Unlock()
@@ -238,6 +241,7 @@ func (e *Engine) runBatch(ts []*queue.Ticket, jobs []*job) {
 		e.mu.Lock()
 		for _, j := range jobs {
 			delete(e.cancels, j.run.ID)
+			delete(e.tickets, j.run.ID)
 			if e.storeFails != fails {
 				// The store refused a write meanwhile: whatever it could not record is
 				// recovered from the journal once it writes again.
