@@ -40,16 +40,76 @@ type computed struct {
 
 // state is the part of a computation the journal keeps, so recovery can finish or revert.
 type journalPlan struct {
-	Service  store.Service            `json:"service"`
-	Exists   bool                     `json:"exists"`
-	BaseVer  int64                    `json:"base_version"`
-	Old      map[string][]config.Leaf `json:"old"`
-	Want     map[string][]config.Leaf `json:"want"`
-	External map[string][]config.Leaf `json:"external,omitempty"`
-	Release  []store.Allocation       `json:"release,omitempty"`
-	Hash     string                   `json:"hash"`
-	Delete   bool                     `json:"delete"`
-	Prior    string                   `json:"prior_state"`
+	Service  store.Service      `json:"service"`
+	Exists   bool               `json:"exists"`
+	BaseVer  int64              `json:"base_version"`
+	Old      journalLeaves      `json:"old"`
+	Want     journalLeaves      `json:"want"`
+	External journalLeaves      `json:"external,omitempty"`
+	Release  []store.Allocation `json:"release,omitempty"`
+	Hash     string             `json:"hash"`
+	Delete   bool               `json:"delete"`
+	Prior    string             `json:"prior_state"`
+}
+
+// journalLeaves is a service's configuration per target as the journal keeps it: each leaf
+// as ["path"] or ["path", "value"], the path in its string form. Spelled out as segment
+// objects (config.Leaf's own JSON) a journal entry was five times larger, and journaling was
+// an eighth of the server's time. Entries journaled in that older form still decode.
+type journalLeaves map[string][]config.Leaf
+
+// MarshalJSON writes the compact form.
+func (j journalLeaves) MarshalJSON() ([]byte, error) {
+	out := make(map[string][][]string, len(j))
+	for t, ls := range j {
+		xs := make([][]string, len(ls))
+		for i, l := range ls {
+			if l.Value == "" {
+				xs[i] = []string{l.Path.String()}
+			} else {
+				xs[i] = []string{l.Path.String(), l.Value}
+			}
+		}
+		out[t] = xs
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads the compact form, or the older one (config.Leaf objects).
+func (j *journalLeaves) UnmarshalJSON(b []byte) error {
+	var raw map[string][]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("journal leaves: %w", err)
+	}
+	out := make(journalLeaves, len(raw))
+	for t, xs := range raw {
+		ls := make([]config.Leaf, 0, len(xs))
+		for _, x := range xs {
+			var l config.Leaf
+			if len(x) > 0 && x[0] == '{' {
+				if err := json.Unmarshal(x, &l); err != nil {
+					return fmt.Errorf("journal leaves on %s: %w", t, err)
+				}
+			} else {
+				var pv []string
+				if err := json.Unmarshal(x, &pv); err != nil || len(pv) == 0 || len(pv) > 2 {
+					return fmt.Errorf("journal leaves on %s: bad leaf %s", t, x)
+				}
+				p, err := config.ParsePath(pv[0])
+				if err != nil {
+					return fmt.Errorf("journal leaves on %s: %w", t, err)
+				}
+				l.Path = p
+				if len(pv) == 2 {
+					l.Value = pv[1]
+				}
+			}
+			ls = append(ls, l)
+		}
+		out[t] = ls
+	}
+	*j = out
+	return nil
 }
 
 // Plan computes what req would do (a dry-run) and saves the plan so it can be applied later.
