@@ -328,7 +328,7 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 			}
 			base = actual
 		}
-		cs, err := e.diffTarget(ctx, st, t, req.ServiceID, base, c.want[t], b.ownersOn(t))
+		cs, err := e.diffTarget(ctx, st, t, req.ServiceID, base, c.want[t], b.on(t))
 		if err != nil {
 			return nil, err
 		}
@@ -372,7 +372,7 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 // diffTarget diffs one target, respecting other owners: the store's, and extra (the requests
 // planned before this one in its batch, the pre-existing nodes the batch found on the device,
 // or a journaled run's external nodes), which are consulted in place rather than copied.
-func (e *Engine) diffTarget(ctx context.Context, st store.Store, t, service string, old, want []config.Leaf, extra map[string][]diff.Owner) (config.ChangeSet, error) {
+func (e *Engine) diffTarget(ctx context.Context, st store.Store, t, service string, old, want []config.Leaf, bv ownView) (config.ChangeSet, error) {
 	paths := make([]string, 0, len(old)+len(want))
 	seen := map[string]bool{}
 	for _, ls := range [][]config.Leaf{old, want} {
@@ -384,7 +384,14 @@ func (e *Engine) diffTarget(ctx context.Context, st store.Store, t, service stri
 			}
 		}
 	}
-	owners, err := st.Owners(ctx, t, paths, service)
+	// Services planned earlier in the batch own what they want now (bv.owners), not what the
+	// store still records for them.
+	exclude := make([]string, 0, 1+len(bv.replaced))
+	exclude = append(exclude, service)
+	for svc := range bv.replaced {
+		exclude = append(exclude, svc)
+	}
+	owners, err := st.Owners(ctx, t, paths, exclude...)
 	if err != nil {
 		return config.ChangeSet{}, fmt.Errorf("engine: owners on %s: %w", t, err)
 	}
@@ -400,11 +407,17 @@ func (e *Engine) diffTarget(ctx context.Context, st store.Store, t, service stri
 	}
 	below := map[string]bool{}
 	if len(delCands) > 0 {
-		if below, err = st.OwnedBelow(ctx, t, delCands, service); err != nil {
+		counts, err := st.OwnedBelow(ctx, t, delCands, service)
+		if err != nil {
 			return config.ChangeSet{}, fmt.Errorf("engine: owners below on %s: %w", t, err)
 		}
+		for p, n := range counts {
+			if n-bv.replacedBelow[p] > 0 {
+				below[p] = true
+			}
+		}
 	}
-	others := storeOthers{owners: map[string][]diff.Owner{}, below: below, extra: extra}
+	others := storeOthers{owners: map[string][]diff.Owner{}, below: below, extra: bv.owners}
 	for k, os := range owners {
 		for _, o := range os {
 			others.owners[k] = append(others.owners[k], diff.Owner{Service: o.Service, Value: o.Value})

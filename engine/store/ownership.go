@@ -497,20 +497,33 @@ func (s *SQLite) excludedSet(ctx context.Context, target, exclude string) (owned
 // service id; pre-existing configuration appears as owner ExternalOwner (unless exclude is
 // ExternalOwner). Paths without other owners are absent from the map. Each path costs one
 // index probe per distinct value held, whatever the number of holders: the probe for the
-// next value skips the rest of this value's holders by key.
-func (s *SQLite) Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error) {
+// next value skips the rest of this value's holders by key. Further excluded services (a
+// batch's) are skipped while walking a value's holders, so each costs at most one more probe.
+func (s *SQLite) Owners(ctx context.Context, target string, paths []string, exclude ...string) (map[string][]Owner, error) {
+	first := ""
+	var skip map[string]bool
+	for i, x := range exclude {
+		if i == 0 {
+			first = x
+			continue
+		}
+		if skip == nil {
+			skip = map[string]bool{}
+		}
+		skip[x] = true
+	}
 	// The index probe and the holders' sets are read by separate statements on the read pool,
 	// so a writer can remove a set in between (a service recorded meanwhile): read again, the
 	// next pass sees the newer state whole.
 	for try := 0; ; try++ {
-		out, err := s.owners(ctx, target, paths, exclude)
+		out, err := s.owners(ctx, target, paths, first, skip)
 		if err == nil || !errors.Is(err, sql.ErrNoRows) || try == 4 {
 			return out, err
 		}
 	}
 }
 
-func (s *SQLite) owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error) {
+func (s *SQLite) owners(ctx context.Context, target string, paths []string, exclude string, skip map[string]bool) (map[string][]Owner, error) {
 	out := make(map[string][]Owner)
 	uniq := dedupe(paths)
 	if len(uniq) == 0 {
@@ -550,12 +563,12 @@ func (s *SQLite) owners(ctx context.Context, target string, paths []string, excl
 			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 		}
 		for i, p := range c {
-			if err := s.ownersOf(ctx, &sr, target, p, ex.id, first[i], out); err != nil {
+			if err := s.ownersOf(ctx, &sr, target, p, ex.id, skip, first[i], out); err != nil {
 				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 			}
 		}
 	}
-	if exclude != ExternalOwner {
+	if exclude != ExternalOwner && !skip[ExternalOwner] {
 		for _, c := range chunk(uniq, maxParams) {
 			args := make([]any, 0, len(c)+1)
 			args = append(args, target)
@@ -587,9 +600,10 @@ type holder struct {
 	id int64
 }
 
-// ownersOf adds to out[p] one holder of each distinct value of p on target, skipping set ex.
-// first is the answer of the first probe (up to two holders, in key order).
-func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, ex int64, first []holder, out map[string][]Owner) error {
+// ownersOf adds to out[p] one holder of each distinct value of p on target, skipping set ex
+// and the sets of the services in skip. first is the answer of the first probe (up to two
+// holders, in key order).
+func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, ex int64, skip map[string]bool, first []holder, out map[string][]Owner) error {
 	node := nodeKey(target, p)
 	// (after, afterSet) is the key the next probe starts after; int64(0) sorts before every
 	// TEXT and BLOB value.
@@ -607,8 +621,9 @@ func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, 
 				return err
 			}
 			l, ok := findLeaf(set.leaves, p)
-			if set.target != target || !ok || !sameValueKey(h.vk, l.Value) {
-				// A hash collision: the entry is another path's. Look at the next holder.
+			if set.target != target || !ok || !sameValueKey(h.vk, l.Value) || skip[set.service] {
+				// A hash collision (the entry is another path's) or a skipped service: look
+				// at the next holder.
 				after, afterSet = h.vk, h.id
 				continue
 			}
@@ -667,8 +682,8 @@ func (s *SQLite) ownersExternal(ctx context.Context, q string, args []any, out m
 // pre-existing configuration (unless exclude is ExternalOwner). Each answer reads one counter
 // of owned_below (how many sets have a path below; 500 paths a statement), whatever the
 // number of holders, less exclude's own; paths with no such node are absent from the map.
-func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error) {
-	out := make(map[string]bool)
+func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]int, error) {
+	out := make(map[string]int)
 	r := s.read()
 	ex, err := s.excludedSet(ctx, target, exclude)
 	if err != nil {
@@ -703,20 +718,18 @@ func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, 
 		if n > 0 && hasBelow(ex.leaves, p) {
 			n--
 		}
+		if exclude != ExternalOwner {
+			var one int
+			switch err := r.QueryRowContext(ctx, qExternalBelow, target, p+"/", p+"0").Scan(&one); {
+			case err == nil:
+				n++
+			case errors.Is(err, sql.ErrNoRows):
+			default:
+				return nil, fmt.Errorf("store: owned below on %s %s: %w", target, p, err)
+			}
+		}
 		if n > 0 {
-			out[p] = true
-			continue
-		}
-		if exclude == ExternalOwner {
-			continue
-		}
-		var one int
-		switch err := r.QueryRowContext(ctx, qExternalBelow, target, p+"/", p+"0").Scan(&one); {
-		case err == nil:
-			out[p] = true
-		case errors.Is(err, sql.ErrNoRows):
-		default:
-			return nil, fmt.Errorf("store: owned below on %s %s: %w", target, p, err)
+			out[p] = int(n)
 		}
 	}
 	return out, nil
