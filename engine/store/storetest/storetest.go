@@ -1108,6 +1108,24 @@ func testJournal(t *testing.T, s store.Store) {
 	if n := len(j); j[n-2].Step != "m1" || j[n-2].Seq != 12 || j[n-1].Phase != "done" || j[n-1].Seq != 13 {
 		t.Fatalf("tail after a two-entry append and a refused one = %+v", j[n-2:])
 	}
+	// Large entries (a batch's plans) read back byte for byte, whatever form the store keeps
+	// them in.
+	var big strings.Builder
+	big.WriteString(`{"plans":[`)
+	for i := range 2000 {
+		if i > 0 {
+			big.WriteByte(',')
+		}
+		fmt.Fprintf(&big, `["interfaces/interface[ge-0/0/%d]/unit[%d]/vlan-id","%d"]`, i%48, i, i)
+	}
+	big.WriteString(`],"note":"unicode \u00e9 é and \"quotes\""}`)
+	if err := s.AppendJournal(ctx, store.JournalEntry{RunID: "r", Step: "big", Phase: "done", Data: json.RawMessage(big.String())}); err != nil {
+		t.Fatal(err)
+	}
+	j, _ = s.Journal(ctx, "r")
+	if got := j[len(j)-1]; got.Step != "big" || string(got.Data) != big.String() {
+		t.Fatalf("large entry read back as %d bytes (%.60q...), wrote %d", len(got.Data), got.Data, big.Len())
+	}
 }
 
 func testPlans(t *testing.T, s store.Store) {
