@@ -72,12 +72,16 @@ func (t *Target) Fetch(ctx context.Context, paths []config.Path) ([]config.Leaf,
 
 // leavesOf flattens a find result object (and its children) below parent.
 func leavesOf(n *xmltree.Node, parent config.Path) []config.Leaf {
-	ci := classTable[n.Name.Local]
-	if ci == nil {
+	cl := classes.Class(n.Name.Local)
+	if cl == nil {
 		return nil
 	}
 	props := configProps(n)
-	p := parent.Child(config.Seg{Name: n.Name.Local, Key: ci.keyOf(props), Keyed: true})
+	key := cl.KeyOf(props)
+	if parent == nil && classes.ExistsAlways(cl.Name, key) {
+		return nil // a default policy every SAM has: no service's configuration
+	}
+	p := parent.Child(config.Seg{Name: n.Name.Local, Key: key, Keyed: true})
 	out := []config.Leaf{{Path: p}}
 	for _, k := range sortedKeys(props) {
 		out = append(out, config.Leaf{Path: p.Child(config.Seg{Name: k}), Value: props[k]})
@@ -253,10 +257,9 @@ func orUp(s string) string {
 }
 
 func writeOpTree(b *strings.Builder, n *xmltree.Node, indent string) {
-	ci := classTable[n.Name.Local]
 	key := ""
-	if ci != nil {
-		key = ci.keyOf(configProps(n))
+	if cl := classes.Class(n.Name.Local); cl != nil {
+		key = cl.KeyOf(configProps(n))
 	}
 	fmt.Fprintf(b, "%s%s[%s] admin %s oper %s\n", indent, n.Name.Local, key, orUp(n.ChildText("administrativeState")), n.ChildText("operationalState"))
 	for _, c := range n.Child("children-Set").Elements() {

@@ -139,7 +139,18 @@ func New(o Options) *Server {
 	}
 	s := &Server{opts: o, st: newStore(), user: o.User, pass: o.Password, latency: o.Latency, faultStatus: o.FaultStatus}
 	st := s.st
-	st.add(&object{class: svcMgrClass, fdn: svcMgrFDN, props: map[string]string{}})
+	for _, mg := range sam.Managers {
+		st.add(&object{class: mg.Class, fdn: mg.FDN, props: map[string]string{}})
+	}
+	for _, e := range sam.Existing {
+		// The default policies every node has: present, not configurable.
+		c := classes[e.Class]
+		kp, _ := c.KeyProps(e.Key)
+		kp["displayedName"], kp["description"] = "default", e.Doc
+		parent := st.objs[sam.ManagerOf(c).FDN]
+		o := &object{class: e.Class, fdn: c.FDN(parent.fdn, kp), parent: parent, props: kp, builtin: true}
+		st.add(o)
+	}
 	for _, c := range o.Customers {
 		id := strconv.Itoa(c)
 		st.customer[id] = true
@@ -532,8 +543,10 @@ func (s *Server) find(m *xmltree.Node) (func(*xmlWriter), *fault) {
 	if class == "" {
 		return nil, clientFault(excXML, "", "find: fullClassName is missing")
 	}
-	if _, ok := classes[class]; !ok && class != neClass && class != portClass && class != subClass && class != svcMgrClass {
-		return nil, clientFault(excClass, "", "unknown class %s", class)
+	if !knownClass(class) {
+		f := clientFault(excClass, "", "unknown class %s", class)
+		f.class = class
+		return nil, f
 	}
 	flt, f := compileFilter(m.Child("filter"))
 	if f != nil {
@@ -687,8 +700,13 @@ func (s *Server) deleteInstance(m *xmltree.Node) (func(*xmlWriter), *fault) {
 	if o == nil {
 		return nil, clientFault(excNotFound, fdn, "object %s does not exist", fdn)
 	}
-	if _, ok := classes[o.class]; !ok {
+	if _, ok := classes[o.class]; !ok || o.builtin {
 		return nil, clientFault(excValidation, fdn, "objects of class %s cannot be deleted", o.class)
+	}
+	if user := s.st.inUse(o); user != nil {
+		f := clientFault(excValidation, fdn, "%s is in use by %s and cannot be deleted", fdn, user.fdn)
+		f.class = o.class
+		return nil, f
 	}
 	s.st.remove(o)
 	return func(w *xmlWriter) {
@@ -729,6 +747,13 @@ func (s *Server) reply(w http.ResponseWriter, req *request, resp func(*xmlWriter
 		xw.leaf("description", f.msg)
 		if f.fdn != "" {
 			xw.leaf("objectFullName", f.fdn)
+		}
+		if f.class != "" {
+			xw.leaf("className", f.class)
+		}
+		if f.prop != "" {
+			xw.leaf("propertyName", f.prop)
+			xw.leaf("propertyValue", f.value)
 		}
 		xw.end("exception")
 		xw.end("detail")
