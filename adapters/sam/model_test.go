@@ -173,3 +173,30 @@ func TestBreadthRoundTrip(t *testing.T) {
 		t.Fatalf("left: %d IES, %d ingress policies (the default one stays)", b.sim.Count("ies.Ies"), b.sim.Count("sapingress.Policy"))
 	}
 }
+
+// TestOpSpeaksSROS runs real SR OS operational commands through the SAM: the answers are
+// SR OS-shaped and follow what was applied.
+func TestOpSpeaksSROS(t *testing.T) {
+	b := setup(t)
+	commit(t, b, createCS(t, eline("100")...))
+	for _, tc := range []struct{ command, want string }{
+		{"show service id 100 base", "sdp:514:100 S(10.255.2.2)"},
+		{"show service id 100 base", "sap:1/1/3:100                            q-tag        Up   Up"},
+		{"oam sdp-ping 514", "Request Result: Sent - Reply Received"},
+		{"oam sdp-ping 515", "SDP 515 does not exist on sr1"},
+		{"ping 10.255.2.2", "5 packets received"},
+	} {
+		r, err := b.target.Op(ctxT(t), "sr1", tc.command)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.command, err)
+		}
+		if !strings.Contains(r.Text, tc.want) {
+			t.Errorf("%s: output lacks %q:\n%s", tc.command, tc.want, r.Text)
+		}
+	}
+	_, err := b.target.Op(ctxT(t), "sr1", "show service id 999 base")
+	var ae *adapters.Error
+	if !errors.As(err, &ae) || !errors.Is(err, adapters.ErrRejected) || !strings.Contains(ae.Msg, "Service 999 does not exist") {
+		t.Fatalf("missing service: %v", err)
+	}
+}

@@ -84,6 +84,18 @@ func (m *Model) Markdown() string {
 			}
 		}
 	}
+	w("\n## Operational commands\n\n")
+	w("Ops (`ops.star`) on a Nokia endpoint return SR OS CLI; the SAM adapter runs it on the node\n")
+	w("through the SAM and returns SR OS's output. The SAM simulator answers these from what it\n")
+	w("holds:\n\n")
+	w("| command | answer |\n| --- | --- |\n")
+	w("| `show service id <id> base` | the service, its SAPs and SDP bindings on the node, admin and oper state |\n")
+	w("| `show router <id> route-table` | a VPRN's routes: its interfaces' subnets and static routes |\n")
+	w("| `oam sdp-ping <sdp-id>` | whether the node has the SDP, and the far end's view of it |\n")
+	w("| `ping <address> [router <id>]` | an address of an up interface, a host of its subnet (the CE) or a static route's destination answers |\n")
+	w("\nSDP ids follow a numbering plan: the SDP to the far end `a.b.c.d` is `c*256+d` (wrapped into\n")
+	w("1..17407), so `oam sdp-ping 514` tests the SDP to 10.255.2.2. `show port [<port>]`, `show\n")
+	w("services` and `show service <id>` are answered from SAM's database.\n")
 	return b.String()
 }
 

@@ -296,6 +296,8 @@ func (s *Server) record(method string, m *xmltree.Node) {
 		target = m.ChildText("fullClassName")
 	case "generic.GenericObject.deleteInstance":
 		target = m.ChildText("instanceName")
+	case "script.ScriptManager.executeCli":
+		target = m.ChildText("siteId") + " " + m.ChildText("command")
 	case "generic.GenericObject.configureChildInstance":
 		if c := m.Child("childConfigInfo"); c != nil && len(c.Children) > 0 {
 			target += " " + c.Children[0].Name.Local
@@ -534,6 +536,8 @@ func (s *Server) dispatch(method string, m *xmltree.Node) (func(*xmlWriter), *fa
 		return s.configure(m)
 	case "generic.GenericObject.deleteInstance":
 		return s.deleteInstance(m)
+	case "script.ScriptManager.executeCli":
+		return s.executeCli(m)
 	}
 	return nil, clientFault(excXML, "", "unknown method %s", method)
 }
