@@ -27,8 +27,9 @@ type southbound struct {
 
 // startDemo starts pe1..pe3 (simulated Junos, NETCONF over SSH) and sam1 (a simulated 5620
 // SAM managing sr1..sr3) on free loopback ports, with a random password, and returns the real
-// adapters pointed at them.
-func startDemo(log *slog.Logger) (*southbound, error) {
+// adapters pointed at them. The SAM keeps its objects in samState (beside the database), so
+// a restarted demo's Nokia nodes hold what the store says they do.
+func startDemo(log *slog.Logger, samState string) (*southbound, error) {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	password := hex.EncodeToString(b[:])
@@ -37,7 +38,12 @@ func startDemo(log *slog.Logger) (*southbound, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: demo junos simulators: %w", err)
 	}
-	samSrv := samsim.New(samsim.Options{Nodes: 3, PortsPerNode: 10, User: "admin", Password: password, Customers: []int{1, 2, 3, 42}})
+	samSrv := samsim.New(samsim.Options{Nodes: 3, PortsPerNode: 10, User: "admin", Password: password, Customers: []int{1, 2, 3, 42},
+		StateFile: samState, OnSaveError: func(err error) { log.Error("demo SAM state not saved", "err", err) }})
+	if err := samSrv.Restore(); err != nil {
+		fleet.Close()
+		return nil, fmt.Errorf("server: demo SAM simulator: %w (move the file away to start with an empty SAM)", err)
+	}
 	if err := samSrv.Start("127.0.0.1:0"); err != nil {
 		fleet.Close()
 		return nil, fmt.Errorf("server: demo SAM simulator: %w", err)
@@ -65,7 +71,7 @@ func startDemo(log *slog.Logger) (*southbound, error) {
 		for _, d := range fleet.Devices() {
 			fmt.Fprintf(w, "  %s  Junos %s  NETCONF %s  loopback %s\n", d.Name(), d.Options().Model, d.Addr(), d.Loopback())
 		}
-		fmt.Fprintf(w, "  sam1 5620 SAM  %s\n", samSrv.URL())
+		fmt.Fprintf(w, "  sam1 5620 SAM  %s  (state %s)\n", samSrv.URL(), samState)
 		for _, n := range samSrv.Nodes() {
 			fmt.Fprintf(w, "    %s  7750 SR  system %s  ports %s..%s\n", n.Name, n.Address, n.Ports[0], n.Ports[len(n.Ports)-1])
 		}

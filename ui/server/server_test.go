@@ -107,3 +107,41 @@ func TestConfigTargetsPasswordsFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoSAMStateSurvivesRestart: the demo's SAM keeps its objects beside the database, so
+// after a restart a Nokia service the store says is active is still on the SAM (audit in
+// sync), and deleting it works.
+func TestDemoSAMStateSurvivesRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	var out bytes.Buffer
+	in, err := Start(ctx, Options{Demo: true, Out: &out, Config: Config{Listen: "127.0.0.1:0", DB: db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &client.Client{Base: in.URL, Token: in.Token}
+	intent := json.RawMessage(`{"customer":"CUST-1","bandwidth":"100M","endpoints":[{"device":"sr1","port":"1/1/1","vlan":100},{"device":"sr2","port":"1/1/1","vlan":100}]}`)
+	res, err := c.CreateService(ctx, rest.CreateRequest{Type: "eline", ID: "n1", Intent: intent}, client.RunOptions{Wait: true})
+	if err != nil || res.Run.State != store.RunSucceeded {
+		t.Fatalf("create: %+v %v", res, err)
+	}
+	if err := in.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(db), "demo-sam.json")); err != nil {
+		t.Fatalf("no SAM state file: %v", err)
+	}
+	in2, err := Start(ctx, Options{Demo: true, Out: &out, Config: Config{Listen: "127.0.0.1:0", DB: db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in2.Shutdown(context.Background())
+	c.Base = in2.URL
+	if a, err := c.AuditService(ctx, "n1"); err != nil || !a.InSync {
+		t.Fatalf("audit after restart %+v: %v", a, err)
+	}
+	if res, err := c.DeleteService(ctx, "n1", client.RunOptions{Wait: true}); err != nil || res.Run.State != store.RunSucceeded {
+		t.Fatalf("delete after restart: %+v %v", res, err)
+	}
+}

@@ -13,8 +13,20 @@
 // nodes, SAPs and interfaces on missing ports, malformed or hostile XML. A validation fault
 // names the class, the property and the value (className, propertyName, propertyValue in
 // the fault detail). Faults are SOAP 1.1 faults
-// sent with HTTP 500 (or 200, see Options.FaultStatus), and Server.Inject makes requests
-// fail on purpose.
+// sent with HTTP 500 (or 200, see Options.FaultStatus).
+//
+// Faults come from Go (Server.Inject, SetBusy, SetLatency, SetUnreachable) or from outside,
+// through the control endpoint /control/faults (GET lists, POST adds a Fault, DELETE clears;
+// HTTP basic authentication with the SAM-O credentials), which `xprov sim sam fault` drives:
+// a SOAP fault on the n-th matching call, a delayed reply, a connection cut mid-call, the
+// whole SAM unreachable or busy.
+//
+// With Options.StateFile the simulator keeps its configured objects in a JSON file, rewritten
+// atomically after every change, and Restore loads it at start with the checks of a create.
+//
+// script.ScriptManager.executeCli answers operational SR OS commands per node from the
+// objects held (cli.go): show service id N base, show router N route-table, oam sdp-ping,
+// ping.
 //
 // Every request costs in proportion to what it touches, not to the size of the database: a
 // find with an equality on objectFullName or on an indexed attribute (the naming attributes

@@ -43,6 +43,12 @@ type Options struct {
 	FaultStatus int
 	// Latency delays every reply, after the request took effect.
 	Latency time.Duration
+	// StateFile, when set, is where the configured objects are kept: Restore reads it, and
+	// every change that took effect rewrites it (atomically), so a restarted simulator holds
+	// what it held. Off by default (tests); the demo turns it on.
+	StateFile string
+	// OnSaveError is told when the state file cannot be written (default: ignored).
+	OnSaveError func(error)
 }
 
 // Node describes one simulated network element.
@@ -93,9 +99,12 @@ type Server struct {
 	mu sync.RWMutex // guards st
 	st *store
 
+	saveMu sync.Mutex // serializes writes of the state file
+
 	cfgMu       sync.Mutex // guards the fields below
 	user, pass  string
 	busy        bool
+	unreachable bool
 	latency     time.Duration
 	faultStatus int
 	injections  []*injection
@@ -266,10 +275,10 @@ func (s *Server) Inject(in Injection) {
 	s.cfgMu.Unlock()
 }
 
-// ClearInjections removes every fault injection and the busy state.
+// ClearInjections removes every fault injection, the busy state and unreachability.
 func (s *Server) ClearInjections() {
 	s.cfgMu.Lock()
-	s.injections, s.busy = nil, false
+	s.injections, s.busy, s.unreachable = nil, false, false
 	s.cfgMu.Unlock()
 }
 
@@ -343,11 +352,14 @@ func (s *Server) Props(fdn string) map[string]string {
 	return out
 }
 
-// ServeHTTP answers GET /wsdl and POST /xmlapi/invoke.
+// ServeHTTP answers GET /wsdl, POST /xmlapi/invoke and the fault-injection control
+// /control/faults (GET, POST, DELETE; HTTP basic authentication with the SAM-O credentials).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && (r.URL.Path == "/wsdl" || r.URL.RawQuery == "wsdl"):
 		s.serveWSDL(w, r)
+	case r.URL.Path == "/control/faults":
+		s.serveControl(w, r)
 	case r.URL.Path == "/xmlapi/invoke":
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", "POST")
@@ -384,8 +396,11 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	req := &request{received: time.Now()}
 	s.cfgMu.Lock()
-	latency, status := s.latency, s.faultStatus
+	latency, status, unreachable := s.latency, s.faultStatus, s.unreachable
 	s.cfgMu.Unlock()
+	if unreachable {
+		panic(http.ErrAbortHandler) // net/http closes the connection without a reply
+	}
 
 	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
 	env, err := xmltree.Parse(body, xmltree.Limits{MaxBytes: s.opts.MaxBodyBytes, MaxDepth: s.opts.MaxDepth, MaxElements: 200000})
@@ -516,6 +531,16 @@ func (s *Server) authenticate(hdr *xmltree.Node) *fault {
 }
 
 func (s *Server) dispatch(method string, m *xmltree.Node) (func(*xmlWriter), *fault) {
+	resp, f := s.dispatchMethod(method, m)
+	if f == nil && s.opts.StateFile != "" && strings.HasPrefix(method, "generic.GenericObject.") {
+		if err := s.save(); err != nil && s.opts.OnSaveError != nil {
+			s.opts.OnSaveError(err)
+		}
+	}
+	return resp, f
+}
+
+func (s *Server) dispatchMethod(method string, m *xmltree.Node) (func(*xmlWriter), *fault) {
 	switch method {
 	case "ping":
 		return func(w *xmlWriter) { w.startNS("pingResponse"); w.end("pingResponse") }, nil
