@@ -309,7 +309,7 @@ func (l *lab) runSROSOps(t *testing.T, ctx context.Context, p *pack.Pack, in pac
 				t.Fatalf("op %s on %s: %s: %v", op.Name, c.Device, c.Command, err)
 			}
 			t.Logf("%s on %s: %s", op.Name, c.Device, c.Command)
-			for _, bad := range []string{"Request timed out", "Request Timeout", "100% packet loss"} {
+			for _, bad := range []string{"Request timed out", "Request Timeout", "100% packet loss", "00h00m00s Active"} {
 				if strings.Contains(r.Text, bad) {
 					t.Errorf("op %s on %s: %s failed on the service it was made for:\n%s", op.Name, c.Device, c.Command, r.Text)
 				}

@@ -91,6 +91,7 @@ func (m *Model) Markdown() string {
 	w("| command | answer |\n| --- | --- |\n")
 	w("| `show service id <id> base` | the service, its SAPs and SDP bindings on the node, admin and oper state |\n")
 	w("| `show router <id> route-table` | a VPRN's routes: its interfaces' subnets and static routes |\n")
+	w("| `show router <id> bgp summary` | a VPRN's BGP neighbours: Established when the neighbour is on an up interface's subnet, Active otherwise |\n")
 	w("| `oam sdp-ping <sdp-id>` | whether the node has the SDP, and the far end's view of it |\n")
 	w("| `ping <address> [router <id>]` | an address of an up interface, a host of its subnet (the CE) or a static route's destination answers |\n")
 	w("\nSDP ids follow a numbering plan: the SDP to the far end `a.b.c.d` is `c*256+d` (wrapped into\n")

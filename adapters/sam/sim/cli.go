@@ -16,6 +16,8 @@ import (
 //
 //	show service id <id> base       the service's basics and its SAPs and SDP bindings on the node
 //	show router <id> route-table    a VPRN's routes on the node: its interfaces' subnets, static routes
+//	show router <id> bgp summary    a VPRN's BGP neighbours: Established when the neighbour is a
+//	                                host of an up interface's subnet, Active otherwise
 //	oam sdp-ping <sdp-id>           whether the node has that SDP, and the far end's view of it
 //	ping <address> [router <id>]    an interface address, a host of an interface's subnet, or a
 //	                                static route's destination answers when the interface is up
@@ -81,6 +83,8 @@ func (st *store) cli(siteID, command string) (string, *fault) {
 		return st.showServiceBase(ne, f[3], command)
 	case len(f) == 4 && f[0] == "show" && f[1] == "router" && f[3] == "route-table":
 		return st.showRouteTable(ne, f[2], command)
+	case len(f) == 5 && f[0] == "show" && f[1] == "router" && f[3] == "bgp" && f[4] == "summary":
+		return st.showBGPSummary(ne, f[2], command)
 	case len(f) >= 3 && f[0] == "oam" && f[1] == "sdp-ping":
 		id, err := strconv.Atoi(f[2])
 		if err != nil || id < 1 || id > 17407 {
@@ -379,5 +383,78 @@ func (st *store) ping(ne *neInfo, addr, router, command string) (string, *fault)
 	} else {
 		w("5 packets transmitted, 0 packets received, 100%% packet loss")
 	}
+	return b.String(), nil
+}
+
+// onLink tells whether ip is a host of the subnet of an up interface of site (not its own
+// address, not the subnet's network address).
+func (st *store) onLink(site *object, ip net.IP) bool {
+	for _, c := range site.children {
+		if !strings.HasSuffix(c.class, ".L3AccessInterface") || st.operState(c) != "up" {
+			continue
+		}
+		for _, a := range []string{c.props["ipAddress"], c.props["ipv6Address"]} {
+			own, n, err := net.ParseCIDR(a)
+			if err == nil && n.Contains(ip) && !own.Equal(ip) && !ip.Equal(n.IP) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (st *store) showBGPSummary(ne *neInfo, router, command string) (string, *fault) {
+	svc, site := st.siteOf(ne, router)
+	if svc == nil || site == nil || svc.class != "vprn.Vprn" {
+		return "", cliError(command, ne.name, fmt.Sprintf("MINOR: CLI Invalid router \"%s\".", router))
+	}
+	as := site.props["autonomousSystemNumber"]
+	if as == "" {
+		as = "0"
+	}
+	rid := site.props["routerId"]
+	if rid == "" {
+		rid = ne.addr
+	}
+	var peers []*object
+	for _, c := range sortedChildren(site) {
+		if c.class == "bgp.Peer" {
+			peers = append(peers, c)
+		}
+	}
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	w(rule2)
+	w(" BGP Router ID:%-15s AS:%-10s Local AS:%s", rid, as, as)
+	w(rule2)
+	w("BGP Admin State         : Up          BGP Oper State              : Up")
+	w("Total Peers             : %d", len(peers))
+	w(rule2)
+	w("BGP Summary")
+	w(rule2)
+	w("Neighbor")
+	w("Description")
+	w("                   AS PktRcvd InQ  Up/Down   State|Rcv/Act/Sent (Addr Family)")
+	w("                      PktSent OutQ")
+	w(rule1)
+	for _, p := range peers {
+		addr := p.props["peerAddress"]
+		fam := "IPv4"
+		if strings.Contains(addr, ":") {
+			fam = "IPv6"
+		}
+		state := "Active"
+		if p.props["administrativeState"] != "down" && st.onLink(site, net.ParseIP(addr)) {
+			state = "0/0/0 (" + fam + ")"
+		}
+		w("%s", addr)
+		w("%s", orDash(p.props["description"]))
+		w("%21s %7d %4d %s %s", p.props["peerAS"], 0, 0, "00h00m00s", state)
+		w("%29d %4d", 0, 0)
+	}
+	if len(peers) == 0 {
+		w("No Peers Found")
+	}
+	w(rule1)
 	return b.String(), nil
 }

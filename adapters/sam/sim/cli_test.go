@@ -28,6 +28,8 @@ func cliLab(t *testing.T) *Server {
 		{Class: "vprn.Site", Props: m{"siteId": "10.255.2.1", "routeDistinguisher": "65000:2000"}, Children: []Object{
 			{Class: "vprn.L3AccessInterface", Props: m{"interfaceName": "to-ce", "portName": "1/1/5", "innerEncapValue": "400", "ipAddress": "172.31.0.1/30"}},
 			{Class: "rtr.StaticRoute", Props: m{"destination": "10.1.0.0/16", "nextHop": "172.31.0.2"}},
+			{Class: "bgp.Peer", Props: m{"peerAddress": "172.31.0.2", "peerAS": "65101", "description": "CE"}},
+			{Class: "bgp.Peer", Props: m{"peerAddress": "192.0.2.9", "peerAS": "65102"}},
 		}}}})
 	return s
 }
@@ -49,6 +51,9 @@ func TestCLI(t *testing.T) {
 		{"route table", "10.255.2.1", "show router 2000 route-table", []string{
 			"Route Table (Service: 2000)", "172.31.0.0/30                                 Local   Local", "to-ce",
 			"10.1.0.0/16                                   Remote  Static", "172.31.0.2", "No. of Routes: 2"}, ""},
+		{"bgp summary", "10.255.2.1", "show router 2000 bgp summary", []string{
+			"Total Peers             : 2", "172.31.0.2\nCE\n                65101       0    0 00h00m00s 0/0/0 (IPv4)",
+			"192.0.2.9\n(Not Specified)\n                65102       0    0 00h00m00s Active"}, ""},
 		{"sdp-ping both ends managed", "10.255.2.1", "oam sdp-ping 514", []string{
 			"Request Result: Sent - Reply Received", "Operative State:        Up             Up", "Expected Peer IP:       10.255.2.2", "Err Code 0 = ok"}, ""},
 		{"sdp-ping unmanaged far end", "10.255.2.3", "oam sdp-ping 257", []string{"Reply Received", "Operative State:        Up             Not Specified"}, ""},
