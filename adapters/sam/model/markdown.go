@@ -81,6 +81,8 @@ func (m *Model) Markdown() string {
 				w("\nAt least one of `%s` and `%s` is required.\n", r.A, r.B)
 			case "notgreater":
 				w("\n`%s` may not exceed `%s`.\n", r.A, r.B)
+			case "samefamily":
+				w("\n`%s` and `%s` are of one address family.\n", r.A, r.B)
 			}
 		}
 	}

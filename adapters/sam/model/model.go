@@ -93,7 +93,7 @@ type Prop struct {
 
 // Rule is a constraint between two properties of an object.
 type Rule struct {
-	Kind string // "atleastone" or "notgreater"
+	Kind string // "atleastone", "notgreater" or "samefamily"
 	A, B string
 	Line int
 }
@@ -449,6 +449,11 @@ func (c *Class) CheckRules(props map[string]string) []PropError {
 		case "atleastone":
 			if props[r.A] == "" && props[r.B] == "" {
 				out = append(out, PropError{Prop: r.A, Err: fmt.Errorf("class %s needs %s or %s", c.Name, r.A, r.B)})
+			}
+		case "samefamily":
+			a, b := props[r.A], props[r.B]
+			if a != "" && b != "" && strings.Contains(a, ":") != strings.Contains(b, ":") {
+				out = append(out, PropError{Prop: r.B, Value: b, Err: fmt.Errorf("invalid value %q for attribute %s of class %s: not of the address family of %s (%s)", b, r.B, c.Name, r.A, a)})
 			}
 		case "notgreater":
 			a, errA := strconv.ParseInt(props[r.A], 10, 64)

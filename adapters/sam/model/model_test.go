@@ -132,6 +132,11 @@ func TestCheckerRegisteredAndChecks(t *testing.T) {
 			[]string{`vprn.Vprn[9]/vprn.Site[10.255.2.1]/pim.Interface[to-ce] = "to-ce": vprn.L3AccessInterface to-ce does not exist in vprn.Vprn[9]/vprn.Site[10.255.2.1] (interfaceName refers to it) (model: pim.Interface.interfaceName)`}},
 		{"cir above pir", []config.Object{pol, {Class: "sapingress.Queue", Key: "1", Parent: "sapingress.Policy[203]", Props: map[string]string{"cir": "20", "pir": "10"}}},
 			[]string{`sapingress.Policy[203]/sapingress.Queue[1]/cir = "20": invalid value "20" for attribute cir of class sapingress.Queue: greater than pir (10) (model: sapingress.Queue.cir)`}},
+		{"next hop of the other family", []config.Object{
+			{Class: "vprn.Vprn", Key: "9", Props: map[string]string{"customerId": "1"}},
+			{Class: "vprn.Site", Key: "10.255.2.1", Parent: "vprn.Vprn[9]", Props: map[string]string{"routeDistinguisher": "65000:9"}},
+			{Class: "rtr.StaticRoute", Key: "2001:db8::/32", Parent: "vprn.Vprn[9]/vprn.Site[10.255.2.1]", Props: map[string]string{"nextHop": "192.0.2.2"}}},
+			[]string{`vprn.Vprn[9]/vprn.Site[10.255.2.1]/rtr.StaticRoute[2001:db8::/32]/nextHop = "192.0.2.2": invalid value "192.0.2.2" for attribute nextHop of class rtr.StaticRoute: not of the address family of destination (2001:db8::/32) (model: rtr.StaticRoute.nextHop)`}},
 		{"interface without address", []config.Object{
 			{Class: "ies.Ies", Key: "9", Props: map[string]string{"customerId": "1"}},
 			{Class: "ies.Site", Key: "10.255.2.1", Parent: "ies.Ies[9]"},

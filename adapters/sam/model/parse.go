@@ -110,8 +110,8 @@ func parseClassLine(c *Class, f []string, text, doc string, line int) error {
 		}
 		c.Order = n
 	case "rule":
-		if len(f) != 4 || (f[1] != "atleastone" && f[1] != "notgreater") {
-			return fmt.Errorf("want: rule atleastone|notgreater <prop> <prop>")
+		if len(f) != 4 || (f[1] != "atleastone" && f[1] != "notgreater" && f[1] != "samefamily") {
+			return fmt.Errorf("want: rule atleastone|notgreater|samefamily <prop> <prop>")
 		}
 		c.Rules = append(c.Rules, Rule{Kind: f[1], A: f[2], B: f[3], Line: line})
 	case "prop":
