@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -534,13 +535,17 @@ func (s *SQLite) owners(ctx context.Context, target string, paths []string, excl
 	if err != nil {
 		return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 	}
+	skipIDs, err := s.setIDs(ctx, target, skip)
+	if err != nil {
+		return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+	}
 	sr := setReader{r: r}
 	for _, c := range chunk(uniq, ownersPerQuery) {
 		// The first probe of every path in one statement; ownersOf probes further only for
 		// paths whose first two holders leave it unsure.
-		args := make([]any, 0, 3*len(c))
+		args := make([]any, 0, 4*len(c))
 		for i, p := range c {
-			args = append(args, i, nodeKey(target, p), ex.id)
+			args = append(args, i, nodeKey(target, p), ex.id, skipIDs)
 		}
 		rows, err := r.QueryContext(ctx, ownersFirstSQL(len(c)), args...)
 		if err != nil {
@@ -563,7 +568,7 @@ func (s *SQLite) owners(ctx context.Context, target string, paths []string, excl
 			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 		}
 		for i, p := range c {
-			if err := s.ownersOf(ctx, &sr, target, p, ex.id, skip, first[i], out); err != nil {
+			if err := s.ownersOf(ctx, &sr, target, p, ex.id, skipIDs, skip, first[i], out); err != nil {
 				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 			}
 		}
@@ -586,6 +591,42 @@ func (s *SQLite) owners(ctx context.Context, target string, paths []string, excl
 	return out, nil
 }
 
+// setIDs returns, as a JSON array for the owner probes, the ids of the sets the services in
+// skip hold on target ("[]" for none).
+func (s *SQLite) setIDs(ctx context.Context, target string, skip map[string]bool) (string, error) {
+	if len(skip) == 0 {
+		return "[]", nil
+	}
+	names := make([]string, 0, len(skip))
+	for n := range skip {
+		names = append(names, n)
+	}
+	arg, err := json.Marshal(names)
+	if err != nil {
+		return "", err
+	}
+	rows, err := s.read().QueryContext(ctx, qSetIDsOf, target, string(arg))
+	if err != nil {
+		return "", err
+	}
+	ids, err := collect(rows, func(sc scanner) (int64, error) {
+		var id int64
+		err := sc.Scan(&id)
+		return id, err
+	})
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return "", err
+	}
+	if len(ids) == 0 {
+		return "[]", nil
+	}
+	return string(b), nil
+}
+
 // ownersPerQuery is how many paths' first probes go in one statement.
 const ownersPerQuery = 32
 
@@ -603,7 +644,7 @@ type holder struct {
 // ownersOf adds to out[p] one holder of each distinct value of p on target, skipping set ex
 // and the sets of the services in skip. first is the answer of the first probe (up to two
 // holders, in key order).
-func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, ex int64, skip map[string]bool, first []holder, out map[string][]Owner) error {
+func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, ex int64, skipIDs string, skip map[string]bool, first []holder, out map[string][]Owner) error {
 	node := nodeKey(target, p)
 	// (after, afterSet) is the key the next probe starts after; int64(0) sorts before every
 	// TEXT and BLOB value.
@@ -633,7 +674,7 @@ func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, 
 		if len(hs) < 2 {
 			return nil
 		}
-		rows, err := sr.r.QueryContext(ctx, qOwnerNext, node, after, afterSet, ex)
+		rows, err := sr.r.QueryContext(ctx, qOwnerNext, node, after, afterSet, ex, skipIDs)
 		if err != nil {
 			return err
 		}
