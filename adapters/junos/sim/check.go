@@ -496,5 +496,6 @@ func checkChange(run *cnode, idx *index, cand *cnode) []editError {
 	for _, l := range ls {
 		c.l2Interface(l.nb, l.i)
 	}
+	c.errs = append(c.errs, modelChange(run, cand)...)
 	return c.sorted()
 }

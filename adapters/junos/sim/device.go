@@ -185,6 +185,7 @@ func New(opts Options) (*Device, error) {
 		d.ports = append(d.ports, p)
 	}
 	initial, errs := parseSetLines(d.initialConfig())
+	errs = append(errs, modelEdit(initial)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("sim: %s: initial config: %s", opts.Name, errs[0].message)
 	}
@@ -392,6 +393,7 @@ func (d *Device) RunningHas(line string) bool {
 // another operator on the CLI), for tests that need drift or pre-existing configuration.
 func (d *Device) LoadSet(lines string) error {
 	ed, errs := parseSetLines(lines)
+	errs = append(errs, modelEdit(ed)...)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c := edit(d.running, ed, "merge", nil, &errs)

@@ -13,12 +13,20 @@
 // base:1.0 end-of-message framing is used unless both sides advertise base:1.1, in which case
 // the session switches to chunked framing after the hello.
 //
-// A commit check validates the candidate the way Junos does for service configuration:
-// referenced logical interfaces must exist, a port carries no duplicate VLAN IDs, unit
-// encapsulations must fit the port, a vrf needs a route distinguisher and a vrf-target or
-// import/export policies, and an l2circuit interface needs a virtual-circuit-id. Failures come
-// back as rpc-error elements shaped as Junos shapes them (nested in load-configuration-results
-// or commit-results for the Junos RPCs).
+// What the simulator accepts is decided by the Junos device model (adapters/junos/model), as
+// Junos' own schema decides it: a load or edit-config naming a statement the model does not
+// know is refused with "syntax error" (bad-element names it), a value of the wrong type or out
+// of range with the reason ("Value 9999 is not within range (1..4094)"), both with the
+// [edit ...] error-path and before the candidate changes; set lines are read with the model
+// (which word is a list key, a value, a statement the CLI does not name). The commit check
+// adds the model's mandatory and mutually exclusive statements to the service rules: referenced
+// logical interfaces must exist, a port carries no duplicate VLAN IDs, unit encapsulations must
+// fit the port, a vrf needs route targets, an l2circuit interface a unique virtual-circuit-id,
+// LDP VPLS a vpls-id and BGP VPLS a route distinguisher and targets, routing protocols run only
+// in forwarding instances, an external BGP peer needs its AS, PIM interfaces belong to their
+// instance, MVPN needs a vrf (and a lo0 unit with PIM) and a provider tunnel needs MVPN.
+// Failures come back as rpc-error elements shaped as Junos shapes them (nested in
+// load-configuration-results or commit-results for the Junos RPCs).
 //
 // A device costs in proportion to a change, not to the configuration it holds, as a real
 // router does: configurations are persistent trees whose versions (running, candidate,

@@ -219,8 +219,11 @@ func (d *Device) runCommand(cmd string) (string, *xmltree.Node, bool) {
 		sub := t
 		if len(w) > 2 {
 			// Read the words as a set path and show that part of the tree.
-			top, _ := parseStatement(w[2:])
-			sub = selectPath(t, &node{name: "configuration", kids: []*node{top}})
+			if top, _, _ := parseStatement(w[2:]); top != nil {
+				sub = selectPath(t, &node{name: "configuration", kids: []*node{top}})
+			} else {
+				sub = &cnode{name: "configuration"}
+			}
 		}
 		return curly(sub), d.configElem(sub, true), true
 	case abbrev(1, "l2circuit") && abbrev(2, "connections"):

@@ -394,6 +394,9 @@ func (s *session) writableLocked() (*cnode, *editError) {
 // applyEdit applies an edit tree to the session's candidate; the candidate only changes when
 // the whole edit succeeds.
 func (s *session) applyEdit(ed *node, defOp string, testOnly bool) []editError {
+	if errs := modelEdit(ed); hasErrors(errs) {
+		return errs
+	}
 	d := s.dev
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -461,6 +464,9 @@ func (s *session) editConfig(r *reply, op *xmltree.Node) {
 // applyReplaceAll implements default-operation replace and load override: the candidate
 // becomes exactly the given configuration.
 func (s *session) applyReplaceAll(wrap *node) []editError {
+	if errs := modelEdit(wrap.kids[0]); hasErrors(errs) {
+		return errs
+	}
 	d := s.dev
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -554,7 +560,14 @@ func (s *session) validate(r *reply, op *xmltree.Node) {
 			root = c
 		}
 		// A configuration given inline has nothing in common with running: check it all.
-		t, full = build(fromElem(root)), true
+		ed := fromElem(root)
+		if errs := modelEdit(ed); hasErrors(errs) {
+			for _, e := range errs {
+				r.e.Add(errElem(e, "application"))
+			}
+			return
+		}
+		t, full = build(ed), true
 	} else {
 		var ok bool
 		if t, ok = s.sourceTree(datastore(op, "source")); !ok {
