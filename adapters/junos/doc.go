@@ -30,3 +30,7 @@
 //     size of a reply. It also replaces DialSSHTimeout, keeping its per-I/O deadlines and
 //     keepalives.
 package junos
+
+// The Junos device model registers itself with adapters/model when this package is linked in,
+// so a process that can talk to Junos devices checks what packs render for them (pack.Render).
+import _ "github.com/xprov/xprov/adapters/junos/model"

@@ -17,9 +17,11 @@
 // A change line is "create <path>[ = <value>]", "update <path> = <new> (was <old>)" or
 // "delete <path>", in the order the engine applies them (diff.Compute). Values that would be
 // ambiguous (empty, surrounding spaces, quotes, newlines) are written as Go-quoted strings.
-// Error lines are "<json pointer>: <message>" for field errors ("(root)" for the whole intent)
-// and "<file>:<line>:<col>: <message>" for script errors; errors of the modify step start with
-// "modify: ". With Update, the want sections are rewritten from what the pack produces.
+// Error lines are "<json pointer>: <message>" for field errors ("(root)" for the whole intent),
+// "<file>:<line>:<col>: <message>" for script errors and, for configuration a device model
+// (adapters/model) refuses, "<file>:<line>:<col>: <device>: <path> = "<value>": <reason>
+// (model: <model path>)", one per refused value, at the position in the pack that produced it;
+// errors of the modify step start with "modify: ". With Update, the want sections are rewritten from what the pack produces.
 package packtest
 
 import (
@@ -36,6 +38,9 @@ import (
 	"testing"
 
 	"github.com/xprov/xprov/adapters/config"
+	// The device models pack tests check renderings against (adapters/model): Junos here;
+	// a vendor whose model is not linked in is not checked.
+	_ "github.com/xprov/xprov/adapters/junos/model"
 	"github.com/xprov/xprov/builtins/memory"
 	"github.com/xprov/xprov/engine/diff"
 	"github.com/xprov/xprov/engine/pack"
@@ -281,7 +286,14 @@ func FormatError(err error, prefix string) string {
 	var b strings.Builder
 	var ve *pack.ValidationError
 	var se *pack.ScriptError
+	var me *pack.ModelError
 	switch {
+	case errors.As(err, &me):
+		// One line per refused value: where the pack produced it, the device, the config
+		// path and value, the reason and the model path.
+		for _, v := range me.Violations {
+			fmt.Fprintf(&b, "%s%s\n", prefix, v.Line(me.Device))
+		}
 	case errors.As(err, &ve):
 		for _, f := range ve.Fields {
 			ptr := f.Pointer
