@@ -120,6 +120,8 @@ type pendingCommit struct {
 	persist    string
 	timer      *time.Timer
 	gen        int
+	deadline   time.Time
+	user       string
 }
 
 // port is one physical port of the simulated chassis.
@@ -299,12 +301,21 @@ func (d *Device) Close() error {
 	return err
 }
 
+// KillSessions ends every NETCONF session, as when the management link drops.
+func (d *Device) KillSessions() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, s := range d.sessions {
+		s.kill()
+	}
+}
+
 // RefuseLogin makes the device refuse (true) or accept (false) new logins.
 func (d *Device) RefuseLogin(refuse bool) { d.refuseLogin.Store(refuse) }
 
 // DropSessionOnNextCommit makes the next commit apply and then drop the session before the
-// reply is sent, as when a link fails mid-commit. A confirmed commit dropped this way rolls
-// back like any confirmed commit whose session ends.
+// reply is sent, as when a link fails mid-commit. A confirmed commit dropped this way stays
+// pending until its deadline, like any confirmed commit whose session ends.
 func (d *Device) DropSessionOnNextCommit() { d.dropNextCommit.Store(true) }
 
 // DropSessionOnNextRPC makes the device drop the session, without a reply and before acting
@@ -355,6 +366,17 @@ func (d *Device) CommitLog(n int) (log, user string, ok bool) {
 		return "", "", false
 	}
 	return d.history[n].log, d.history[n].user, true
+}
+
+// ConfirmDeadline returns when the pending confirmed commit rolls back by itself; ok is
+// false when none is pending.
+func (d *Device) ConfirmDeadline() (deadline time.Time, ok bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.pending == nil {
+		return time.Time{}, false
+	}
+	return d.pending.deadline, true
 }
 
 // PendingConfirm reports whether a confirmed commit is waiting for confirmation.
