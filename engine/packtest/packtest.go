@@ -13,6 +13,9 @@
 //	                         "key", "value"}]; the service under test is "svc-test"
 //	-- want/<device>.txt --  the expected change set of one device, one change per line
 //	-- want/error.txt --     or: the expected error, one line per field or script error
+//	-- want/ops.txt --       optional: the commands the pack's ops (ops.star) send for the
+//	                         created service, "<op> <endpoint> <device> (<vendor>): <command>"
+//	                         per op and endpoint; checked only in cases that have the section
 //
 // A change line is "create <path>[ = <value>]", "update <path> = <new> (was <old>)" or
 // "delete <path>", in the order the engine applies them (diff.Compute). Values that would be
@@ -217,6 +220,7 @@ func run(ctx context.Context, p *pack.Pack, c *testCase, r *Result) (map[string]
 			return nil, fmt.Errorf("allocations.json: %w", err)
 		}
 	}
+	var lastIn pack.RenderInput
 	render := func(src []byte, section string) (*pack.Rendered, error) {
 		intent, err := pack.DecodeIntent(src)
 		if err != nil {
@@ -225,10 +229,11 @@ func run(ctx context.Context, p *pack.Pack, c *testCase, r *Result) (map[string]
 		if err := p.Validate(intent); err != nil {
 			return nil, scriptErr{err}
 		}
-		out, err := p.Render(ctx, pack.RenderInput{
+		lastIn = pack.RenderInput{
 			ServiceID: ServiceID, Intent: intent, Pools: pools.Service(ServiceID), Inventory: inv,
 			Log: func(level, msg string) { r.Log = append(r.Log, level+": "+msg) },
-		})
+		}
+		out, err := p.Render(ctx, lastIn)
 		if err != nil {
 			return nil, scriptErr{err}
 		}
@@ -238,6 +243,14 @@ func run(ctx context.Context, p *pack.Pack, c *testCase, r *Result) (map[string]
 	first, err := render(c.intent, "intent.json")
 	if err != nil {
 		return errorOutput(err, "")
+	}
+	if _, ok := c.want[wantOps]; ok {
+		// The ops of the created service, on every endpoint.
+		text, err := opsOutput(ctx, p, lastIn, first)
+		if err != nil {
+			return errorOutput(err, "ops: ")
+		}
+		got[wantOps] = text
 	}
 	old, want := map[string][]config.Leaf{}, first.Config
 	switch {
@@ -267,6 +280,30 @@ func run(ctx context.Context, p *pack.Pack, c *testCase, r *Result) (map[string]
 		}
 	}
 	return got, nil
+}
+
+// wantOps is the section holding the commands of the pack's ops (see opsOutput).
+const wantOps = "want/ops.txt"
+
+// opsOutput runs every op of the pack on every endpoint of the rendered service: one line per
+// op and endpoint, "<op> <endpoint> <device> (<vendor>): <command>" ("-" when the op has
+// nothing to run there), ops in pack.json order.
+func opsOutput(ctx context.Context, p *pack.Pack, in pack.RenderInput, rd *pack.Rendered) (string, error) {
+	var b strings.Builder
+	for _, op := range p.Meta.Ops {
+		for i := range rd.Endpoints {
+			c, err := p.Op(ctx, op.Name, in, i)
+			if err != nil {
+				return "", scriptErr{err}
+			}
+			cmd := c.Command
+			if cmd == "" {
+				cmd = "-"
+			}
+			fmt.Fprintf(&b, "%s %d %s (%s): %s\n", c.Op, c.Endpoint, c.Device, c.Vendor, cmd)
+		}
+	}
+	return b.String(), nil
 }
 
 // scriptErr marks an error of the pack (expected output), as opposed to a broken case.

@@ -157,6 +157,10 @@ type Device struct {
 	sessions   map[int]*session
 	commits    int
 
+	// fleet is the fleet the device belongs to (nil when alone): the operational commands
+	// find the other PEs there by loopback address.
+	fleet *Fleet
+
 	// Faults.
 	refuseLogin    atomic.Bool
 	dropNextCommit atomic.Bool
@@ -503,6 +507,7 @@ func NewFleet(opts FleetOptions) (*Fleet, error) {
 			f.Close()
 			return nil, err
 		}
+		d.fleet = f
 		f.devices = append(f.devices, d)
 		f.byName[o.Name] = d
 	}
@@ -511,6 +516,19 @@ func NewFleet(opts FleetOptions) (*Fleet, error) {
 
 // Devices returns the devices in order.
 func (f *Fleet) Devices() []*Device { return append([]*Device(nil), f.devices...) }
+
+// byLoopback returns the device of the fleet whose loopback is addr, or nil.
+func (f *Fleet) byLoopback(addr string) *Device {
+	if f == nil {
+		return nil
+	}
+	for _, d := range f.devices {
+		if d.Loopback() == addr {
+			return d
+		}
+	}
+	return nil
+}
 
 // Device returns the device named name, or nil.
 func (f *Fleet) Device(name string) *Device { return f.byName[name] }
