@@ -161,7 +161,12 @@ type Device struct {
 	// find the other PEs there by loopback address.
 	fleet *Fleet
 
+	// onCommit, when set, is told (without the device lock) that running changed: a fleet
+	// with a state file saves it in the background.
+	onCommit func()
+
 	// Faults.
+	unreachable    atomic.Bool
 	refuseLogin    atomic.Bool
 	dropNextCommit atomic.Bool
 	dropNextRPC    atomic.Pointer[string]
@@ -314,6 +319,15 @@ func (d *Device) KillSessions() {
 	}
 }
 
+// SetUnreachable makes the device unreachable (true): every session ends and new
+// connections close before the SSH handshake; false makes it reachable again.
+func (d *Device) SetUnreachable(on bool) {
+	d.unreachable.Store(on)
+	if on {
+		d.KillSessions()
+	}
+}
+
 // RefuseLogin makes the device refuse (true) or accept (false) new logins.
 func (d *Device) RefuseLogin(refuse bool) { d.refuseLogin.Store(refuse) }
 
@@ -444,6 +458,9 @@ func (d *Device) commitLocked(tree *cnode, valid bool, how, user, log string) {
 	if len(d.history) > 50 {
 		d.history = d.history[:50]
 	}
+	if d.onCommit != nil {
+		d.onCommit()
+	}
 }
 
 // FleetOptions describe a fleet of devices.
@@ -458,12 +475,17 @@ type FleetOptions struct {
 	// Template holds the options every device shares (credentials, model, ports, ...).
 	// Name, Listen, Loopback and Serial are set per device; HostKey is shared.
 	Template Options
+	// StateFile, when set, keeps the devices' running configurations across restarts: a
+	// device whose name the file holds starts with that configuration, and every commit is
+	// saved to it in the background (state.go). Empty: devices start fresh.
+	StateFile string
 }
 
 // Fleet is a set of devices in one process.
 type Fleet struct {
 	devices []*Device
 	byName  map[string]*Device
+	saver   *saver
 }
 
 // NewFleet starts opts.Devices devices on consecutive ports. Device i (from 1) is named
@@ -491,6 +513,10 @@ func NewFleet(opts FleetOptions) (*Fleet, error) {
 			return nil, err
 		}
 	}
+	saved, err := readState(opts.StateFile)
+	if err != nil {
+		return nil, err
+	}
 	f := &Fleet{byName: map[string]*Device{}}
 	for i := 1; i <= opts.Devices; i++ {
 		o := opts.Template
@@ -510,6 +536,15 @@ func NewFleet(opts FleetOptions) (*Fleet, error) {
 		d.fleet = f
 		f.devices = append(f.devices, d)
 		f.byName[o.Name] = d
+		if lines, ok := saved[o.Name]; ok {
+			if err := d.restore(lines); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("sim: state file %s: %w", opts.StateFile, err)
+			}
+		}
+	}
+	if opts.StateFile != "" {
+		f.startSaver(opts.StateFile)
 	}
 	return f, nil
 }
@@ -533,7 +568,7 @@ func (f *Fleet) byLoopback(addr string) *Device {
 // Device returns the device named name, or nil.
 func (f *Fleet) Device(name string) *Device { return f.byName[name] }
 
-// Close stops every device.
+// Close stops every device (and saves the state file one last time).
 func (f *Fleet) Close() error {
 	var first error
 	var wg sync.WaitGroup
@@ -552,5 +587,10 @@ func (f *Fleet) Close() error {
 		}(d)
 	}
 	wg.Wait()
+	if f.saver != nil {
+		if err := f.saver.stop(); err != nil && first == nil {
+			first = err
+		}
+	}
 	return first
 }

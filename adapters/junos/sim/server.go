@@ -56,6 +56,9 @@ func (d *Device) serve() {
 
 func (d *Device) handleConn(c net.Conn) {
 	defer c.Close()
+	if d.unreachable.Load() {
+		return // a device that cannot be reached: the connection closes before SSH
+	}
 	// The handshake must not pin a goroutine forever on a client that never speaks.
 	_ = c.SetDeadline(time.Now().Add(15 * time.Second))
 	sc, chans, reqs, err := ssh.NewServerConn(c, d.sshCfg)
