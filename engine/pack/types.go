@@ -155,12 +155,22 @@ func (e *ModelError) Error() string {
 func (e *ModelError) scriptError() *ScriptError {
 	first := e.Violations[0]
 	se := &ScriptError{File: e.Vendor + ".star", Err: e}
-	if o := first.Origin; o.File != "" {
-		se.File, se.Line, se.Col, se.Backtrace = o.File, o.Line, o.Col, o.Stack
-	}
 	se.Msg = fmt.Sprintf("%s: the %s device model refuses %s", e.Device, e.Vendor, first.Violation.String())
 	if n := len(e.Violations) - 1; n > 0 {
 		se.Msg += fmt.Sprintf(" (and %d more)", n)
+	}
+	if o := first.Origin; o.File != "" {
+		se.File, se.Line, se.Col = o.File, o.Line, o.Col
+		// The calls that produced the value, as Starlark prints a traceback.
+		var b strings.Builder
+		b.WriteString("Traceback (most recent call last):\n")
+		for _, f := range strings.Split(o.Stack, " > ") {
+			if pos, fn, ok := strings.Cut(f, " "); ok {
+				fmt.Fprintf(&b, "  %s: in %s\n", pos, fn)
+			}
+		}
+		fmt.Fprintf(&b, "Error: %s", se.Msg)
+		se.Backtrace = b.String()
 	}
 	return se
 }

@@ -43,16 +43,30 @@ var leafLists = map[string]bool{
 	"members": true, "apply-groups": true, "vlan-id-list": true,
 }
 
-// hiddenLists maps a container to the list whose element name the CLI omits: `set interfaces
-// ge-0/0/1` is <interfaces><interface><name>ge-0/0/1</name>.
-var hiddenLists = map[string]string{
-	"interfaces": "interface", "routing-instances": "instance", "vlans": "vlan",
-	"bridge-domains": "domain",
-}
+// hiddenLists maps a container to the list whose element name the CLI omits (`set interfaces
+// ge-0/0/1` is <interfaces><interface><name>ge-0/0/1</name>), and hiddenLeaves a container to
+// the single leaf whose name the CLI omits (`route-distinguisher 65000:1` is
+// <route-distinguisher><rd-type>65000:1</rd-type>): the device model's "flat" statements.
+var hiddenLists, hiddenLeaves = flatStatements()
 
-// hiddenLeaves maps a container to the single leaf whose name the CLI omits:
-// `route-distinguisher 65000:1` is <route-distinguisher><rd-type>65000:1</rd-type>.
-var hiddenLeaves = map[string]string{"route-distinguisher": "rd-type", "vrf-target": "community"}
+func flatStatements() (lists, leaves map[string]string) {
+	lists, leaves = map[string]string{}, map[string]string{}
+	var walk func(n *model.Node)
+	walk = func(n *model.Node) {
+		if f := n.FlatChild(); f != nil {
+			if f.Kind == model.List {
+				lists[n.Name] = f.Name
+			} else {
+				leaves[n.Name] = f.Name
+			}
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	walk(model.Root())
+	return lists, leaves
+}
 
 // listWords and leafWords tell the set-line parser how to read the word after a statement.
 var listWords = map[string]bool{

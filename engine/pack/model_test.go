@@ -1,0 +1,43 @@
+package pack
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/xprov/xprov/builtins/memory"
+
+	// The Junos device model registers its checker (adapters/model), so renders in these
+	// tests are checked as in the server and in pack test (testdata/render/model.txtar).
+	_ "github.com/xprov/xprov/adapters/junos/model"
+)
+
+// TestModelErrorOrigins: every refused value carries where the scripts produced it (the dict
+// entry, through a helper's call, or a comprehension assigned by subscript) and the calls that
+// led there.
+func TestModelErrorOrigins(t *testing.T) {
+	a := mustParse(t, "testdata/render/model.txtar")
+	p, err := LoadFS(overlay(t, a), "eline", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := section(a, "intent.json")
+	_, err = p.Render(context.Background(), RenderInput{ServiceID: "svc-test", Intent: decode(t, string(src)), Pools: memory.NewPools().Service("svc-test"), Inventory: memory.Lab()})
+	var me *ModelError
+	if !errors.As(err, &me) {
+		t.Fatalf("render: %v, want a *ModelError", err)
+	}
+	if me.Device != "pe1" || me.Vendor != "junos" || len(me.Violations) != 2 {
+		t.Fatalf("model error %+v", me)
+	}
+	want := []struct{ path, value, origin, stack string }{
+		{"frobnicate", "", "junos.star:8:5", "junos.star:8 render"},
+		{"interfaces/interface[ge-0/0/1]/unit[100]/vlan-id", "10000", "junos.star:4:33", "junos.star:7 render > junos.star:4 unit"},
+	}
+	for i, w := range want {
+		v := me.Violations[i]
+		if v.Path != w.path || v.Value != w.value || v.Origin.String() != w.origin || v.Origin.Stack != w.stack {
+			t.Errorf("violation %d: %s at %s (%s), want %s = %q at %s (%s)", i, v.Violation, v.Origin, v.Origin.Stack, w.path, w.value, w.origin, w.stack)
+		}
+	}
+}
