@@ -182,4 +182,3 @@ func writeAtomic(file string, st stateFile) error {
 	}
 	return nil
 }
-
