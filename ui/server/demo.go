@@ -27,13 +27,14 @@ type southbound struct {
 
 // startDemo starts pe1..pe3 (simulated Junos, NETCONF over SSH) and sam1 (a simulated 5620
 // SAM managing sr1..sr3) on free loopback ports, with a random password, and returns the real
-// adapters pointed at them.
-func startDemo(log *slog.Logger) (*southbound, error) {
+// adapters pointed at them. The Junos devices keep their configurations in junosState across
+// restarts, so a restarted demo finds on them what its store says it put there.
+func startDemo(log *slog.Logger, junosState string) (*southbound, error) {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	password := hex.EncodeToString(b[:])
 	fleet, err := junossim.NewFleet(junossim.FleetOptions{Devices: 3, Listen: "127.0.0.1:0", NamePrefix: "pe",
-		Template: junossim.Options{User: "lab", Password: password, Ports: 10}})
+		Template: junossim.Options{User: "lab", Password: password, Ports: 10}, StateFile: junosState})
 	if err != nil {
 		return nil, fmt.Errorf("server: demo junos simulators: %w", err)
 	}

@@ -186,7 +186,7 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 
 	// Southbound first: with --demo the simulators must listen before discovery.
 	if o.Demo {
-		sb, err := startDemo(o.Logger)
+		sb, err := startDemo(o.Logger, cfg.DB+".junos-state.json")
 		if err != nil {
 			return nil, err
 		}
