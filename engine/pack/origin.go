@@ -44,10 +44,45 @@ func (o Origin) String() string {
 	return fmt.Sprintf("%s:%d:%d", o.File, o.Line, o.Col)
 }
 
-// dictOrigins are the recorded positions of one dict's entries, by key.
+// dictOrigins are the recorded origins of one dict's entries. Recording is cheap (the raw
+// call stack and position text); positions and stacks are worked out only for a refused value.
 type dictOrigins struct {
-	entries map[string]Origin
-	self    Origin // where the dict itself was built
+	keys  []starlark.Value // the literal's keys, in order (nil for an assignment record)
+	poss  string           // "line:col,..." of the literal's entries
+	stack starlark.CallStack
+	// at are the entries assigned by subscript (d[k] = v): key -> its record.
+	at map[string]*atOrigin
+}
+
+type atOrigin struct {
+	pos   string
+	stack starlark.CallStack
+}
+
+// entry returns the origin of the entry key, if recorded.
+func (r *dictOrigins) entry(key string) (Origin, bool) {
+	if a, ok := r.at[key]; ok {
+		return makeOrigin(a.stack, a.pos), true
+	}
+	poss := strings.Split(r.poss, ",")
+	for i, k := range r.keys {
+		if ks, ok := starlark.AsString(k); ok && ks == key {
+			p := poss[len(poss)-1]
+			if i < len(poss) {
+				p = poss[i]
+			}
+			return makeOrigin(r.stack, p), true
+		}
+	}
+	return Origin{}, false
+}
+
+// self is where the dict was built.
+func (r *dictOrigins) self() Origin {
+	if r.keys == nil && r.stack == nil {
+		return Origin{}
+	}
+	return makeOrigin(r.stack, "")
 }
 
 // originTable is the table a render's thread records into.
@@ -66,9 +101,9 @@ func table(th *starlark.Thread) originTable {
 	return t
 }
 
-// callerOrigin is the position of the caller of the builtin running on th, with the stack.
-func callerOrigin(th *starlark.Thread, pos string) Origin {
-	stack := th.CallStack()
+// makeOrigin is the origin of a builtin's caller: stack is the thread's call stack when the
+// builtin ran (its own frame last), pos the position text the instrumented code passed.
+func makeOrigin(stack starlark.CallStack, pos string) Origin {
 	var parts []string
 	for _, f := range stack {
 		if fn := f.Pos.Filename(); fn != "<builtin>" && fn != "" {
@@ -77,8 +112,8 @@ func callerOrigin(th *starlark.Thread, pos string) Origin {
 	}
 	o := Origin{Stack: strings.Join(parts, " > ")}
 	if len(stack) >= 2 {
-		o.File = stack[len(stack)-2].Pos.Filename()
-		o.Line, o.Col = int(stack[len(stack)-2].Pos.Line), int(stack[len(stack)-2].Pos.Col)
+		c := stack[len(stack)-2]
+		o.File, o.Line, o.Col = c.Pos.Filename(), int(c.Pos.Line), int(c.Pos.Col)
 	}
 	if l, c, ok := parsePos(pos); ok {
 		o.Line, o.Col = l, c
@@ -108,22 +143,11 @@ func recordDict(th *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _
 		return args[0], nil
 	}
 	ps, _ := starlark.AsString(args[1])
-	poss := strings.Split(ps, ",")
-	base := callerOrigin(th, "")
-	rec := &dictOrigins{entries: map[string]Origin{}, self: base}
-	for i, k := range d.Keys() {
-		p := poss[len(poss)-1]
-		if i < len(poss) {
-			p = poss[i]
-		}
-		o := base
-		if l, c, ok := parsePos(p); ok {
-			o.Line, o.Col = l, c
-		}
-		if ks, ok := starlark.AsString(k); ok {
-			rec.entries[ks] = o
-		}
+	rec := t[d]
+	if rec == nil {
+		rec = &dictOrigins{}
 	}
+	rec.keys, rec.poss, rec.stack = d.Keys(), ps, th.CallStack()
 	t[d] = rec
 	return d, nil
 }
@@ -145,10 +169,13 @@ func recordAt(th *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ [
 	ps, _ := starlark.AsString(args[2])
 	rec := t[d]
 	if rec == nil {
-		rec = &dictOrigins{entries: map[string]Origin{}}
+		rec = &dictOrigins{}
 		t[d] = rec
 	}
-	rec.entries[ks] = callerOrigin(th, ps)
+	if rec.at == nil {
+		rec.at = map[string]*atOrigin{}
+	}
+	rec.at[ks] = &atOrigin{pos: ps, stack: th.CallStack()}
 	return d, nil
 }
 
@@ -335,10 +362,10 @@ func originOf(t originTable, res starlark.Value, path config.Path) Origin {
 			break
 		}
 		if rec := t[d]; rec != nil {
-			if o, ok := rec.entries[seg.Name]; ok {
+			if o, ok := rec.entry(seg.Name); ok {
 				best = o
-			} else if rec.self.File != "" && best.File == "" {
-				best = rec.self
+			} else if o := rec.self(); o.File != "" && best.File == "" {
+				best = o
 			}
 		}
 		v, found, _ := d.Get(starlark.String(seg.Name))
@@ -357,7 +384,7 @@ func originOf(t originTable, res starlark.Value, path config.Path) Origin {
 					if k, found, _ := ed.Get(starlark.String(config.KeyField)); found && keyString(k) == seg.Key {
 						next = ed
 						if rec := t[ed]; rec != nil {
-							if o, ok := rec.entries[config.KeyField]; ok {
+							if o, ok := rec.entry(config.KeyField); ok {
 								best = o
 							}
 						}

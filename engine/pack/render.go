@@ -59,7 +59,10 @@ func (p *Pack) Render(ctx context.Context, in RenderInput) (*Rendered, error) {
 			return nil, fmt.Errorf("pack %s: render: endpoint %d: %w", p.Meta.Name, i, err)
 		}
 		epV.Freeze()
-		ot := originTable{}
+		var ot originTable
+		if model.For(ep.Vendor) != nil {
+			ot = originTable{} // a model checks this vendor: record where values come from
+		}
 		res, err := p.callWith(ctx, run(), p.scripts[file], "render", ot, svcV, epV)
 		if err != nil {
 			return nil, err

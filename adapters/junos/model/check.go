@@ -58,43 +58,89 @@ type Checker struct{}
 
 var _ seam.Checker = Checker{}
 
-// occurrence is a configured container, presence statement or list entry, with its members.
+// occurrence is a configured container, presence statement or list entry: the statements
+// configured below it.
 type occurrence struct {
-	path   config.Path
-	model  *Node
-	has    map[string]bool
-	values map[string]string
+	depth int // its path is the current leaf's path[:depth]
+	model *Node
+	has   []string // child statements configured (few: a linear scan is cheapest)
+	vals  []string // has[i]'s value when it is a leaf
+}
+
+func (o *occurrence) add(name, value string) {
+	for _, h := range o.has {
+		if h == name {
+			return
+		}
+	}
+	o.has = append(o.has, name)
+	o.vals = append(o.vals, value)
+}
+
+func (o *occurrence) lookup(name string) (string, bool) {
+	for i, h := range o.has {
+		if h == name {
+			return o.vals[i], true
+		}
+	}
+	return "", false
 }
 
 // Check returns what the model refuses in leaves, in path order: unknown statements, values of
 // the wrong type or out of range, leaf-lists written as one value, missing mandatory
-// statements and mutually exclusive statements configured together.
+// statements and mutually exclusive statements configured together. Cost: the leaves times
+// their depth; the statements below one node are contiguous in path order, so each node's
+// constraints are checked once its last member has been seen.
 func (Checker) Check(leaves []config.Leaf) []seam.Violation {
+	if !sort.SliceIsSorted(leaves, func(i, j int) bool { return config.Compare(leaves[i].Path, leaves[j].Path) < 0 }) {
+		leaves = append([]config.Leaf(nil), leaves...)
+		config.SortLeaves(leaves)
+	}
 	var out []seam.Violation
-	seen := map[string]bool{}
 	add := func(v seam.Violation) {
-		k := v.Path + "\x00" + v.Message
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, v)
+		for _, o := range out {
+			if o.Path == v.Path && o.Message == v.Message {
+				return
+			}
+		}
+		out = append(out, v)
+	}
+	// open holds the occurrences along the current leaf's path; prev is the previous path.
+	var open []*occurrence
+	var prev config.Path
+	closeTo := func(depth int) {
+		for len(open) > 0 && open[len(open)-1].depth > depth {
+			o := open[len(open)-1]
+			open = open[:len(open)-1]
+			if o.model == nil {
+				continue
+			}
+			ps := o.model.Constraints(func(s string) bool { _, ok := o.lookup(s); return ok },
+				func(s string) string { v, _ := o.lookup(s); return v })
+			for _, p := range ps {
+				add(seam.Violation{Path: prev[:o.depth].String(), ModelPath: p.Model.Path(), Message: p.Message})
+			}
 		}
 	}
-	occ := map[string]*occurrence{}
-	var order []string
-	member := func(p config.Path, m *Node, name, value string, isLeaf bool) {
-		k := p.String()
-		o := occ[k]
-		if o == nil {
-			o = &occurrence{path: p, model: m, has: map[string]bool{}, values: map[string]string{}}
-			occ[k] = o
-			order = append(order, k)
+	occ := func(depth int, m *Node) *occurrence {
+		// open is ordered by depth: the occurrence at depth is near the top, if open.
+		for i := len(open) - 1; i >= 0 && open[i].depth >= depth; i-- {
+			if open[i].depth == depth {
+				return open[i]
+			}
 		}
-		o.has[name] = true
-		if isLeaf {
-			o.values[name] = value
-		}
+		o := &occurrence{depth: depth, model: m}
+		open = append(open, o)
+		return o
 	}
 	for _, l := range leaves {
+		// The occurrences deeper than the common prefix with the previous leaf are complete.
+		common := 0
+		for common < len(prev) && common < len(l.Path) && prev[common] == l.Path[common] {
+			common++
+		}
+		closeTo(common)
+		prev = l.Path
 		cur := root
 		for i, seg := range l.Path {
 			here := l.Path[:i+1]
@@ -105,7 +151,13 @@ func (Checker) Check(leaves []config.Leaf) []seam.Violation {
 					Message: fmt.Sprintf("syntax error: '%s' is not a statement of %s", seg.Name, editOf(cur))})
 				break
 			}
-			member(l.Path[:i], cur, seg.Name, l.Value, m.Kind == Leaf && last)
+			if i > 0 {
+				value := ""
+				if m.Kind == Leaf && last {
+					value = l.Value
+				}
+				occ(i, cur).add(seg.Name, value)
+			}
 			if m.Kind == Any {
 				break
 			}
@@ -157,23 +209,13 @@ func (Checker) Check(leaves []config.Leaf) []seam.Violation {
 					break
 				}
 			}
-			if last && m.Kind != Leaf {
-				// The statement itself is configured (an entry, a presence statement): its
-				// mandatory members are checked even when it has none.
-				member(here, m, "", "", false)
-			}
+			// The statement is configured (an entry, a container, a presence statement): its
+			// mandatory members are checked when it is complete, even if it has none.
+			occ(i+1, m)
 			cur = m
 		}
 	}
-	for _, k := range order {
-		o := occ[k]
-		if o.model == nil || o.model == root {
-			continue
-		}
-		for _, p := range o.model.Constraints(func(s string) bool { return o.has[s] }, func(s string) string { return o.values[s] }) {
-			add(seam.Violation{Path: o.path.String(), ModelPath: p.Model.Path(), Message: p.Message})
-		}
-	}
+	closeTo(0)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }

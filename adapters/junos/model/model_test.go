@@ -165,3 +165,29 @@ func TestTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckUnsortedAndNested: constraints are checked per occurrence whatever the leaves'
+// order and however deep the members between them.
+func TestCheckUnsortedAndNested(t *testing.T) {
+	vrf := func(name string, rd bool) map[string]any {
+		ri := map[string]any{"name": name, "instance-type": "vrf", "vrf-target": map[string]any{"community": "target:65000:1"},
+			"protocols": map[string]any{"pim": map[string]any{"interface": []any{map[string]any{"name": "ge-0/0/1.1", "mode": "sparse"}}}},
+			"provider-tunnel": map[string]any{"ldp-p2mp": true}}
+		if rd {
+			ri["route-distinguisher"] = map[string]any{"rd-type": "65000:1"}
+		}
+		return ri
+	}
+	ls := leaves(t, map[string]any{"routing-instances": map[string]any{"instance": []any{vrf("A", true), vrf("B", false), vrf("C", true)}}})
+	for i := range ls { // reverse: not in path order
+		j := len(ls) - 1 - i
+		if i >= j {
+			break
+		}
+		ls[i], ls[j] = ls[j], ls[i]
+	}
+	got := Checker{}.Check(ls)
+	if len(got) != 1 || got[0].Path != "routing-instances/instance[B]" || got[0].ModelPath != "routing-instances/instance/route-distinguisher" {
+		t.Fatalf("violations %v, want B's missing route-distinguisher only", got)
+	}
+}
