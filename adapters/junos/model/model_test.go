@@ -171,7 +171,7 @@ func TestTypes(t *testing.T) {
 func TestCheckUnsortedAndNested(t *testing.T) {
 	vrf := func(name string, rd bool) map[string]any {
 		ri := map[string]any{"name": name, "instance-type": "vrf", "vrf-target": map[string]any{"community": "target:65000:1"},
-			"protocols": map[string]any{"pim": map[string]any{"interface": []any{map[string]any{"name": "ge-0/0/1.1", "mode": "sparse"}}}},
+			"protocols":       map[string]any{"pim": map[string]any{"interface": []any{map[string]any{"name": "ge-0/0/1.1", "mode": "sparse"}}}},
 			"provider-tunnel": map[string]any{"ldp-p2mp": true}}
 		if rd {
 			ri["route-distinguisher"] = map[string]any{"rd-type": "65000:1"}
