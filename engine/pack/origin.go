@@ -409,3 +409,47 @@ func keyString(v starlark.Value) string {
 	}
 	return v.String()
 }
+
+// originOfObjects finds the origin of path in a render() result of SAM objects (a list of
+// {class, key, parent, props}): the props entry of a property, else the object itself.
+func originOfObjects(t originTable, res starlark.Value, path config.Path) Origin {
+	it, ok := res.(starlark.Indexable)
+	if !ok {
+		return Origin{}
+	}
+	get := func(d *starlark.Dict, k string) string {
+		v, found, _ := d.Get(starlark.String(k))
+		if !found || v == starlark.None {
+			return ""
+		}
+		return keyString(v)
+	}
+	for i := 0; i < it.Len(); i++ {
+		d, ok := it.Index(i).(*starlark.Dict)
+		if !ok {
+			continue
+		}
+		op, err := config.Object{Class: get(d, "class"), Key: get(d, "key"), Parent: get(d, "parent")}.Path()
+		prop := len(path) == len(op)+1 && !path.Last().IsEntry()
+		if err != nil || !path.HasPrefix(op) || (len(path) != len(op) && !prop) {
+			continue
+		}
+		rec := t[d]
+		if prop {
+			if pv, found, _ := d.Get(starlark.String("props")); found {
+				if pd, ok := pv.(*starlark.Dict); ok && t[pd] != nil {
+					if o, ok := t[pd].entry(path.Last().Name); ok {
+						return o
+					}
+				}
+			}
+		}
+		if rec != nil {
+			if o, ok := rec.entry("class"); ok {
+				return o
+			}
+			return rec.self()
+		}
+	}
+	return Origin{}
+}

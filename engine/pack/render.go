@@ -121,7 +121,11 @@ func (p *Pack) Render(ctx context.Context, in RenderInput) (*Rendered, error) {
 			if path, err := config.ParsePath(v.Path); err == nil {
 				for i, ep := range eps {
 					if ep.Device == d && results[i].res != nil {
-						if o := originOf(results[i].origin, results[i].res, path); o.File != "" {
+						find := originOf
+						if shapes[vendor] == "objects" {
+							find = originOfObjects
+						}
+						if o := find(results[i].origin, results[i].res, path); o.File != "" {
 							mv.Origin = o
 							break
 						}
