@@ -3,13 +3,17 @@
 // clients.
 //
 // Each Device listens on its own address and keeps its state in memory: a running and a
-// candidate configuration tree, per-session locks, a confirmed commit that rolls itself back,
-// a rollback history and a small operational model (ports, l2circuits, routes) derived from the
-// configuration. It speaks the standard RFC 6241 operations (get-config with subtree filters,
-// edit-config, validate, commit incl. confirmed commits, discard-changes, lock, unlock,
-// close-session, kill-session) and the Junos RPCs a provisioning system uses
-// (load-configuration, commit-configuration, get-configuration, open-configuration,
-// get-system-information, get-chassis-inventory, get-interface-information, command).
+// candidate configuration tree, per-session locks, a confirmed commit that rolls itself back at
+// its deadline (as Junos documents it, the end of its session does not roll it back: a later
+// commit from any session confirms it, rollback 1 and a commit undo it), a rollback history and
+// an operational model derived from the configuration and the fleet's other devices. It speaks
+// the standard RFC 6241 operations (get-config with subtree filters, edit-config, validate,
+// commit incl. confirmed commits, discard-changes, lock, unlock, close-session, kill-session)
+// and the Junos RPCs a provisioning system uses (load-configuration, commit-configuration,
+// get-configuration, open-configuration, get-system-information, get-chassis-inventory,
+// get-interface-information, get-commit-information, command). The command RPC answers the
+// operational commands packs' ops send (show l2circuit connections, show vpls connections, show
+// mvpn instance, show route table, show bgp summary, ping) in Junos' layout (opscli.go).
 // base:1.0 end-of-message framing is used unless both sides advertise base:1.1, in which case
 // the session switches to chunked framing after the hello.
 //
@@ -38,7 +42,10 @@
 // configuration stored without a check (Device.LoadSet) may be invalid; until a commit
 // passes a full check again, commit checks then look at the whole candidate.
 //
-// Faults can be injected per device: refuse logins, drop the session in the middle of the
-// next commit, fail the next commit with a message, and add latency to every reply. A Fleet
-// starts many devices on consecutive ports; a device costs one listener and a few kilobytes.
+// Faults can be injected per device (Device.Inject, or over HTTP with Fleet.ControlHandler):
+// refuse logins, make the device unreachable, drop the session in the middle of the next
+// commit or at a given RPC, fail the next commit with a message, and add latency to every reply
+// or commit. A Fleet starts many devices on consecutive ports; a device costs one listener and
+// a few kilobytes. With FleetOptions.StateFile the fleet keeps its running configurations
+// across restarts (state.go).
 package sim

@@ -33,7 +33,7 @@ func optArgs(w []string) map[string]string {
 	return m
 }
 
-// running returns the device's running configuration (a persistent tree: safe to read after
+// runningTree returns the device's running configuration (a persistent tree: safe to read after
 // the lock is released).
 func (d *Device) runningTree() *cnode {
 	d.mu.Lock()
