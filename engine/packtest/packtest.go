@@ -41,9 +41,11 @@ import (
 	"testing"
 
 	"github.com/xprov/xprov/adapters/config"
-	// The device models pack tests check renderings against (adapters/model): Junos here;
-	// a vendor whose model is not linked in is not checked.
+	// The device models pack tests check renderings against (adapters/model): the Junos
+	// model, and the SAM adapter, which registers the SR OS model when it has one; a vendor
+	// without a registered model is not checked.
 	_ "github.com/xprov/xprov/adapters/junos/model"
+	_ "github.com/xprov/xprov/adapters/sam"
 	"github.com/xprov/xprov/builtins/memory"
 	"github.com/xprov/xprov/engine/diff"
 	"github.com/xprov/xprov/engine/pack"
