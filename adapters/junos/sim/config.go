@@ -386,12 +386,12 @@ func parseSetLines(text string) (*node, []editError) {
 			errs = append(errs, editError{tag: "invalid-value", severity: "error", message: "syntax error", bad: line})
 			continue
 		}
-		top, last, bad := parseStatement(words[1:])
+		top, last, bad, at := parseStatementAt(words[1:])
 		if top == nil {
 			if bad == "" {
 				bad = line
 			}
-			errs = append(errs, editError{tag: "operation-failed", severity: "error", message: "syntax error", bad: bad})
+			errs = append(errs, editError{tag: "operation-failed", severity: "error", path: at, message: "syntax error", bad: bad})
 			continue
 		}
 		if words[0] == "delete" {
@@ -408,6 +408,13 @@ func parseSetLines(text string) (*node, []editError) {
 // CLI omits); a word the model does not know is a syntax error (bad names it). Below a part
 // the model does not check, the words are read by their usual shapes.
 func parseStatement(words []string) (top, last *node, bad string) {
+	top, last, bad, _ = parseStatementAt(words)
+	return top, last, bad
+}
+
+// parseStatementAt is parseStatement that also returns, for a word the model does not know,
+// the [edit ...] path of the statement it was read under.
+func parseStatementAt(words []string) (top, last *node, bad, at string) {
 	parent := &node{name: "configuration"}
 	cur := parent
 	m := model.Root()
@@ -448,7 +455,7 @@ func parseStatement(words []string) (top, last *node, bad string) {
 		if c == nil {
 			f := m.FlatChild()
 			if f == nil {
-				return nil, nil, w
+				return nil, nil, w, editPath(chainTo(parent, cur))
 			}
 			// The word is the key or value of the statement the CLI does not name.
 			c, hasNext, next = f, true, w
@@ -458,7 +465,7 @@ func parseStatement(words []string) (top, last *node, bad string) {
 		switch c.Kind {
 		case model.List:
 			if !hasNext {
-				return nil, nil, w
+				return nil, nil, w, editPath(chainTo(parent, cur))
 			}
 			cur = add(&node{name: c.Name, kind: kEntry, key: next})
 			i++
@@ -503,9 +510,22 @@ func parseStatement(words []string) (top, last *node, bad string) {
 		up = nil
 	}
 	if len(parent.kids) == 0 {
-		return nil, nil, ""
+		return nil, nil, "", ""
 	}
-	return parent.kids[0], last, ""
+	return parent.kids[0], last, "", ""
+}
+
+// chainTo returns the nodes from root's child down to n (none when n is root).
+func chainTo(root, n *node) []*node {
+	for _, k := range root.kids {
+		if k == n {
+			return []*node{k}
+		}
+		if c := chainTo(k, n); c != nil {
+			return append([]*node{k}, c...)
+		}
+	}
+	return nil
 }
 
 // addValues adds the values of leaf-list name that follow words[i] (one value, or "[ a b ]")

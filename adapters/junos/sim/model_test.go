@@ -52,13 +52,13 @@ func TestModelRefusesAtLoad(t *testing.T) {
 		want rpcErr
 	}{
 		{"unknown top-level statement (set)", loadSet("set frobnicate widget w1 colour purple"),
-			rpcErr{"", "syntax error", "frobnicate"}},
+			rpcErr{"[edit]", "syntax error", "frobnicate"}},
 		{"unknown top-level statement (xml)", loadXML(el("configuration", el("frobnicate", el("widget", tx("name", "w1"), tx("colour", "purple"))))),
 			rpcErr{"[edit]", "syntax error", "frobnicate"}},
 		{"unknown leaf under an interface", loadXML(port1(tx("colour", "purple"))),
 			rpcErr{"[edit interfaces ge-0/0/1]", "syntax error", "colour"}},
 		{"unknown leaf under an interface (set)", loadSet("set interfaces ge-0/0/1 colour purple"),
-			rpcErr{"", "syntax error", "colour"}},
+			rpcErr{"[edit interfaces ge-0/0/1]", "syntax error", "colour"}},
 		{"vlan-id out of range", loadXML(port1(el("unit", tx("name", "100"), tx("vlan-id", "9999")))),
 			rpcErr{"[edit interfaces ge-0/0/1 unit 100]", "Value 9999 is not within range (1..4094)", "vlan-id"}},
 		{"vlan-id out of range (set)", loadSet("set interfaces ge-0/0/1 unit 100 vlan-id 9999"),
