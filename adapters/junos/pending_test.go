@@ -1,6 +1,9 @@
 package junos_test
 
 import (
+	"errors"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,4 +135,43 @@ func TestDroppedSessionAfterConfirmedCommit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestModelRefusalReachesTheCaller: what the device model refuses comes back from Prepare as
+// ErrRejected with Junos' error-path and message, and nothing is left on the device.
+func TestModelRefusalReachesTheCaller(t *testing.T) {
+	d, c := startDevice(t, sim.Options{}, nil)
+	ctx := ctxT(t)
+	before := d.RunningSet()
+	for _, tc := range []struct {
+		leaves   []config.Leaf
+		path, in string
+	}{
+		{leaves("interfaces/interface[ge-0/0/1]/unit[100]/vlan-id", "9999"), "[edit interfaces ge-0/0/1 unit 100]", "Value 9999 is not within range (1..4094)"},
+		{leaves("frobnicate/widget[w1]/colour", "purple"), "[edit]", "syntax error"},
+		{leaves("interfaces/interface[ge-0/0/1]/mtu", "banana"), "[edit interfaces ge-0/0/1]", "invalid numeric value: 'banana'"},
+	} {
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tx.Prepare(ctx, createCS(c.Name(), tc.leaves), adapters.PrepareOptions{})
+		var ae *adapters.Error
+		if !errors.Is(err, adapters.ErrRejected) || !errors.As(err, &ae) || ae.Path != tc.path || !strings.Contains(ae.Msg, tc.in) {
+			t.Errorf("prepare %v: %v (path %q), want ErrRejected at %s with %q", tc.leaves, err, pathOf(ae), tc.path, tc.in)
+		}
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := d.RunningSet(); !reflect.DeepEqual(got, before) {
+		t.Fatal("a refused change reached the running configuration")
+	}
+}
+
+func pathOf(ae *adapters.Error) string {
+	if ae == nil {
+		return ""
+	}
+	return ae.Path
 }
