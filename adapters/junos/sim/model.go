@@ -160,33 +160,38 @@ func modelFull(root *cnode) []editError {
 	return errs
 }
 
-// modelChange checks the model's constraints where cand differs from run: every node that
-// came, the nodes whose own content changed, and the parents of every change (a member
-// that went, a one-of sibling that came, a leaf a condition reads that changed).
-func modelChange(run, cand *cnode) []editError {
-	var errs []editError
-	done := map[*cnode]bool{}
-	diff(run, cand, nil, func(chain []*cnode, old, new *cnode) bool {
-		if len(chain) > 0 {
-			if p := chain[len(chain)-1]; !done[p] {
-				done[p] = true
-				if m := modelOf(chain); m != nil {
-					constraints(p, m, chain, &errs)
-				}
+// The commit check (checkChange) checks the model's constraints where the candidate differs
+// from running, in the same walk of the difference that classifies it: every node that came,
+// the nodes whose own content changed, and the parents of every change (a member that went, a
+// one-of sibling that came, a leaf a condition reads that changed).
+
+// modelChecker checks the model's constraints of the changes a diff reports, each node once.
+type modelChecker struct {
+	done map[*cnode]bool
+	errs []editError
+}
+
+func newModelChecker() *modelChecker { return &modelChecker{done: map[*cnode]bool{}} }
+
+// visit is a diff callback (see diff).
+func (mc *modelChecker) visit(chain []*cnode, old, new *cnode) {
+	if len(chain) > 0 {
+		if p := chain[len(chain)-1]; !mc.done[p] {
+			mc.done[p] = true
+			if m := modelOf(chain); m != nil {
+				constraints(p, m, chain, &mc.errs)
 			}
 		}
-		if new != nil && !done[new] {
-			done[new] = true
-			here := append(chain[:len(chain):len(chain)], new)
-			if m := modelOf(here); m != nil {
-				if old == nil {
-					constraintsBelow(new, m, here, &errs)
-				} else {
-					constraints(new, m, here, &errs)
-				}
+	}
+	if new != nil && !mc.done[new] {
+		mc.done[new] = true
+		here := append(chain[:len(chain):len(chain)], new)
+		if m := modelOf(here); m != nil {
+			if old == nil {
+				constraintsBelow(new, m, here, &mc.errs)
+			} else {
+				constraints(new, m, here, &mc.errs)
 			}
 		}
-		return true
-	})
-	return errs
+	}
 }
