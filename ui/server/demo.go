@@ -27,11 +27,12 @@ type southbound struct {
 
 // startDemo starts pe1..pe3 (simulated Junos, NETCONF over SSH) and sam1 (a simulated 5620
 // SAM managing sr1..sr3) on free loopback ports, with a random password, and returns the real
-// adapters pointed at them. The SAM keeps its objects in samState (beside the database), so
-// a restarted demo's Nokia nodes hold what the store says they do. With samPassword (from
-// $XPROV_SAM_PASSWORD) the SAM uses it, so that whoever runs the demo can inject faults with
-// `xprov sim sam fault`; otherwise it shares the routers' random password.
-func startDemo(log *slog.Logger, samState, samPassword string) (*southbound, error) {
+// adapters pointed at them. The Junos devices keep their configurations in junosState and the
+// SAM its objects in samState (both beside the database), so a restarted demo finds on them
+// what its store says it put there. With samPassword (from $XPROV_SAM_PASSWORD) the SAM uses
+// it, so that whoever runs the demo can inject faults with `xprov sim sam fault`; otherwise it
+// shares the routers' random password.
+func startDemo(log *slog.Logger, junosState, samState, samPassword string) (*southbound, error) {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	password := hex.EncodeToString(b[:])
@@ -40,7 +41,7 @@ func startDemo(log *slog.Logger, samState, samPassword string) (*southbound, err
 		samPass = samPassword
 	}
 	fleet, err := junossim.NewFleet(junossim.FleetOptions{Devices: 3, Listen: "127.0.0.1:0", NamePrefix: "pe",
-		Template: junossim.Options{User: "lab", Password: password, Ports: 10}})
+		Template: junossim.Options{User: "lab", Password: password, Ports: 10}, StateFile: junosState})
 	if err != nil {
 		return nil, fmt.Errorf("server: demo junos simulators: %w", err)
 	}
