@@ -48,9 +48,9 @@ const (
 	qDeleteOwnedNode = `DELETE FROM owned_nodes WHERE node = ? AND value = ? AND set_id = ?`
 	// qOwnerFirst is qOwnerNext from the start of a node, for one of several paths (?: its
 	// index) in one statement: ownersFirstSQL joins them with UNION ALL.
-	qOwnerFirst       = `SELECT * FROM (SELECT ? AS i, value, set_id FROM owned_nodes WHERE node = ? AND set_id <> ? AND set_id NOT IN (SELECT value FROM json_each(?)) ORDER BY value, set_id LIMIT 2)`
+	qOwnerFirst = `SELECT * FROM (SELECT ? AS i, value, set_id FROM owned_nodes WHERE node = ? AND set_id <> ? AND set_id NOT IN (SELECT value FROM json_each(?)) ORDER BY value, set_id LIMIT 2)`
 	// qSetIDsOf is the ids of the sets of several services (a JSON array) on a target.
-	qSetIDsOf = `SELECT id FROM owned_sets WHERE target = ? AND service_id IN (SELECT value FROM json_each(?))`
+	qSetIDsOf         = `SELECT id FROM owned_sets WHERE target = ? AND service_id IN (SELECT value FROM json_each(?))`
 	qOwnedBelowCounts = `SELECT node, n FROM owned_below WHERE node IN (%s)`
 	// qDeleteOwnedBelow drops the counters that fell to zero (wtx.flush, %s: placeholders).
 	qDeleteOwnedBelow = `DELETE FROM owned_below WHERE node IN (%s) AND n <= 0`
