@@ -76,9 +76,27 @@ func flow(p *bt.Page, f serviceFlow) {
 		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
 		bt.WaitText(`.plan`, "Delete"),
 	)
+	confirmDelete(p, f.id)
 	p.Shot(f.typ + "-7-plan-delete")
 	commit(p, f.typ+"-8-run-delete")
 	p.Run("deleted", bt.WaitText(`main`, "The service is deleted"))
+}
+
+// confirmDelete checks the delete preview's safeguards and types the id that arms it: the
+// focus is on the confirmation, not on the button; the button stays disabled for a wrong id;
+// the summary says what is removed and released.
+func confirmDelete(p *bt.Page, id string) {
+	p.T.Helper()
+	p.Run("delete needs the id typed",
+		bt.WaitJS(`document.activeElement && document.activeElement.id === 'confirm-id'`),
+		bt.WaitText(`.danger-zone`, "configuration node"),
+		bt.WaitText(`.danger-zone`, "Endpoints freed"),
+	)
+	p.ExpectTrue("the delete button starts disabled and red", `document.querySelector('#commit').disabled && document.querySelector('#commit').classList.contains('danger')`)
+	p.A11y("delete-confirm")
+	p.Run("a wrong id keeps it disabled", bt.Fill(`#confirm-id`, id+"x"))
+	p.ExpectTrue("still disabled", `document.querySelector('#commit').disabled`)
+	p.Run("the right id arms it", bt.Fill(`#confirm-id`, id), bt.WaitJS(`!document.querySelector('#commit').disabled`))
 }
 
 // commit commits the plan on screen and waits for the run to succeed.
@@ -99,7 +117,7 @@ func commit(p *bt.Page, shot string) {
 	p.Shot(shot)
 }
 
-func newFakeServer(t *testing.T) *httptest.Server {
+func newFakeServer(t *testing.T) (*httptest.Server, *fakeAPI) {
 	t.Helper()
 	fake, err := newFakeAPI("testdata/packs")
 	if err != nil {
@@ -116,7 +134,7 @@ func newFakeServer(t *testing.T) *httptest.Server {
 		srv.CloseClientConnections()
 		srv.Close()
 	})
-	return srv
+	return srv, fake
 }
 
 // TestBrowserFake drives the console in Chromium against the fake API: sign-in with the
@@ -125,7 +143,7 @@ func newFakeServer(t *testing.T) *httptest.Server {
 // viewer who sees no buttons that change anything.
 func TestBrowserFake(t *testing.T) {
 	ctx, dir := bt.Start(t)
-	srv := newFakeServer(t)
+	srv, _ := newFakeServer(t)
 	p := &bt.Page{T: t, Ctx: ctx, Base: srv.URL, Dir: dir}
 	p.SignIn("op-token")
 	p.A11y("services")
@@ -139,14 +157,24 @@ func TestBrowserFake(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.summary[role=alert]`)),
 		bt.WaitText(`[data-pointer="/customer"] .msg`, "Required."),
 		bt.WaitText(`[data-pointer="/endpoints/0/vlan"] .msg`, "Required."),
+		// "Preview changes" says why nothing was previewed, next to the button.
+		bt.WaitText(`.formstatus`, "Not previewed"),
+		bt.WaitJS(`document.querySelector('[data-pointer="/customer"] .msg').textContent === 'Required.'`),
 		bt.Fill(bt.FieldSel("/endpoints/0/vlan", "input"), "5000"),
 		bt.WaitText(`[data-pointer="/endpoints/0/vlan"] .msg`, "at most 4094"),
 		// The picker offers only ports that can take the service, and says who uses the others.
 		bt.Choose(bt.FieldSel("/endpoints/0/device", "select"), "pe1"),
 		chromedp.WaitReady(chromedp.CSS(bt.FieldSel("/endpoints/0/port", `select[data-ready=true] option[value="ge-0/0/1"]`))),
 	)
-	p.ExpectTrue("used port is disabled and named", `(() => { const o = document.querySelector('[data-pointer="/endpoints/0/port"] option[value="ge-0/0/2"]'); return o.disabled && o.textContent.includes('used by eline-060'); })()`)
+	// A port that carries a service stays selectable for another VLAN service and says what
+	// it carries; ports show their description and state; only an admin-down port is refused.
+	p.ExpectTrue("a used port stays selectable and names its service", `(() => { const o = document.querySelector('[data-pointer="/endpoints/0/port"] option[value="ge-0/0/2"]'); return !o.disabled && o.textContent.includes('carries eline-060') && o.parentElement.label === 'Ports already carrying services'; })()`)
+	p.ExpectTrue("a port shows its description and state", `(() => { const o = document.querySelector('[data-pointer="/endpoints/0/port"] option[value="ge-0/0/1"]'); return o.textContent.includes('ACME Amsterdam access') && o.textContent.includes('up') && o.textContent.includes('free'); })()`)
+	p.ExpectTrue("a port with its link down says so", `document.querySelector('[data-pointer="/endpoints/0/port"] option[value="xe-0/1/0"]').textContent.includes('link down')`)
 	p.ExpectTrue("admin-down port is disabled", `document.querySelector('[data-pointer="/endpoints/0/port"] option[value="ge-0/0/3"]').disabled`)
+	p.Run("the picker counts what it offers", bt.WaitText(`[data-pointer="/endpoints/0/port"] .picknote`, "4 ports on pe1: 2 free, 1 already carrying services (VLAN services share a port), 1 admin down. 1 has the link down."))
+	p.ExpectTrue("the picker's note describes the select", `document.querySelector('[data-pointer="/endpoints/0/port"] select').getAttribute('aria-describedby').split(' ').includes(document.querySelector('[data-pointer="/endpoints/0/port"] .picknote').id)`)
+	p.ExpectTrue("no message says 'is required' after 'Required.'", `[...document.querySelectorAll('.field .msg')].every(m => !/is required/.test(m.textContent))`)
 	p.ExpectTrue("required marker shown", `document.querySelector('[data-pointer="/customer"] label .req') !== null`)
 	p.ExpectTrue("hidden by rule", `document.querySelector('[data-pointer="/bandwidth_mbps"]').closest('[hidden]') !== null`)
 	p.ExpectTrue("number bounds from the schema", `document.querySelector('[data-pointer="/mtu"] input').min === '576' && document.querySelector('[data-pointer="/mtu"] input').max === '9192'`)
@@ -277,4 +305,137 @@ func TestBrowserFake(t *testing.T) {
 	v.ExpectTrue("viewer has no modify or delete", `![...document.querySelectorAll('main button, main a')].some(b => /Delete|Modify|Re-deploy/.test(b.textContent))`)
 	v.ExpectTrue("viewer role shown", `document.querySelector('.who .role').textContent === 'viewer'`)
 	v.Shot("viewer-service")
+}
+
+// TestBrowserFakeRecovery drives what an operator does when things go wrong: a message only
+// the server's preview finds stays at its field while the background check runs; a taken id
+// is reported at the id field; a commit that fails keeps the input (also across a reload) and
+// leaves a failed service that can be modified and deleted (ETag "0"); a 412 offers Reload.
+func TestBrowserFakeRecovery(t *testing.T) {
+	ctx, dir := bt.Start(t)
+	srv, fake := newFakeServer(t)
+	p := &bt.Page{T: t, Ctx: ctx, Base: srv.URL, Dir: dir}
+	p.SignIn("op-token")
+
+	fill := func(id string, vlan string) bt.Step {
+		return chromedp.Steps(
+			chromedp.Navigate(p.Base+"/catalogue/eline"),
+			chromedp.WaitVisible(chromedp.CSS(`form.svcform`)),
+			bt.Fill(`#svc-id`, id),
+			bt.Fill(bt.FieldSel("/customer", "input"), "Umbrella"),
+			bt.Choose(bt.FieldSel("/endpoints/0/device", "select"), "pe1"),
+			bt.Choose(bt.FieldSel("/endpoints/0/port", "select"), "ge-0/0/2"),
+			bt.Fill(bt.FieldSel("/endpoints/0/vlan", "input"), vlan),
+			bt.Choose(bt.FieldSel("/endpoints/1/device", "select"), "sr1"),
+			bt.Choose(bt.FieldSel("/endpoints/1/port", "select"), "1/1/1"),
+			bt.Fill(bt.FieldSel("/endpoints/1/vlan", "input"), "100"),
+			bt.WaitJS(`[...document.querySelectorAll('.field .msg')].every(m => m.hidden)`),
+		)
+	}
+	// A port that already carries eline-060 was chosen above: a second VLAN service on it.
+	p.Run("a message only the preview finds", fill("rec-1", "999"),
+		bt.Click(`form.svcform button[type=submit]`),
+		bt.WaitText(`[data-pointer="/endpoints/0/vlan"] .msg`, "VLAN 999 is reserved on pe1"),
+		bt.WaitText(`.formstatus`, "Not previewed: the server found 1 problem"),
+	)
+	p.ExpectTrue("no HTTP title or regex is shown", `!/Unprocessable|\^/.test(document.querySelector('main').innerText)`)
+	checks := evalInt(p, `Number(document.querySelector('.genform').dataset.checks || 0)`)
+	p.Run("the background check does not wipe it",
+		bt.Fill(bt.FieldSel("/customer", "input"), "Umbrella Corp"),
+		bt.WaitJS(fmt.Sprintf(`Number(document.querySelector('.genform').dataset.checks || 0) > %d`, checks)),
+		bt.WaitText(`[data-pointer="/endpoints/0/vlan"] .msg`, "VLAN 999 is reserved on pe1"),
+	)
+	p.Shot("recovery-1-server-message-kept")
+	p.Run("changing the field clears it",
+		bt.Fill(bt.FieldSel("/endpoints/0/vlan", "input"), "101"),
+		bt.WaitJS(`document.querySelector('[data-pointer="/endpoints/0/vlan"] .msg').hidden`),
+	)
+
+	p.Run("a pattern message names no regex",
+		chromedp.Navigate(p.Base+"/catalogue/l3vpn"),
+		chromedp.WaitVisible(chromedp.CSS(`form.svcform`)),
+		bt.Click(`//button[@role="tab"][normalize-space()="Sites"]`),
+		bt.Fill(bt.FieldSel("/sites/0/address", "input"), "not-an-address"),
+		bt.WaitJS(`!document.querySelector('[data-pointer="/sites/0/address"] .msg').hidden`),
+	)
+	p.ExpectTrue("the pattern message is plain", `(() => { const t = document.querySelector('[data-pointer="/sites/0/address"] .msg').textContent; return t.startsWith('Not in the expected form') && !t.includes('^') && !t.includes('\\d'); })()`)
+
+	p.Run("a taken id is reported at the id field", fill("eline-001", "120"),
+		bt.Click(`form.svcform button[type=submit]`),
+		bt.WaitText(`[data-pointer="/id"] .msg`, "exists already"),
+		bt.WaitJS(`document.activeElement.id === 'svc-id' && document.activeElement.getAttribute('aria-invalid') === 'true'`),
+	)
+	p.Shot("recovery-2-id-taken")
+
+	// A commit the device refuses: the run says so, the failed step is drawn failed, and the
+	// input is kept for a retry, also after a reload.
+	p.Run("a commit that fails", fill("rec-2", "666"),
+		bt.Click(`form.svcform button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+		bt.Click(`#commit`),
+		bt.WaitJS(`!!document.querySelector('.outcome .banner.st-failed')`),
+		bt.WaitJS(`!!document.querySelector('ol.steps li.ph-failed') && !document.querySelector('ol.steps li.ph-begin')`),
+		bt.WaitText(`main dl.facts`, "Elapsed"),
+		bt.WaitText(`main .actions`, "your input is kept"),
+	)
+	p.A11y("run-failed")
+	p.Shot("recovery-3-run-failed")
+	p.Run("back to the form: the input is there",
+		bt.Click(`//a[contains(., "your input is kept")]`),
+		chromedp.WaitVisible(chromedp.CSS(`.draftnote`)),
+		bt.WaitJS(`document.querySelector('[data-pointer="/endpoints/0/vlan"] input').value === '666'`),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`.draftnote`)),
+		bt.WaitJS(`document.querySelector('#svc-id').value === 'rec-2' && document.querySelector('[data-pointer="/customer"] input').value === 'Umbrella'`),
+		bt.WaitJS(`document.querySelector('[data-pointer="/endpoints/0/port"] select').value === 'ge-0/0/2'`),
+	)
+	p.Shot("recovery-4-draft-after-reload")
+
+	// The failed create left rec-2 at version 0: its page explains, modify and delete work.
+	p.Run("the failed service's page",
+		chromedp.Navigate(p.Base+"/services/rec-2"),
+		bt.WaitText(`main .failed-note`, "The create of this service failed"),
+		bt.Click(`a[href="/services/rec-2/modify"]`),
+		chromedp.WaitVisible(chromedp.CSS(`form.svcform`)),
+		bt.Fill(bt.FieldSel("/endpoints/0/vlan", "input"), "130"),
+		bt.Click(`form.svcform button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+		bt.WaitText(`.plan`, "unit 130"),
+	)
+	p.Run("delete the other failed service (ETag 0)",
+		chromedp.Navigate(p.Base+"/services/eline-failed"),
+		bt.WaitText(`main .failed-note`, "The create of this service failed"),
+		bt.Click(`//main//button[normalize-space()="Delete"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+	)
+	confirmDelete(p, "eline-failed")
+	p.Run("the delete commits", bt.Click(`#commit`), bt.WaitText(`main`, "The service is deleted"))
+
+	// Someone else changes the service between load and preview: 412, with a Reload.
+	p.Run("open a modify form", chromedp.Navigate(p.Base+"/services/eline-002/modify"), chromedp.WaitVisible(chromedp.CSS(`form.svcform`)),
+		bt.WaitJS(`document.querySelector('[data-pointer="/endpoints/0/port"] select').value === 'xe-0/0/1'`),
+		bt.Fill(bt.FieldSel("/endpoints/0/vlan", "input"), "1402"))
+	fake.mu.Lock()
+	fake.services["eline-002"].Version++
+	fake.mu.Unlock()
+	p.Run("a 412 offers Reload",
+		bt.Click(`form.svcform button[type=submit]`),
+		bt.WaitText(`main .error`, "Someone changed this service meanwhile"),
+		bt.Click(`//main//div[contains(@class,"error")]//button[normalize-space()="Reload"]`),
+		chromedp.WaitVisible(chromedp.CSS(`.draftnote`)),
+		bt.WaitText(`.draftnote`, "version 1 to 2"),
+		bt.WaitJS(`document.querySelector('[data-pointer="/endpoints/0/vlan"] input').value === '1402'`),
+		bt.Click(`form.svcform button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+	)
+	p.Shot("recovery-5-after-reload")
+}
+
+func evalInt(p *bt.Page, expr string) int {
+	p.T.Helper()
+	n, err := chromedp.Run(p.Ctx, chromedp.Evaluate[int](expr))
+	if err != nil {
+		p.T.Fatalf("%s: %v", expr, err)
+	}
+	return n
 }

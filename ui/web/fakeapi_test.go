@@ -27,6 +27,10 @@ type fakeAPI struct {
 	events   []map[string]any
 	notify   chan struct{}
 	seq      int
+	// portDesc and linkDown give some ports a description and an operational state down
+	// ("device port" keys).
+	portDesc map[string]string
+	linkDown map[string]bool
 }
 
 type fakeDevice struct {
@@ -50,7 +54,9 @@ type fakeService struct {
 
 func newFakeAPI(dir string) (*fakeAPI, error) {
 	f := &fakeAPI{packs: map[string]map[string]json.RawMessage{}, services: map[string]*fakeService{},
-		plans: map[string]map[string]any{}, runs: map[string]map[string]any{}, notify: make(chan struct{})}
+		plans: map[string]map[string]any{}, runs: map[string]map[string]any{}, notify: make(chan struct{}),
+		portDesc: map[string]string{"pe1 ge-0/0/1": "ACME Amsterdam access", "pe1 xe-0/1/0": "core to p1"},
+		linkDown: map[string]bool{"pe1 xe-0/1/0": true}}
 	for _, name := range []string{"eline", "l3vpn"} {
 		p := map[string]json.RawMessage{}
 		b, err := os.ReadFile(filepath.Join(dir, name, "pack.json"))
@@ -90,6 +96,12 @@ func newFakeAPI(dir string) (*fakeAPI, error) {
 		f.services[id] = s
 		f.order = append(f.order, id)
 	}
+	// A create that failed on the devices: recorded at version 0 (ETag "0"), id taken.
+	failedAt := base.Add(2 * time.Hour)
+	f.services["eline-failed"] = &fakeService{ID: "eline-failed", Type: "eline", Customer: "Initech", State: "failed", Version: 0,
+		Created: failedAt, Updated: failedAt, Intent: map[string]any{"customer": "Initech", "mtu": 1514.0, "endpoints": []any{
+			map[string]any{"device": "pe2", "port": "xe-0/0/0", "vlan": 777.0}, map[string]any{"device": "sr1", "port": "1/1/2", "vlan": 777.0}}}}
+	f.order = append(f.order, "eline-failed")
 	return f, nil
 }
 
@@ -154,7 +166,7 @@ func (f *fakeAPI) validate(typ string, in map[string]any) []map[string]string {
 	var errs []map[string]string
 	add := func(p, m string) { errs = append(errs, map[string]string{"pointer": p, "message": m}) }
 	if c, _ := in["customer"].(string); strings.TrimSpace(c) == "" {
-		add("", "missing property 'customer'")
+		add("/customer", "is required")
 	}
 	list := "endpoints"
 	req := []string{"device", "port", "vlan"}
@@ -170,17 +182,43 @@ func (f *fakeAPI) validate(typ string, in map[string]any) []map[string]string {
 		m, _ := e.(map[string]any)
 		for _, k := range req {
 			if _, ok := m[k]; !ok {
-				add(fmt.Sprintf("/%s/%d", list, i), fmt.Sprintf("missing property '%s'", k))
+				add(fmt.Sprintf("/%s/%d/%s", list, i, k), "is required")
 			}
 		}
 		if v, ok := m["vlan"].(float64); ok && (v < 1 || v > 4094) {
 			add(fmt.Sprintf("/%s/%d/vlan", list, i), "must be between 1 and 4094")
 		}
 		if a, ok := m["address"].(string); ok && !regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+/\d+$`).MatchString(a) {
-			add(fmt.Sprintf("/%s/%d/address", list, i), "not an IPv4 interface address (a.b.c.d/len)")
+			add(fmt.Sprintf("/%s/%d/address", list, i), "does not match pattern '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$'")
 		}
 	}
 	return errs
+}
+
+// scriptCheck is what only the pack's script finds at preview time, never the schema check:
+// VLAN 999 is reserved on every device.
+func (f *fakeAPI) scriptCheck(in map[string]any) []map[string]string {
+	var errs []map[string]string
+	for i, ep := range endpointsOf(&fakeService{Intent: in}) {
+		if v, _ := ep["vlan"].(float64); v == 999 {
+			list := "endpoints"
+			if _, ok := in["sites"]; ok {
+				list = "sites"
+			}
+			errs = append(errs, map[string]string{"pointer": fmt.Sprintf("/%s/%d/vlan", list, i), "message": fmt.Sprintf("VLAN 999 is reserved on %v", ep["device"])})
+		}
+	}
+	return errs
+}
+
+func problemOf(w http.ResponseWriter, status int, kind, title, detail string, errs []map[string]string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	p := map[string]any{"type": "https://xprov.dev/problems/" + kind, "title": title, "status": status, "detail": detail}
+	if errs != nil {
+		p["errors"] = errs
+	}
+	_ = json.NewEncoder(w).Encode(p)
 }
 
 func (f *fakeAPI) emit(typ, svc, run string) {
@@ -331,9 +369,17 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			problem(w, 422, "Unprocessable Entity", "the intent does not match the schema", errs)
 			return
 		}
+		if errs := f.scriptCheck(in); len(errs) > 0 {
+			problemOf(w, 422, "script", "Unprocessable Entity", "the pack refused the intent", errs)
+			return
+		}
 		id, _ := body["id"].(string)
 		if id == "" {
 			id = fmt.Sprintf("%s-%d", typ, 1000+f.seq)
+		}
+		if _, taken := f.services[id]; taken {
+			problemOf(w, 409, "exists", "Conflict", "engine: create "+id+": service exists", nil)
+			return
 		}
 		if !dry {
 			problem(w, 400, "Bad Request", "the fake only plans", nil)
@@ -379,7 +425,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			var ports []map[string]any
 			for _, p := range d.Ports {
-				ports = append(ports, map[string]any{"name": p.Name, "speed_mbps": p.Speed, "admin_up": p.AdminUp, "oper_up": p.AdminUp, "services": append([]string{}, f.portUsers(d.Name, p.Name)...)})
+				key := d.Name + " " + p.Name
+				ports = append(ports, map[string]any{"name": p.Name, "speed_mbps": p.Speed, "admin_up": p.AdminUp, "oper_up": p.AdminUp && !f.linkDown[key],
+					"description": f.portDesc[key], "services": append([]string{}, f.portUsers(d.Name, p.Name)...)})
 			}
 			writeJSON(w, 200, map[string]any{"name": d.Name, "vendor": d.Vendor, "platform": d.Platform, "address": d.Address, "nms": d.NMS, "ports": ports})
 			return
@@ -464,7 +512,7 @@ func (f *fakeAPI) service(w http.ResponseWriter, r *http.Request, s *fakeService
 			return
 		}
 		if ifMatch != etag {
-			problem(w, 412, "Precondition Failed", "service is at version "+strconv.Itoa(s.Version), nil)
+			problemOf(w, 412, "stale", "Precondition Failed", "service is at version "+strconv.Itoa(s.Version), nil)
 			return
 		}
 		if r.Method == http.MethodDelete {
@@ -474,6 +522,10 @@ func (f *fakeAPI) service(w http.ResponseWriter, r *http.Request, s *fakeService
 		in, _ := body["intent"].(map[string]any)
 		if errs := f.validate(s.Type, in); len(errs) > 0 {
 			problem(w, 422, "Unprocessable Entity", "the intent does not match the schema", errs)
+			return
+		}
+		if errs := f.scriptCheck(in); len(errs) > 0 {
+			problemOf(w, 422, "script", "Unprocessable Entity", "the pack refused the intent", errs)
 			return
 		}
 		writeJSON(w, 200, f.plan("modify", s.Type, s.ID, s.Intent, in, s.Version))
@@ -520,6 +572,28 @@ func (f *fakeAPI) apply(p map[string]any, user string) map[string]any {
 	}
 	step("compute", "begin")
 	step("compute", "done")
+	req := p["request"].(map[string]any)
+	in, _ := req["intent"].(map[string]any)
+	for _, ep := range endpointsOf(&fakeService{Intent: in}) {
+		if v, _ := ep["vlan"].(float64); v == 666 && op != "delete" {
+			// The device refuses the commit: the run fails, its prepare step left begun.
+			dev := ep["device"].(string)
+			step("prepare:"+dev, "begin")
+			run := map[string]any{"id": id, "service": svc, "kind": op, "state": "failed", "user": user, "plan_id": p["id"],
+				"error": "prepare " + dev + ": rejected: commit check failed: VLAN 666 is reserved", "journal": journal,
+				"targets": []map[string]any{{"target": dev, "state": "failed", "error": "commit check failed: VLAN 666 is reserved"}},
+				"created": now, "updated": now, "finished": now}
+			f.runs[id] = run
+			if op == "create" {
+				c, _ := in["customer"].(string)
+				f.services[svc] = &fakeService{ID: svc, Type: p["type"].(string), Customer: c, State: "failed", Intent: in, Version: 0, Created: now, Updated: now, Runs: []string{id}}
+				f.order = append(f.order, svc)
+			}
+			f.emit("run.pending", svc, id)
+			f.emit("run.failed", svc, id)
+			return map[string]any{"id": id, "service": svc, "kind": op, "state": "pending", "created": now, "updated": now}
+		}
+	}
 	for _, t := range p["targets"].([]map[string]any) {
 		step("prepare:"+t["target"].(string), "done")
 		results = append(results, map[string]any{"target": t["target"], "state": "committed", "changes": len(t["change_set"].(map[string]any)["changes"].([]map[string]any))})
@@ -532,7 +606,6 @@ func (f *fakeAPI) apply(p map[string]any, user string) map[string]any {
 	run := map[string]any{"id": id, "service": svc, "kind": op, "state": "succeeded", "user": user, "plan_id": p["id"], "targets": results,
 		"journal": journal, "created": now, "updated": now, "finished": now}
 	f.runs[id] = run
-	req := p["request"].(map[string]any)
 	switch op {
 	case "create":
 		in := req["intent"].(map[string]any)
@@ -543,6 +616,7 @@ func (f *fakeAPI) apply(p map[string]any, user string) map[string]any {
 		s := f.services[svc]
 		s.Intent = req["intent"].(map[string]any)
 		s.Version++
+		s.State = "active"
 		s.Updated = now
 	case "delete":
 		delete(f.services, svc)

@@ -296,8 +296,12 @@ func deleteService(p *bt.Page, id, typ string) {
 		bt.WaitText(`main h1`, id),
 		bt.Click(`//main//button[normalize-space()="Delete"]`),
 		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+		bt.WaitJS(`document.activeElement && document.activeElement.id === 'confirm-id'`),
+		bt.WaitText(`.danger-zone`, "Endpoints freed"),
 	)
-	p.T.Logf("delete plan:\n%s", text(p, `.plan`))
+	p.ExpectTrue("the delete is not armed before the id is typed", `document.querySelector('#commit').disabled`)
+	p.Run("type the id", bt.Fill(`#confirm-id`, id), bt.WaitJS(`!document.querySelector('#commit').disabled`))
+	p.T.Logf("delete plan:\n%s", text(p, `.danger-zone`)+"\n"+text(p, `.plan`))
 	p.Shot(typ + "-7-plan-delete")
 	commitLive(p, typ+"-8-run-delete")
 	p.Run("deleted", bt.WaitText(`main`, "The service is deleted"))
@@ -557,4 +561,63 @@ func diffLines(a, b []string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestBrowserFullStackFailedCreate: a create the device refuses leaves a failed service at
+// version 0 (ETag "0"); from its page the console explains what happened and deletes it,
+// which frees the id, against the real server.
+func TestBrowserFullStackFailedCreate(t *testing.T) {
+	ctx, dir := bt.Start(t)
+	l := startLab(t)
+	pe1 := l.fleet.Device("pe1")
+	baseJunos := pe1.RunningSet()
+	pe1.FailNextCommit("commit check failed: simulated refusal")
+	p := &bt.Page{T: t, Ctx: ctx, Base: l.srv.URL, Dir: dir}
+	p.SignIn(l.srv.Token)
+	p.Run("create an E-LINE that pe1 refuses",
+		chromedp.Navigate(p.Base+"/catalogue/eline"),
+		chromedp.WaitVisible(chromedp.CSS(`form.svcform`)),
+		bt.Fill(`#svc-id`, "eline-fail-1"),
+		bt.Fill(bt.FieldSel("/customer", "input"), "CUST-9"),
+		bt.Choose(bt.FieldSel("/endpoints/0/device", "select"), "pe1"),
+		bt.Choose(bt.FieldSel("/endpoints/0/port", "select"), "ge-0/0/2"),
+		bt.Fill(bt.FieldSel("/endpoints/0/vlan", "input"), "120"),
+		bt.Choose(bt.FieldSel("/endpoints/1/device", "select"), "sr1"),
+		bt.Choose(bt.FieldSel("/endpoints/1/port", "select"), "1/1/2"),
+		bt.Fill(bt.FieldSel("/endpoints/1/vlan", "input"), "120"),
+		bt.WaitJS(`[...document.querySelectorAll('.field .msg')].every(m => m.hidden)`),
+		bt.Click(`form.svcform button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+		bt.Click(`#commit`),
+		bt.WaitJS(`!!document.querySelector('.outcome .banner.st-failed, .outcome .banner.st-rolled-back')`),
+		bt.WaitJS(`!document.querySelector('ol.steps li.ph-begin')`),
+		bt.WaitText(`main .actions`, "your input is kept"),
+	)
+	p.Shot("failed-1-run")
+	p.Run("the service page explains and offers delete",
+		chromedp.Navigate(p.Base+"/services/eline-fail-1"),
+		bt.WaitText(`main .failed-note`, "The create of this service failed"),
+	)
+	p.A11y("failed-service")
+	p.Shot("failed-2-service")
+	p.Run("delete it: the preview asks for the id",
+		bt.Click(`//main//button[normalize-space()="Delete"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+		bt.WaitJS(`document.activeElement && document.activeElement.id === 'confirm-id' && document.querySelector('#commit').disabled`),
+		bt.WaitText(`.danger-zone`, "Endpoints freed"),
+		bt.Fill(`#confirm-id`, "eline-fail-1"),
+		bt.Click(`#commit`),
+		bt.WaitText(`main`, "The service is deleted"),
+	)
+	p.Shot("failed-3-deleted")
+	if got := pe1.RunningSet(); !slices.Equal(got, baseJunos) {
+		t.Errorf("pe1 after the failed create and its delete differs:\n%s", diffLines(baseJunos, got))
+	}
+	p.Run("the id is free again: the draft comes back and previews",
+		chromedp.Navigate(p.Base+"/catalogue/eline"),
+		chromedp.WaitVisible(chromedp.CSS(`.draftnote`)),
+		bt.WaitJS(`document.querySelector('#svc-id').value === 'eline-fail-1'`),
+		bt.Click(`form.svcform button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+	)
 }

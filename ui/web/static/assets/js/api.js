@@ -5,24 +5,39 @@ const meta = document.querySelector('meta[name="xprov-api"]');
 /** base is the REST prefix (from the page, default /api/v1). */
 export const base = (meta && meta.content && !meta.content.startsWith('{{')) ? meta.content : '/api/v1';
 
-/** ApiError carries a problem document. */
+/** ApiError carries a problem document, with a title in plain words (never an HTTP reason phrase). */
 export class ApiError extends Error {
   constructor(status, problem) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.status = status;
-    this.title = problem.title || plainStatus(status);
+    this.kind = String(problem.type || '').replace(/^.*\/problems\//, '');
+    this.title = KINDS[this.kind] || plainStatus(status);
     this.detail = problem.detail || '';
     this.errors = problem.errors || [];
     this.problem = problem;
   }
 }
 
+// KINDS titles the problem types of docs/api-routes.md that say more than their status.
+const KINDS = {
+  exists: 'This id is already taken', stale: 'Someone changed this service meanwhile',
+  'plan-changed': 'The network or the service changed since this plan was made', 'run-failed': 'The run failed',
+  validation: 'Some fields are not valid', script: 'The service type refused this input',
+  'unknown-target': 'A device or NMS named here is not in the inventory', 'pool-exhausted': 'A resource pool is exhausted',
+  'rate-limited': 'Too many requests: wait a moment and try again', 'run-not-running': 'This run is already over',
+  'run-finished': 'This run is already over', 'last-admin': 'The last administrator token cannot be revoked',
+  'store-unavailable': 'The server cannot record changes right now', 'shutting-down': 'The server is restarting',
+  'idempotency-key-reused': 'This request was already sent with other content', 'unknown-type': 'This service type is not loaded',
+};
+
 function plainStatus(status) {
   return ({
+    0: 'The server cannot be reached',
     400: 'The request was not understood', 401: 'Please sign in again', 403: 'Your role does not allow this',
     404: 'Not found', 409: 'The network or the service changed since this plan was made', 412: 'Someone changed this service meanwhile; reload it and try again',
-    422: 'Some fields are not valid', 428: 'The service version is missing', 500: 'The server failed', 503: 'The server is not ready',
-  })[status] || `Request failed (HTTP ${status})`;
+    413: 'The request is too large', 422: 'Some fields are not valid', 428: 'The service version is missing', 429: 'Too many requests: wait a moment and try again',
+    500: 'The server failed', 502: 'The server failed', 503: 'The server is not ready', 504: 'The server did not answer in time',
+  })[status] || `The request failed (${status})`;
 }
 
 /** token returns the signed-in token or ''. */

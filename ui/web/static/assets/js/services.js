@@ -7,6 +7,7 @@ import { pack, formPage, previewOp } from './pages.js';
 import { Form } from './form.js';
 import { loadCommon, getAt } from './schema.js';
 import { renderAudit } from './console.js';
+import { intentEndpoints, intentView, topology } from './svcview.js';
 
 const PAGE = 50;
 const STATES = ['active', 'creating', 'modifying', 'deleting', 'failed'];
@@ -110,7 +111,17 @@ export async function detail(view, id) {
       act('Re-deploy', () => previewOp('POST', `/services/${encodeURIComponent(id)}/redeploy`, etag)),
       act('Delete', () => previewOp('DELETE', `/services/${encodeURIComponent(id)}`, etag), 'danger'));
   }
-  view.append(h('div', { class: 'titlebar' }, h('h1', svc.id), badge(svc.state)), bar, problem, auditOut);
+  view.append(h('div', { class: 'titlebar' }, h('h1', svc.id), badge(svc.state)));
+  if (svc.state === 'failed') {
+    const never = Number(svc.version) === 0;
+    view.append(h('div', { class: 'note failed-note', role: 'note' },
+      h('strong', never ? 'The create of this service failed.' : 'The last change of this service failed.'),
+      h('p', never
+        ? 'Every device was rolled back, so the network holds nothing of it, but the id stays taken. Modify it to correct the input and try again, or delete it to free the id.'
+        : 'Every device was rolled back to the previous version. Modify it to correct the input, re-deploy the recorded version, or delete it.'),
+      svc.last_run ? h('p', link(`/runs/${encodeURIComponent(svc.last_run)}`, 'See the failed run and why it failed')) : null));
+  }
+  view.append(bar, problem, auditOut);
   view.append(h('dl', { class: 'facts' },
     h('dt', 'Type'), h('dd', p ? `${p.title || svc.type} (${svc.type})` : svc.type),
     h('dt', 'Customer'), h('dd', svc.customer || '—'),
@@ -119,9 +130,14 @@ export async function detail(view, id) {
     h('dt', 'Created'), h('dd', fmtTime(svc.created)),
     h('dt', 'Updated'), h('dd', fmtTime(svc.updated)),
     svc.last_run ? [h('dt', 'Last run'), h('dd', link(`/runs/${encodeURIComponent(svc.last_run)}`, svc.last_run))] : null));
+  const eps = intentEndpoints(svc.intent, svc.endpoints);
+  view.append(h('section', h('h2', 'Topology'), topology(svc, eps)));
   view.append(h('section', h('h2', 'Endpoints'), table([
-    ['Device', (e) => link(`/inventory/${encodeURIComponent(e.device)}`, e.device)], ['Port', (e) => e.port || '']], svc.endpoints || [], { empty: 'No endpoints recorded.' })));
-  view.append(h('section', h('h2', 'Intent'), h('pre', { class: 'json', tabindex: '0', 'aria-label': 'Intent' }, pretty(svc.intent))));
+    ['Device', (e) => link(`/inventory/${encodeURIComponent(e.device)}`, e.device)], ['Port', (e) => e.port || ''],
+    ['VLAN', (e) => (e.vlan === undefined ? '' : `${e.vlan}${e.inner !== undefined ? '.' + e.inner : ''}`)],
+    ['Address', (e) => e.address || ''], ['Peer', (e) => e.peer || '']], eps, { empty: 'No endpoints recorded.' })));
+  view.append(h('section', { class: 'intent' }, h('h2', 'Intent'), intentView(svc.intent, p ? p.schema : null),
+    h('details', { class: 'extra' }, h('summary', 'As JSON'), h('pre', { class: 'json', tabindex: '0', 'aria-label': 'Intent as JSON' }, pretty(svc.intent)))));
   const cfg = h('section', h('h2', 'Owned configuration'), h('p', { class: 'muted' }, 'Loading…'));
   const alloc = h('section', h('h2', 'Allocations'), h('p', { class: 'muted' }, 'Loading…'));
   const runs = h('section', h('h2', 'Run history'), h('p', { class: 'muted' }, 'Loading…'));
