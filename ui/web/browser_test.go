@@ -146,6 +146,7 @@ func TestBrowserFake(t *testing.T) {
 	srv, _ := newFakeServer(t)
 	p := &bt.Page{T: t, Ctx: ctx, Base: srv.URL, Dir: dir}
 	p.SignIn("op-token")
+	p.Run("services list", chromedp.Navigate(p.Base+"/services"), bt.WaitText(`main h1`, "Services"), bt.WaitJS(`document.querySelector('table.services')`))
 	p.A11y("services")
 	p.Shot("services-list")
 
@@ -438,4 +439,49 @@ func evalInt(p *bt.Page, expr string) int {
 		p.T.Fatalf("%s: %v", expr, err)
 	}
 	return n
+}
+
+// TestBrowserRunsDashboard: the dashboard shows services by state, the runs in progress and
+// failed, and the fullest pools first; the runs page filters, shows elapsed time, cancels a
+// run in progress and retries a failed one through a fresh preview.
+func TestBrowserRunsDashboard(t *testing.T) {
+	ctx, dir := bt.Start(t)
+	srv, _ := newFakeServer(t)
+	p := &bt.Page{T: t, Ctx: ctx, Base: srv.URL, Dir: dir}
+	p.SignIn("op-token")
+	p.Run("the dashboard",
+		bt.WaitText(`main .tiles`, "in progress"),
+		bt.WaitJS(`[...document.querySelectorAll('.tiles .tile')].some(t => t.innerText.includes('failed runs') && t.querySelector('.num').textContent === '1')`),
+		bt.WaitJS(`[...document.querySelectorAll('.tiles .tile')].some(t => t.innerText.includes('in progress') && t.querySelector('.num').textContent === '1')`),
+		bt.WaitText(`main`, "run-live"),
+		bt.WaitText(`main`, "run-old-fail"),
+	)
+	p.ExpectTrue("the fullest pool comes first", `document.querySelector('.poolbars li .poolname').textContent === 'rd · 65000'`)
+	p.A11y("dashboard")
+	p.Shot("dashboard")
+
+	p.Run("the runs page",
+		bt.Click(`nav#nav a[href="/runs"]`),
+		bt.WaitText(`main h1`, "Runs"),
+		bt.WaitJS(`document.querySelector('table.runs')`),
+		bt.WaitText(`main .totals`, "1 in progress"),
+	)
+	p.ExpectTrue("elapsed time of the run in progress", `(() => { const r = [...document.querySelectorAll('table.runs tbody tr')].find(r => r.cells[0].innerText === 'run-live'); return r && /min|s$/.test(r.cells[6].innerText); })()`)
+	p.A11y("runs")
+	p.Shot("runs")
+	p.Run("cancel the run in progress",
+		bt.Click(`button[aria-label="Cancel run run-live"]`),
+		bt.WaitJS(`[...document.querySelectorAll('table.runs tbody tr')].some(r => r.cells[0].innerText === 'run-live' && r.cells[3].innerText === 'cancelled')`),
+	)
+	p.Run("filter the failed runs",
+		bt.Choose(`#state`, "failed"),
+		bt.Submit(`#state`),
+		bt.WaitJS(`document.querySelectorAll('table.runs tbody tr').length === 1 && document.querySelector('table.runs tbody tr').cells[0].innerText === 'run-old-fail'`),
+	)
+	p.Run("retry it: a fresh preview",
+		bt.Click(`button[aria-label="Retry run run-old-fail (preview first)"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+		bt.WaitText(`main h1`, "Modify eline-005"),
+	)
+	p.Shot("runs-retry-plan")
 }

@@ -102,6 +102,13 @@ func newFakeAPI(dir string) (*fakeAPI, error) {
 		Created: failedAt, Updated: failedAt, Intent: map[string]any{"customer": "Initech", "mtu": 1514.0, "endpoints": []any{
 			map[string]any{"device": "pe2", "port": "xe-0/0/0", "vlan": 777.0}, map[string]any{"device": "sr1", "port": "1/1/2", "vlan": 777.0}}}}
 	f.order = append(f.order, "eline-failed")
+	// A run still going (to cancel) and an older failed modify (to retry).
+	f.runs["run-live"] = map[string]any{"id": "run-live", "service": "eline-003", "kind": "modify", "state": "running", "user": "olivia",
+		"created": time.Now().UTC().Add(-90 * time.Second), "updated": time.Now().UTC(),
+		"journal": []map[string]any{{"step": "prepare:pe2", "phase": "begin"}}}
+	f.runs["run-old-fail"] = map[string]any{"id": "run-old-fail", "service": "eline-005", "kind": "modify", "state": "failed", "user": "olivia",
+		"error": "prepare pe2: rejected: commit check failed", "created": base.Add(3 * time.Hour), "updated": base.Add(3*time.Hour + 4*time.Second),
+		"finished": base.Add(3*time.Hour + 4*time.Second), "request": map[string]any{"op": "modify", "service_id": "eline-005", "intent": f.services["eline-005"].Intent}}
 	return f, nil
 }
 
@@ -406,6 +413,20 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, 202, f.apply(p, me["name"]))
+	case path == "/runs":
+		f.listRuns(w, q.Get("service"))
+	case len(seg) == 3 && seg[0] == "runs" && seg[2] == "cancel" && r.Method == http.MethodPost:
+		run, ok := f.runs[seg[1]]
+		if !ok {
+			problem(w, 404, "Not Found", "no run", nil)
+			return
+		}
+		if st := run["state"]; st != "pending" && st != "running" {
+			problemOf(w, 409, "run-finished", "Conflict", "run is already "+fmt.Sprint(st), nil)
+			return
+		}
+		run["state"], run["finished"], run["updated"] = "cancelled", time.Now().UTC(), time.Now().UTC()
+		writeJSON(w, 202, run)
 	case len(seg) == 2 && seg[0] == "runs":
 		if run, ok := f.runs[seg[1]]; ok {
 			writeJSON(w, 200, run)
@@ -488,6 +509,24 @@ func (f *fakeAPI) list(w http.ResponseWriter, q map[string][]string) {
 		next = strconv.Itoa(end)
 	}
 	writeJSON(w, 200, map[string]any{"items": items, "next_cursor": next})
+}
+
+// listRuns answers GET /runs: newest first, optionally of one service.
+func (f *fakeAPI) listRuns(w http.ResponseWriter, service string) {
+	var out []map[string]any
+	for _, r := range f.runs {
+		if service == "" || r["service"] == service {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ti, tj := out[i]["created"].(time.Time), out[j]["created"].(time.Time)
+		if !ti.Equal(tj) {
+			return ti.After(tj)
+		}
+		return fmt.Sprint(out[i]["id"]) > fmt.Sprint(out[j]["id"])
+	})
+	writeJSON(w, 200, map[string]any{"items": append([]map[string]any{}, out...)})
 }
 
 func (f *fakeAPI) view(s *fakeService) map[string]any {

@@ -269,6 +269,6 @@ func (p *Page) SignIn(token string) {
 		WaitJS(`document.activeElement.type === 'submit' && document.activeElement.matches(':focus-visible')`),
 		chromedp.SendKeys(chromedp.CSS(`#token-input`), token+"\r"),
 		chromedp.WaitVisible(chromedp.CSS(`nav#nav a[href="/services"]`)),
-		WaitText(`main h1`, "Services"),
+		WaitText(`main h1`, "Dashboard"),
 	)
 }

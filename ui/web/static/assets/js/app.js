@@ -6,12 +6,15 @@ import { get, token, setToken, setUnauthorizedHandler } from './api.js';
 import * as pages from './pages.js';
 import * as services from './services.js';
 import * as consolePages from './console.js';
+import * as runs from './runs.js';
 import { session, navigate, setRouter } from './state.js';
 
 
 const routes = [
   [/^\/signin$/, signin, 'Sign in'],
-  [/^\/$/, () => navigate('/services', true), ''],
+  [/^\/$/, () => navigate('/dashboard', true), ''],
+  [/^\/dashboard$/, runs.dashboard, 'Dashboard'],
+  [/^\/runs$/, runs.runsPage, 'Runs'],
   [/^\/catalogue$/, pages.catalogue, 'Catalogue'],
   [/^\/catalogue\/([^/]+)$/, pages.createService, 'New service'],
   [/^\/plans\/([^/]+)$/, pages.planPage, 'Plan'],
@@ -29,7 +32,7 @@ const routes = [
 ];
 
 const navItems = [
-  ['/services', 'Services'], ['/catalogue', 'Catalogue'], ['/inventory', 'Inventory'],
+  ['/dashboard', 'Dashboard'], ['/services', 'Services'], ['/runs', 'Runs'], ['/catalogue', 'Catalogue'], ['/inventory', 'Inventory'],
   ['/pools', 'Pools'], ['/audits', 'Audits'], ['/reports', 'Reports'], ['/tokens', 'Tokens', 'admin'],
 ];
 
