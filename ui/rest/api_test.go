@@ -61,6 +61,7 @@ func TestAPI(t *testing.T) {
 	t.Run("reports", func(t *testing.T) { testReports(t, h) })
 	t.Run("events", func(t *testing.T) { testEvents(t, h) })
 	t.Run("tokens and audit log", func(t *testing.T) { testTokens(t, h) })
+	t.Run("console", func(t *testing.T) { testConsole(t, h) })
 	h.checkCoverage(t)
 }
 
