@@ -485,3 +485,92 @@ func TestBrowserRunsDashboard(t *testing.T) {
 	)
 	p.Shot("runs-retry-plan")
 }
+
+// TestBrowserServicesAtScale: the services list searches words in descriptions without
+// regard to case, shows the total, sorts by a column header, keeps its page number across a
+// reload, saves a filter, exports CSV, and audits and re-deploys a selection.
+func TestBrowserServicesAtScale(t *testing.T) {
+	ctx, dir := bt.Start(t)
+	srv, _ := newFakeServer(t)
+	p := &bt.Page{T: t, Ctx: ctx, Base: srv.URL, Dir: dir}
+	p.SignIn("op-token")
+	p.Run("the list says how many there are",
+		chromedp.Navigate(p.Base+"/services"),
+		bt.WaitText(`main .totals`, "61 services match."),
+		bt.WaitText(`table.services caption`, "Services 1–50 of 61, page 1 of 2"),
+	)
+	p.A11y("services-scale")
+	p.Run("page 2 keeps its number across a reload",
+		bt.Click(`//a[contains(., "Next page")]`),
+		bt.WaitText(`main .pager`, "Page 2 of 2"),
+		chromedp.Reload(),
+		bt.WaitText(`main .pager`, "Page 2 of 2"),
+		bt.WaitText(`table.services caption`, "Services 51–61 of 61"),
+	)
+	p.Run("search a word of the descriptions, in other case",
+		chromedp.Navigate(p.Base+"/services"),
+		chromedp.WaitVisible(chromedp.CSS(`#q`)),
+		bt.Fill(`#q`, "AMSTERDAM"),
+		bt.Submit(`#q`),
+		bt.WaitText(`main .totals`, "12 services match these filters."),
+		bt.WaitJS(`[...document.querySelectorAll('table.services tbody tr')].every(r => r.innerText.includes('Amsterdam DC link'))`),
+	)
+	p.Run("search a VLAN and a device together",
+		bt.Fill(`#q`, "1042 sr1"),
+		bt.Submit(`#q`),
+		bt.WaitText(`main .totals`, "1 service matches these filters."),
+		bt.WaitText(`table.services tbody`, "eline-042"),
+		bt.WaitText(`table.services tbody`, "sr1 1/1/3 VLAN 1042"),
+	)
+	p.Run("sort by id with the column header",
+		chromedp.Navigate(p.Base+"/services?q=amsterdam"),
+		bt.WaitText(`main .totals`, "12 services"),
+		bt.Click(`table.services thead th:nth-child(2) a`),
+		bt.WaitJS(`document.querySelector('table.services thead th:nth-child(2)').getAttribute('aria-sort') === 'ascending'`),
+		bt.WaitJS(`document.querySelector('table.services tbody tr td:nth-child(2)').innerText === 'eline-005'`),
+		bt.Click(`table.services thead th:nth-child(2) a`),
+		bt.WaitJS(`document.querySelector('table.services tbody tr td:nth-child(2)').innerText === 'eline-060'`),
+	)
+	p.Run("save the filter",
+		bt.Fill(`#save-name`, "Amsterdam links"),
+		bt.Submit(`#save-name`),
+		bt.WaitText(`.savedbar`, "Amsterdam links"),
+		chromedp.Navigate(p.Base+"/services"),
+		bt.Click(`//ul[contains(@class,"saved")]//a[normalize-space()="Amsterdam links"]`),
+		bt.WaitText(`main .totals`, "12 services match these filters."),
+	)
+	p.Run("export what the filters select as CSV",
+		bt.Eval(`(() => { window.__csv = ''; const o = URL.createObjectURL; URL.createObjectURL = (b) => { b.text().then(t => { window.__csv = t; }); return o.call(URL, b); }; return true; })()`),
+		bt.Click(`//button[normalize-space()="Export CSV"]`),
+		bt.WaitJS(`window.__csv.split('\r\n').filter(Boolean).length === 13`),
+	)
+	csv := evalString(p, `window.__csv`)
+	if !strings.HasPrefix(csv, "id,type,customer,description,state,version,endpoints,updated\r\n") || !strings.Contains(csv, "eline-005,eline,Customer 5,Amsterdam DC link 5,active,1,") {
+		t.Errorf("CSV export:\n%s", csv)
+	}
+	p.Run("audit two selected services",
+		bt.Click(`input.pick[value="eline-060"]`),
+		bt.Click(`input.pick[value="eline-055"]`),
+		bt.WaitText(`.bulkbar`, "2 selected"),
+		bt.Click(`//div[contains(@class,"bulkbar")]//button[normalize-space()="Audit 2"]`),
+		bt.WaitJS(`document.querySelectorAll('.bulkresult tbody tr').length === 2 && [...document.querySelectorAll('.bulkresult tbody tr')].every(r => r.innerText.includes('drifted'))`),
+	)
+	p.Shot("services-bulk-audit")
+	p.Run("re-deploy them: previews, then one commit",
+		bt.Click(`//div[contains(@class,"bulkbar")]//button[normalize-space()="Re-deploy 2 (preview)"]`),
+		bt.WaitJS(`[...document.querySelectorAll('.bulkresult tbody tr')].filter(r => r.innerText.includes('planned')).length === 2`),
+		bt.Click(`//section[contains(@class,"bulkresult")]//button[contains(., "Commit 2 re-deploys")]`),
+		bt.WaitJS(`[...document.querySelectorAll('.bulkresult tbody tr')].filter(r => r.innerText.includes('committed')).length === 2`),
+	)
+	p.A11y("services-bulk")
+	p.Shot("services-bulk-redeploy")
+}
+
+func evalString(p *bt.Page, expr string) string {
+	p.T.Helper()
+	s, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		p.T.Fatalf("%s: %v", expr, err)
+	}
+	return s
+}

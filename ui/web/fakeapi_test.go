@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,6 +90,9 @@ func newFakeAPI(dir string) (*fakeAPI, error) {
 			Intent: map[string]any{"customer": fmt.Sprintf("Customer %d", i%7), "mtu": 1514.0, "endpoints": []any{
 				map[string]any{"device": "pe2", "port": "xe-0/0/1", "vlan": float64(1000 + i)},
 				map[string]any{"device": "sr1", "port": "1/1/3", "vlan": float64(1000 + i)}}}}
+		if i%5 == 0 {
+			s.Intent["description"] = fmt.Sprintf("Amsterdam DC link %d", i)
+		}
 		if i == 60 {
 			s.Intent["endpoints"].([]any)[0].(map[string]any)["device"] = "pe1"
 			s.Intent["endpoints"].([]any)[0].(map[string]any)["port"] = "ge-0/0/2"
@@ -369,6 +373,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"valid": len(errs) == 0, "errors": append([]map[string]string{}, errs...)})
 	case path == "/services" && r.Method == http.MethodGet:
 		f.list(w, q)
+	case path == "/reports/services":
+		q.Set("count", "1")
+		f.list(w, q)
 	case path == "/services" && r.Method == http.MethodPost:
 		typ, _ := body["type"].(string)
 		in, _ := body["intent"].(map[string]any)
@@ -469,6 +476,35 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// match applies the filters of GET /services as the store does: exact type, state and
+// customer; device (and port) among the endpoints; q words anywhere in id, customer and
+// intent, without regard to case.
+func (f *fakeAPI) match(s *fakeService, get func(string) string) bool {
+	if (get("type") != "" && s.Type != get("type")) || (get("state") != "" && s.State != get("state")) ||
+		(get("customer") != "" && s.Customer != get("customer")) {
+		return false
+	}
+	if q := get("q"); q != "" {
+		intent, _ := json.Marshal(s.Intent)
+		text := strings.ToLower(s.ID + " " + s.Customer + " " + string(intent))
+		for _, w := range strings.Fields(strings.ToLower(q)) {
+			if !strings.Contains(text, w) {
+				return false
+			}
+		}
+	}
+	if d := get("device"); d != "" {
+		hit := false
+		for _, ep := range endpointsOf(s) {
+			hit = hit || (ep["device"] == d && (get("port") == "" || ep["port"] == get("port")))
+		}
+		if !hit {
+			return false
+		}
+	}
+	return true
+}
+
 func (f *fakeAPI) list(w http.ResponseWriter, q map[string][]string) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
@@ -480,32 +516,32 @@ func (f *fakeAPI) list(w http.ResponseWriter, q map[string][]string) {
 	if limit <= 0 {
 		limit = 50
 	}
-	var ids []string
+	var sel []*fakeService
 	for i := len(f.order) - 1; i >= 0; i-- { // -updated: newest first
-		s := f.services[f.order[i]]
-		if (get("type") != "" && s.Type != get("type")) || (get("state") != "" && s.State != get("state")) ||
-			(get("customer") != "" && s.Customer != get("customer")) || (get("q") != "" && !strings.Contains(s.ID+" "+s.Customer, get("q"))) {
-			continue
+		if s := f.services[f.order[i]]; f.match(s, get) {
+			sel = append(sel, s)
 		}
-		if d := get("device"); d != "" {
-			hit := false
-			for _, ep := range endpointsOf(s) {
-				hit = hit || (ep["device"] == d && (get("port") == "" || ep["port"] == get("port")))
-			}
-			if !hit {
-				continue
-			}
-		}
-		ids = append(ids, s.ID)
+	}
+	switch get("sort") {
+	case "id":
+		sort.Slice(sel, func(i, j int) bool { return sel[i].ID < sel[j].ID })
+	case "-id":
+		sort.Slice(sel, func(i, j int) bool { return sel[i].ID > sel[j].ID })
+	case "updated":
+		slices.Reverse(sel)
+	}
+	if get("count") != "" {
+		writeJSON(w, 200, map[string]any{"total": len(sel)})
+		return
 	}
 	start, _ := strconv.Atoi(get("cursor"))
-	end := min(start+limit, len(ids))
+	end := min(start+limit, len(sel))
 	items := []map[string]any{}
-	for _, id := range ids[min(start, len(ids)):end] {
-		items = append(items, f.view(f.services[id]))
+	for _, s := range sel[min(start, len(sel)):end] {
+		items = append(items, f.view(s))
 	}
 	next := ""
-	if end < len(ids) {
+	if end < len(sel) {
 		next = strconv.Itoa(end)
 	}
 	writeJSON(w, 200, map[string]any{"items": items, "next_cursor": next})

@@ -1,28 +1,44 @@
 // Services: the filtered, cursor-paginated list; the detail page; modify, migrate, delete.
 
-import { h, clear, link, errorBox, table, fmtTime, badge, pretty, nextId } from './dom.js';
+import { h, clear, link, errorBox, table, fmtTime, badge, pretty, nextId, toast } from './dom.js';
 import { call, get, items, qs } from './api.js';
 import { session, navigate } from './state.js';
-import { pack, formPage, previewOp } from './pages.js';
+import { pack, formPage, previewOp, plans } from './pages.js';
 import { Form } from './form.js';
 import { loadCommon, getAt } from './schema.js';
 import { renderAudit } from './console.js';
-import { intentEndpoints, intentView, topology } from './svcview.js';
+import { intentEndpoints, intentView, topology, endpointText } from './svcview.js';
 
 const PAGE = 50;
 const STATES = ['active', 'creating', 'modifying', 'deleting', 'failed'];
-// Cursors of the pages before the current one, per filter set, for "Previous".
-const back = new Map();
+const SORTS = { id: 'Service id, A to Z', '-id': 'Service id, Z to A', '-updated': 'Most recently updated', updated: 'Least recently updated' };
+const FILTERS = ['q', 'type', 'state', 'customer', 'device', 'port'];
+const SAVED = 'xprov.savedFilters';
+
+// The cursors of the pages before the current one, per filter set, kept in the tab's
+// sessionStorage so that page numbers and "Previous" survive a reload.
+function cursorStack(key) { try { return JSON.parse(sessionStorage.getItem(`xprov.pages:${key}`) || '[]'); } catch { return []; } }
+function keepStack(key, st) { try { sessionStorage.setItem(`xprov.pages:${key}`, JSON.stringify(st)); } catch { /* best effort */ } }
+
+function savedFilters() { try { const v = JSON.parse(localStorage.getItem(SAVED) || '[]'); return Array.isArray(v) ? v : []; } catch { return []; } }
+function keepSaved(v) { try { localStorage.setItem(SAVED, JSON.stringify(v)); } catch { /* best effort */ } }
+
+function description(s) { return (s.intent && typeof s.intent.description === 'string') ? s.intent.description : ''; }
 
 function endpointsText(s) {
-  return (s.endpoints || []).map((e) => (e.port ? `${e.device} ${e.port}` : e.device)).join(', ');
+  return intentEndpoints(s.intent, s.endpoints).map(endpointText).join('; ');
 }
 
-/** list shows services with filters, search and cursor pagination (one page per request). */
+/**
+ * list shows services: free-text search and filters, sortable columns, the total, page
+ * numbers that survive a reload, saved filters, CSV export of everything the filters select,
+ * and bulk audit and re-deploy of the selected services.
+ */
 export async function list(view, params) {
-  const f = Object.fromEntries(['type', 'state', 'customer', 'device', 'port', 'q'].map((k) => [k, params.get(k) || '']));
+  const f = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) || '']));
+  const sort = SORTS[params.get('sort')] ? params.get('sort') : '-updated';
   const cursor = params.get('cursor') || '';
-  const filterKey = qs(f);
+  const filterKey = qs({ ...f, sort });
   view.append(h('div', { class: 'titlebar' }, h('h1', 'Services'), session.canWrite ? link('/catalogue', 'New service') : null));
   const nb = view.querySelector('.titlebar a'); if (nb) nb.classList.add('btn', 'primary');
   const types = items(await get('/types').catch(() => []));
@@ -30,53 +46,205 @@ export async function list(view, params) {
   const sel = (id, opts, val) => h('select', { id, name: id }, h('option', { value: '' }, 'Any'), opts.map(([v, l]) => h('option', { value: v, selected: v === val }, l)));
   const txt = (id, val, ph) => h('input', { id, name: id, type: id === 'q' ? 'search' : 'text', value: val, placeholder: ph || '', autocomplete: 'off', spellcheck: false });
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter services' },
-    field('q', 'Search', txt('q', f.q, 'id, customer, description…')),
+    field('q', 'Search', txt('q', f.q, 'id, customer, description, device, port, VLAN…')),
     field('type', 'Type', sel('type', types.map((t) => [t.name, t.title || t.name]), f.type)),
-    field('state', 'State', sel('state', STATES.map((s) => [s, s]), f.state)),
-    field('customer', 'Customer', txt('customer', f.customer)),
+    field('state', 'State', sel('state', STATES.map((x) => [x, x]), f.state)),
+    field('customer', 'Customer (exact name)', txt('customer', f.customer)),
     field('device', 'Device', txt('device', f.device)),
-    field('port', 'Port', txt('port', f.port)),
+    field('port', 'Port (with a device)', txt('port', f.port)),
     h('div', { class: 'field buttons' }, h('button', { type: 'submit', class: 'btn primary' }, 'Apply'), link('/services', 'Clear')));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const q = {};
-    for (const k of Object.keys(f)) q[k] = form.elements[k].value.trim();
+    const q = { sort: sort === '-updated' ? '' : sort };
+    for (const k of FILTERS) q[k] = form.elements[k].value.trim();
     navigate('/services' + qs(q));
   });
-  view.append(form);
-  const out = h('div', { class: 'results', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Loading…'));
-  view.append(out);
-  const data = await get('/services', { ...f, cursor, limit: PAGE, sort: '-updated' });
+  view.append(form, savedBar(f, sort));
+  const problem = h('div', { 'aria-live': 'assertive' });
+  const out = h('div', { class: 'results' }, h('p', { class: 'muted' }, 'Loading…'));
+  view.append(problem, out);
+  const [data, count] = await Promise.all([
+    get('/services', { ...f, cursor, limit: PAGE, sort }),
+    get('/reports/services', f).catch(() => null)]);
   const rows = items(data);
-  const stack = back.get(filterKey) || [];
-  const pageNo = cursor ? stack.indexOf(cursor) + 2 || stack.length + 1 : 1;
-  clear(out,
-    table([
-      ['Service', (s) => link(`/services/${encodeURIComponent(s.id)}`, s.id)],
-      ['Type', (s) => s.type],
-      ['Customer', (s) => s.customer || ''],
-      ['State', (s) => badge(s.state)],
-      ['Endpoints', (s) => h('span', { class: 'endpoints' }, endpointsText(s))],
-      ['Version', (s) => String(s.version ?? '')],
-      ['Updated', (s) => fmtTime(s.updated)],
-    ], rows, { caption: `Services, page ${pageNo}`, empty: filterKey ? 'No service matches these filters.' : 'No services yet.', class: 'data services' }));
+  let stack = cursorStack(filterKey);
+  if (!cursor) stack = [];
+  else if (!stack.includes(cursor)) stack.push(cursor);
+  keepStack(filterKey, stack);
+  const pageNo = cursor ? stack.indexOf(cursor) + 2 : 1;
+  const total = count && typeof count.total === 'number' ? count.total : null;
+  const first = (pageNo - 1) * PAGE + 1;
+  const range = rows.length ? `${first}–${first + rows.length - 1}` : '0';
+  const selected = new Set();
+  const bulk = h('div', { class: 'bulkbar', role: 'region', 'aria-label': 'Selected services' });
+  const bulkOut = h('div', { 'aria-live': 'polite' });
+  const drawBulk = () => {
+    clear(bulk);
+    if (!session.canWrite) return;
+    const n = selected.size;
+    const ids = [...selected];
+    const b = (label, fn) => h('button', { type: 'button', class: 'btn secondary', disabled: !n, onclick: () => fn(ids) }, label);
+    bulk.append(h('span', { class: 'muted' }, n ? `${n} selected` : 'Select services to act on several at once'),
+      b(`Audit ${n || ''}`.trim(), (x) => bulkAudit(x, bulkOut)), b(`Re-deploy ${n || ''} (preview)`.trim(), (x) => bulkRedeploy(x, bulkOut)));
+    if (n) bulk.append(h('button', { type: 'button', class: 'btn link', onclick: () => { selected.clear(); out.querySelectorAll('input.pick').forEach((c) => { c.checked = false; }); drawBulk(); } }, 'Clear selection'));
+  };
+  const sortHead = (label, key) => {
+    const asc = sort === key; const desc = sort === '-' + key;
+    const nextSort = asc ? '-' + key : key;
+    const a = link('/services' + qs({ ...f, sort: nextSort === '-updated' ? '' : nextSort }), label, h('span', { 'aria-hidden': 'true' }, asc ? ' ▲' : desc ? ' ▼' : ' ↕'));
+    a.setAttribute('aria-label', `${label}: sort ${asc ? 'descending' : 'ascending'}`);
+    return { node: a, sort: asc ? 'ascending' : desc ? 'descending' : null };
+  };
+  const idHead = sortHead('Service', 'id');
+  const upHead = sortHead('Updated', 'updated');
+  const pickAll = h('input', { type: 'checkbox', class: 'pickall', 'aria-label': 'Select every service on this page' });
+  pickAll.addEventListener('change', () => {
+    out.querySelectorAll('input.pick').forEach((c) => { c.checked = pickAll.checked; if (pickAll.checked) selected.add(c.value); else selected.delete(c.value); });
+    drawBulk();
+  });
+  const cols = [
+    [session.canWrite ? pickAll : '', (s) => (session.canWrite ? h('input', { type: 'checkbox', class: 'pick', value: s.id, 'aria-label': `Select ${s.id}`,
+      onchange: (ev) => { if (ev.target.checked) selected.add(s.id); else selected.delete(s.id); drawBulk(); } }) : '')],
+    [idHead.node, (s) => link(`/services/${encodeURIComponent(s.id)}`, s.id)],
+    ['Type', (s) => s.type],
+    ['Customer', (s) => (s.customer ? link(`/customers/${encodeURIComponent(s.customer)}`, s.customer) : '')],
+    ['Description', (s) => h('span', { class: 'desc' }, description(s))],
+    ['State', (s) => badge(s.state)],
+    ['Endpoints', (s) => h('span', { class: 'endpoints' }, endpointsText(s))],
+    ['Version', (s) => String(s.version ?? '')],
+    [upHead.node, (s) => fmtTime(s.updated)],
+  ];
+  const caption = total !== null ? `Services ${range} of ${total}, page ${pageNo} of ${Math.max(1, Math.ceil(total / PAGE))}, ${SORTS[sort].toLowerCase()}` : `Services, page ${pageNo}`;
+  const tbl = table(cols, rows, { caption, empty: FILTERS.some((k) => f[k]) ? 'No service matches these filters.' : 'No services yet.', class: 'data services' });
+  const ths = tbl.querySelectorAll('thead th');
+  if (idHead.sort) ths[1].setAttribute('aria-sort', idHead.sort);
+  if (upHead.sort) ths[8].setAttribute('aria-sort', upHead.sort);
+  const csv = h('button', { type: 'button', class: 'btn secondary' }, 'Export CSV');
+  csv.addEventListener('click', async () => {
+    csv.disabled = true; csv.textContent = 'Exporting…'; clear(problem);
+    try { await exportCSV(f, sort); } catch (e) { problem.append(errorBox(e)); } finally { csv.disabled = false; csv.textContent = 'Export CSV'; }
+  });
+  clear(out, h('div', { class: 'listhead' },
+    h('p', { class: 'totals', role: 'status' }, total !== null ? `${total} service${total === 1 ? '' : 's'} match${total === 1 ? 'es' : ''}${FILTERS.some((k) => f[k]) ? ' these filters' : ''}.` : `${rows.length} shown.`), csv),
+  bulk, bulkOut, tbl);
+  drawBulk();
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
   if (cursor) {
     const i = stack.indexOf(cursor);
-    const prev = i > 0 ? stack[i - 1] : '';
-    pager.append(link('/services' + qs({ ...f, cursor: prev }), '← Previous page'));
+    pager.append(link('/services' + qs({ ...f, sort: sort === '-updated' ? '' : sort, cursor: i > 0 ? stack[i - 1] : '' }), '← Previous page'));
   }
-  pager.append(h('span', { class: 'muted' }, `Page ${pageNo} · ${rows.length} shown`));
+  pager.append(h('span', { class: 'muted' }, `Page ${pageNo}${total !== null ? ' of ' + Math.max(1, Math.ceil(total / PAGE)) : ''} · ${rows.length} shown`));
   if (data && data.next_cursor) {
-    const next = link('/services' + qs({ ...f, cursor: data.next_cursor }), 'Next page →');
-    next.addEventListener('click', () => {
-      const st = back.get(filterKey) || [];
-      if (!st.includes(data.next_cursor)) { const i = cursor ? st.indexOf(cursor) : -1; st.splice(i + 1, st.length, data.next_cursor); }
-      back.set(filterKey, st);
-    });
+    const i = cursor ? stack.indexOf(cursor) : -1;
+    const next = link('/services' + qs({ ...f, sort: sort === '-updated' ? '' : sort, cursor: data.next_cursor }), 'Next page →');
+    next.addEventListener('click', () => { const st = stack.slice(0, i + 1); st.push(data.next_cursor); keepStack(filterKey, st); });
     pager.append(next);
   }
   out.append(pager);
+}
+
+// savedBar offers the saved filters and saves the current one under a name (localStorage).
+function savedBar(f, sort) {
+  const bar = h('div', { class: 'savedbar' });
+  const draw = () => {
+    const saved = savedFilters();
+    const here = '/services' + qs({ ...f, sort: sort === '-updated' ? '' : sort });
+    const name = h('input', { id: 'save-name', type: 'text', autocomplete: 'off', maxLength: 40, placeholder: 'e.g. ACME failed' });
+    const save = h('form', { class: 'inline savefilter' }, h('label', { for: 'save-name' }, 'Save these filters as'), name, h('button', { type: 'submit', class: 'btn secondary' }, 'Save'));
+    save.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const n = name.value.trim();
+      if (!n) { name.focus(); return; }
+      keepSaved(saved.filter((x) => x.name !== n).concat([{ name: n, href: here }]));
+      draw();
+      toast(`Saved "${n}".`);
+    });
+    clear(bar, saved.length ? h('ul', { class: 'chips saved', 'aria-label': 'Saved filters' }, saved.map((x) => h('li', { class: 'chip' }, link(x.href, x.name),
+      h('button', { type: 'button', class: 'btn link', 'aria-label': `Forget the saved filter ${x.name}`, onclick: () => { keepSaved(savedFilters().filter((y) => y.name !== x.name)); draw(); } }, '×')))) : null,
+    FILTERS.some((k) => f[k]) ? save : null);
+  };
+  draw();
+  return bar;
+}
+
+function csvCell(v) {
+  const t = String(v ?? '');
+  // A leading = + - @ would make a spreadsheet evaluate the cell: quote it as text.
+  const safe = /^[=+\-@\t\r]/.test(t) ? `'${t}` : t;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+// exportCSV downloads every service the filters select (up to 50,000, 1,000 per request).
+async function exportCSV(f, sort) {
+  const lines = [['id', 'type', 'customer', 'description', 'state', 'version', 'endpoints', 'updated'].join(',')];
+  let cursor = '';
+  for (let i = 0; i < 50; i++) {
+    const data = await get('/services', { ...f, sort, cursor, limit: 1000 });
+    for (const s of items(data)) lines.push([s.id, s.type, s.customer, description(s), s.state, s.version, endpointsText(s), s.updated].map(csvCell).join(','));
+    cursor = (data && data.next_cursor) || '';
+    if (!cursor) break;
+  }
+  const url = URL.createObjectURL(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' }));
+  const a = h('a', { href: url, download: `services-${new Date().toISOString().slice(0, 10)}.csv`, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  toast(`Exported ${lines.length - 1} services.`);
+}
+
+// bulkAudit audits each selected service in turn and tabulates the outcome.
+async function bulkAudit(ids, out) {
+  const rows = ids.map((id) => ({ id, state: 'waiting', text: '' }));
+  const draw = () => clear(out, h('section', { class: 'bulkresult', 'aria-label': 'Audit of the selected services' }, h('h2', 'Audit of the selected services'),
+    table([['Service', (r) => link(`/services/${encodeURIComponent(r.id)}`, r.id)], ['Outcome', (r) => badge(r.state)], ['Detail', (r) => r.text]], rows)));
+  draw();
+  for (const r of rows) {
+    try {
+      const res = (await call('POST', `/services/${encodeURIComponent(r.id)}/audit`)).data || {};
+      r.state = res.in_sync ? 'in-sync' : 'drifted';
+      r.text = res.in_sync ? 'Every device holds what the service owns.' : `${(res.drift || []).length} target${(res.drift || []).length === 1 ? '' : 's'} drifted: open the service to repair it.`;
+    } catch (e) { r.state = 'error'; r.text = e.title + (e.detail ? `: ${e.detail}` : ''); }
+    draw();
+  }
+}
+
+// bulkRedeploy previews a re-deploy of each selected service; the operator then commits the
+// plans that change something, all at once, after reading the summary.
+async function bulkRedeploy(ids, out) {
+  const rows = ids.map((id) => ({ id, state: 'waiting', text: '', plan: null }));
+  const commitBtn = h('button', { type: 'button', class: 'btn primary', disabled: true }, 'Commit the re-deploys that change something');
+  const draw = () => {
+    const todo = rows.filter((r) => r.plan && r.changes > 0 && r.state === 'planned');
+    commitBtn.disabled = !todo.length || rows.some((r) => r.state === 'waiting');
+    commitBtn.textContent = `Commit ${todo.length} re-deploy${todo.length === 1 ? '' : 's'} that change something`;
+    clear(out, h('section', { class: 'bulkresult', 'aria-label': 'Re-deploy of the selected services' }, h('h2', 'Re-deploy of the selected services'),
+      h('p', { class: 'muted' }, 'Nothing has touched the network yet: each plan is listed with what it changes. Open one to read its device changes.'),
+      table([['Service', (r) => link(`/services/${encodeURIComponent(r.id)}`, r.id)], ['Outcome', (r) => badge(r.state)],
+        ['Changes', (r) => (r.plan ? link(`/plans/${encodeURIComponent(r.plan.id)}`, `${r.changes} change${r.changes === 1 ? '' : 's'}`) : '')],
+        ['Detail', (r) => (r.run ? link(`/runs/${encodeURIComponent(r.run)}`, r.text) : r.text)]], rows),
+      h('div', { class: 'actions' }, commitBtn)));
+  };
+  commitBtn.addEventListener('click', async () => {
+    commitBtn.disabled = true;
+    for (const r of rows.filter((x) => x.plan && x.changes > 0 && x.state === 'planned')) {
+      try { const run = (await call('POST', `/plans/${encodeURIComponent(r.plan.id)}/apply`)).data || {}; r.state = 'committed'; r.run = run.id; r.text = `run ${run.id}`; } catch (e) { r.state = 'error'; r.text = e.title + (e.detail ? `: ${e.detail}` : ''); }
+      draw();
+    }
+  });
+  draw();
+  for (const r of rows) {
+    try {
+      const { etag } = await loadService(r.id);
+      const plan = (await call('POST', `/services/${encodeURIComponent(r.id)}/redeploy`, { query: { dry_run: 'true' }, headers: { 'If-Match': etag } })).data;
+      r.plan = plan;
+      plans.set(plan.id, { plan, back: '/services' });
+      r.changes = (plan.targets || []).reduce((n, t) => n + ((t.change_set && t.change_set.changes) || []).length, 0);
+      r.state = 'planned';
+      r.text = r.changes ? 'Previewed: commit below, or open the plan.' : 'In sync: nothing to re-deploy.';
+    } catch (e) { r.state = 'error'; r.text = e.title + (e.detail ? `: ${e.detail}` : ''); }
+    draw();
+  }
 }
 
 /** loadService returns the service and its ETag (for If-Match). */
