@@ -65,11 +65,22 @@ func flow(p *bt.Page, f serviceFlow) {
 	for _, want := range f.planModify {
 		p.Run("modify plan shows "+want, bt.WaitText(`.plan`, want))
 	}
+	p.Run("the modify plan says what changes in the service", bt.WaitText(`.svcchange table.diff-table`, "→"))
 	p.Shot(f.typ + "-5-plan-modify")
 	commit(p, f.typ+"-6-run-modify")
+	p.Run("the service lists its versions and compares them",
+		bt.Click(fmt.Sprintf(`main a[href="/services/%s"]`, f.id)),
+		bt.WaitText(`main h1`, f.id),
+		bt.WaitText(`.versions caption`, "2 recorded changes of the intent"),
+		bt.WaitText(`.versions table.diff-table caption`, "change 1 → change 2"),
+		bt.WaitText(`main section.intent`, "Intent"),
+	)
+	p.ExpectTrue("the topology is drawn", `!!document.querySelector('svg.topology[role=img]') && document.querySelector('svg.topology').getAttribute('aria-label').includes('joining')`)
+	p.A11y(f.typ + "-detail-versions")
+	p.Shot(f.typ + "-6b-versions")
 
 	p.Run("delete",
-		bt.Click(fmt.Sprintf(`main a[href="/services/%s"]`, f.id)),
+		chromedp.Navigate(p.Base+"/services/"+f.id),
 		bt.WaitText(`main h1`, f.id),
 		chromedp.WaitVisible(chromedp.Search(`//main//button[normalize-space()="Delete"]`)),
 		bt.Click(`//main//button[normalize-space()="Delete"]`),
@@ -80,6 +91,12 @@ func flow(p *bt.Page, f serviceFlow) {
 	p.Shot(f.typ + "-7-plan-delete")
 	commit(p, f.typ+"-8-run-delete")
 	p.Run("deleted", bt.WaitText(`main`, "The service is deleted"))
+	p.Run("its history stays",
+		chromedp.Navigate(p.Base+"/services/"+f.id),
+		bt.WaitText(`main [role=alert]`, "There is no service "+f.id+" now"),
+		bt.WaitJS(`document.querySelectorAll('table.runs tbody tr').length === 3`),
+	)
+	p.Shot(f.typ + "-9-gone")
 }
 
 // confirmDelete checks the delete preview's safeguards and types the id that arms it: the
@@ -181,6 +198,20 @@ func TestBrowserFake(t *testing.T) {
 	p.ExpectTrue("number bounds from the schema", `document.querySelector('[data-pointer="/mtu"] input').min === '576' && document.querySelector('[data-pointer="/mtu"] input').max === '9192'`)
 	p.Shot("eline-0-messages")
 
+	p.Run("a customer's page",
+		chromedp.Navigate(p.Base+"/customers/Customer%203"),
+		bt.WaitText(`main h1`, "Customer Customer 3"),
+		bt.WaitText(`table.services caption`, "9 services of Customer 3"),
+		bt.WaitText(`main`, "Devices: pe2"),
+	)
+	p.A11y("customer")
+	p.Shot("customer")
+	p.Run("a device's services",
+		chromedp.Navigate(p.Base+"/inventory/pe1"),
+		bt.WaitText(`#dev-svcs`, "Services on this device"),
+		bt.WaitText(`table.services`, "eline-060"),
+		bt.WaitText(`table.services`, "pe1 ge-0/0/2 VLAN 1060"),
+	)
 	eline := serviceFlow{
 		typ: "eline", id: "eline-web-1",
 		fillCreate: func(p *bt.Page) {

@@ -678,7 +678,7 @@ func (f *fakeAPI) apply(p map[string]any, user string) map[string]any {
 		step("commit:"+t["target"].(string), "done")
 	}
 	step("record", "done")
-	run := map[string]any{"id": id, "service": svc, "kind": op, "state": "succeeded", "user": user, "plan_id": p["id"], "targets": results,
+	run := map[string]any{"id": id, "service": svc, "kind": op, "state": "succeeded", "user": user, "plan_id": p["id"], "targets": results, "request": req,
 		"journal": journal, "created": now, "updated": now, "finished": now}
 	f.runs[id] = run
 	switch op {

@@ -420,6 +420,10 @@ func TestBrowserFullStack(t *testing.T) {
 		t.Errorf("pe1 after the modify:\n%s", strings.Join(pe1.RunningSet(), "\n"))
 	}
 	serviceDetail(p, "eline-fs-1", "active", []string{"pe1", "sam1"}, []string{"unit[200]"}, "eline-6b-detail-modified")
+	p.Run("the service's versions come from its runs",
+		bt.WaitText(`.versions caption`, "2 recorded changes of the intent"),
+		bt.WaitText(`.versions table.diff-table`, "200"),
+	)
 
 	deleteService(p, "eline-fs-1", "eline")
 	if got := pe1.RunningSet(); !slices.Equal(got, baseJunos) {

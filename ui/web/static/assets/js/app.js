@@ -23,6 +23,7 @@ const routes = [
   [/^\/services\/([^/]+)$/, services.detail, 'Service'],
   [/^\/services\/([^/]+)\/modify$/, services.modify, 'Modify service'],
   [/^\/services\/([^/]+)\/migrate$/, services.migrate, 'Migrate an endpoint'],
+  [/^\/customers\/([^/]+)$/, services.customer, 'Customer'],
   [/^\/inventory$/, consolePages.inventory, 'Inventory'],
   [/^\/inventory\/([^/]+)$/, consolePages.deviceDetail, 'Device'],
   [/^\/pools$/, consolePages.pools, 'Pools'],

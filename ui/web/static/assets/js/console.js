@@ -6,6 +6,7 @@ import { session } from './state.js';
 import { previewOp } from './pages.js';
 import { servicesOf, resetInventoryCache } from './form.js';
 import { barChart, usageBar, donut, pairs } from './charts.js';
+import { intentEndpoints, endpointText } from './svcview.js';
 
 function speed(m) { return !m ? '' : m >= 1000 ? `${m / 1000} Gb/s` : `${m} Mb/s`; }
 
@@ -43,8 +44,22 @@ export async function deviceDetail(view, name) {
     ['Port', (p) => h('code', p.name)], ['Speed', (p) => speed(p.speed_mbps)],
     ['Admin', (p) => badge(p.admin_up ? 'up' : 'down')], ['Oper', (p) => badge(p.oper_up ? 'up' : 'down')],
     ['Description', (p) => p.description || ''],
+    ['Services', (p) => String(servicesOf(p).length)],
     ['Used by', (p) => { const u = servicesOf(p); return u.length ? h('span', u.map((x, i) => [i ? ', ' : '', link(`/services/${encodeURIComponent(x.id)}`, x.id)])) : h('span', { class: 'muted' }, 'free'); }],
   ], ports, { empty: 'No ports discovered.' }));
+  const svcs = h('section', { 'aria-labelledby': 'dev-svcs' }, h('h2', { id: 'dev-svcs' }, 'Services on this device'), h('p', { class: 'muted' }, 'Loading…'));
+  view.append(svcs);
+  try {
+    const data = await get('/services', { device: name, sort: 'id', limit: 200 });
+    const rows = items(data);
+    const eps = (s) => intentEndpoints(s.intent, s.endpoints).filter((e) => e.device === name).map(endpointText).join('; ');
+    clear(svcs, h('h2', { id: 'dev-svcs' }, 'Services on this device'), table([
+      ['Service', (s) => link(`/services/${encodeURIComponent(s.id)}`, s.id)], ['Type', (s) => s.type],
+      ['Customer', (s) => (s.customer ? link(`/customers/${encodeURIComponent(s.customer)}`, s.customer) : '')],
+      ['State', (s) => badge(s.state)], ['Here', (s) => h('span', { class: 'endpoints' }, eps(s))]],
+    rows, { class: 'data services', caption: data && data.next_cursor ? `The first ${rows.length} services on ${name}` : `${rows.length} service${rows.length === 1 ? '' : 's'} on ${name}`, empty: 'No service uses this device.' }),
+    data && data.next_cursor ? h('p', link(`/services?device=${encodeURIComponent(name)}`, `All services on ${name}`)) : null);
+  } catch (e) { clear(svcs, h('h2', { id: 'dev-svcs' }, 'Services on this device'), errorBox(e)); }
   if (session.canWrite) {
     const out = h('div', { 'aria-live': 'polite' });
     const input = h('input', { id: 'op-cmd', type: 'text', autocomplete: 'off', spellcheck: false, placeholder: d.vendor === 'junos' ? 'show interfaces terse' : 'show port' });

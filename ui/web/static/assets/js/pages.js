@@ -6,7 +6,7 @@ import { session, navigate } from './state.js';
 import { Form, resetInventoryCache } from './form.js';
 import { loadCommon, plainMessage } from './schema.js';
 import { loadDraft, saveDraft, dropDraft, linkPlan, draftOfPlan } from './drafts.js';
-import { intentEndpoints, endpointText } from './svcview.js';
+import { intentEndpoints, endpointText, diffIntents, diffTable } from './svcview.js';
 
 /** plans keeps plans this tab computed, so the preview needs no second request. */
 export const plans = new Map();
@@ -279,7 +279,18 @@ export async function planPage(view, id) {
     actions.append(commit);
   }
   actions.append(link(entry.back || '/services', destroy ? 'Cancel' : 'Back to edit'));
-  view.append(renderPlan(plan), problem, actions);
+  // What the operator changed, in the service's own terms, before the device lines.
+  const req = plan.request || {};
+  let change = null;
+  if (['modify', 'migrate'].includes(plan.op) && req.intent && plan.service) {
+    try {
+      const svc = await get(`/services/${encodeURIComponent(plan.service)}`);
+      const p = await pack(svc.type).catch(() => null);
+      const rows = diffIntents(svc.intent, req.intent, p ? p.schema : null);
+      change = h('section', { class: 'svcchange' }, h('h2', 'What changes in the service'), diffTable(rows, `${plan.service}, version ${svc.version} → the new intent`));
+    } catch { /* the device changes below still say everything */ }
+  }
+  view.append(change, renderPlan(plan), problem, actions);
   if (destroy && confirmBox) confirmBox.input.focus();
   else { const c = view.querySelector('#commit'); if (c) c.focus(); }
 }

@@ -3,11 +3,11 @@
 import { h, clear, link, errorBox, table, fmtTime, badge, pretty, nextId, toast } from './dom.js';
 import { call, get, items, qs } from './api.js';
 import { session, navigate } from './state.js';
-import { pack, formPage, previewOp, plans } from './pages.js';
+import { pack, formPage, previewOp, plans, elapsed, plainError } from './pages.js';
 import { Form } from './form.js';
 import { loadCommon, getAt } from './schema.js';
 import { renderAudit } from './console.js';
-import { intentEndpoints, intentView, topology, endpointText } from './svcview.js';
+import { intentEndpoints, intentView, topology, endpointText, diffIntents, diffTable } from './svcview.js';
 
 const PAGE = 50;
 const STATES = ['active', 'creating', 'modifying', 'deleting', 'failed'];
@@ -256,7 +256,13 @@ async function loadService(id) {
 
 /** detail shows one service: intent, state, owned configuration, allocations, runs. */
 export async function detail(view, id) {
-  const { svc, etag } = await loadService(id);
+  let loaded;
+  try { loaded = await loadService(id); } catch (e) {
+    if (e.status !== 404) throw e;
+    await gone(view, id);
+    return;
+  }
+  const { svc, etag } = loaded;
   const p = await pack(svc.type).catch(() => null);
   const problem = h('div', { 'aria-live': 'assertive' });
   const auditOut = h('div', { 'aria-live': 'polite' });
@@ -279,6 +285,17 @@ export async function detail(view, id) {
       act('Re-deploy', () => previewOp('POST', `/services/${encodeURIComponent(id)}/redeploy`, etag)),
       act('Delete', () => previewOp('DELETE', `/services/${encodeURIComponent(id)}`, etag), 'danger'));
   }
+  const opsOut = h('div', { class: 'opsout', 'aria-live': 'polite' });
+  if (session.canWrite && p && Array.isArray(p.ops) && p.ops.length) {
+    for (const op of p.ops) {
+      const b = h('button', { type: 'button', class: 'btn secondary', title: op.description || '', disabled: busy }, op.title || op.name);
+      b.addEventListener('click', async () => {
+        b.disabled = true; clear(opsOut, h('p', { class: 'muted' }, `${op.title || op.name}…`));
+        try { clear(opsOut, opResults(op, (await call('POST', `/services/${encodeURIComponent(id)}/ops/${encodeURIComponent(op.name)}`)).data)); } catch (e) { clear(opsOut, errorBox(e)); } finally { b.disabled = false; }
+      });
+      bar.append(b);
+    }
+  }
   view.append(h('div', { class: 'titlebar' }, h('h1', svc.id), badge(svc.state)));
   if (svc.state === 'failed') {
     const never = Number(svc.version) === 0;
@@ -289,10 +306,10 @@ export async function detail(view, id) {
         : 'Every device was rolled back to the previous version. Modify it to correct the input, re-deploy the recorded version, or delete it.'),
       svc.last_run ? h('p', link(`/runs/${encodeURIComponent(svc.last_run)}`, 'See the failed run and why it failed')) : null));
   }
-  view.append(bar, problem, auditOut);
+  view.append(bar, problem, auditOut, opsOut);
   view.append(h('dl', { class: 'facts' },
     h('dt', 'Type'), h('dd', p ? `${p.title || svc.type} (${svc.type})` : svc.type),
-    h('dt', 'Customer'), h('dd', svc.customer || '—'),
+    h('dt', 'Customer'), h('dd', svc.customer ? link(`/customers/${encodeURIComponent(svc.customer)}`, svc.customer) : '—'),
     h('dt', 'Version'), h('dd', String(svc.version ?? '')),
     h('dt', 'Pack version'), h('dd', svc.pack_version || ''),
     h('dt', 'Created'), h('dd', fmtTime(svc.created)),
@@ -309,7 +326,8 @@ export async function detail(view, id) {
   const cfg = h('section', h('h2', 'Owned configuration'), h('p', { class: 'muted' }, 'Loading…'));
   const alloc = h('section', h('h2', 'Allocations'), h('p', { class: 'muted' }, 'Loading…'));
   const runs = h('section', h('h2', 'Run history'), h('p', { class: 'muted' }, 'Loading…'));
-  view.append(cfg, alloc, runs);
+  const versions = h('section', { class: 'versions' }, h('h2', 'Versions'), h('p', { class: 'muted' }, 'Loading…'));
+  view.append(versions, cfg, alloc, runs);
   const [c, a, r] = await Promise.allSettled([
     get(`/services/${encodeURIComponent(id)}/config`), get(`/services/${encodeURIComponent(id)}/allocations`), get(`/services/${encodeURIComponent(id)}/runs`)]);
   if (c.status === 'fulfilled') {
@@ -322,8 +340,65 @@ export async function detail(view, id) {
   } else clear(cfg, h('h2', 'Owned configuration'), errorBox(c.reason));
   if (a.status === 'fulfilled') clear(alloc, h('h2', 'Allocations'), table([['Pool', (x) => x.pool], ['Scope', (x) => x.scope || ''], ['Key', (x) => x.key || ''], ['Value', (x) => String(x.value)]], items(a.value), { empty: 'No allocations.' }));
   else clear(alloc, h('h2', 'Allocations'), errorBox(a.reason));
-  if (r.status === 'fulfilled') clear(runs, h('h2', 'Run history'), table([['Run', (x) => link(`/runs/${encodeURIComponent(x.id)}`, x.id)], ['Kind', (x) => x.kind], ['State', (x) => badge(x.state)], ['By', (x) => x.user || ''], ['Started', (x) => fmtTime(x.created)], ['Error', (x) => x.error || '']], items(r.value), { empty: 'No runs.' }));
-  else clear(runs, h('h2', 'Run history'), errorBox(r.reason));
+  if (r.status === 'fulfilled') {
+    clear(runs, h('h2', 'Run history'), runHistory(items(r.value)));
+    clear(versions, h('h2', 'Versions'), versionsView(items(r.value), svc, p));
+  } else { clear(runs, h('h2', 'Run history'), errorBox(r.reason)); clear(versions, h('h2', 'Versions'), errorBox(r.reason)); }
+}
+
+function runHistory(rs) {
+  return table([['Run', (x) => link(`/runs/${encodeURIComponent(x.id)}`, x.id)], ['Kind', (x) => x.kind], ['State', (x) => badge(x.state)], ['By', (x) => x.user || ''],
+    ['Started', (x) => fmtTime(x.created)], ['Elapsed', (x) => elapsed(x)], ['Error', (x) => (x.error ? plainError(x.error) : '')]], rs, { empty: 'No runs.', class: 'data runs' });
+}
+
+// gone is the page of a service that does not exist (deleted, or never created): its runs
+// stay on record, so its history does not vanish with it.
+async function gone(view, id) {
+  view.append(h('h1', id), errorBox({ title: `There is no service ${id} now`, detail: 'It was deleted, or never existed. The runs recorded for it are listed below.' }));
+  const rs = items(await get('/runs', { service: id, limit: 200 }).catch(() => []));
+  view.append(h('section', h('h2', 'Run history'), runHistory(rs)));
+  const last = rs.find((x) => x.state === 'succeeded' && requestOf(x) && requestOf(x).intent);
+  if (last) view.append(h('section', { class: 'intent' }, h('h2', 'Last recorded intent'), h('p', { class: 'muted' }, `As run ${last.id} (${last.kind}, ${fmtTime(last.created)}) requested it.`), intentView(requestOf(last).intent, null)));
+}
+
+function requestOf(run) {
+  let r = run.request;
+  if (typeof r === 'string') { try { r = JSON.parse(r); } catch { r = null; } }
+  return r && typeof r === 'object' ? r : null;
+}
+
+// versionsView lists the versions of the service, one per run that changed its intent and
+// succeeded, each with the plan of its device changes, and compares any two intents.
+function versionsView(rs, svc, p) {
+  const vs = rs.filter((x) => x.state === 'succeeded' && ['create', 'modify', 'migrate'].includes(x.kind) && requestOf(x) && requestOf(x).intent)
+    .slice().reverse().map((x, i) => ({ n: i + 1, run: x, intent: requestOf(x).intent }));
+  if (!vs.length) return h('p', { class: 'muted' }, 'No recorded change of this service carries its intent yet.');
+  const schema = p ? p.schema : null;
+  const out = h('div', { 'aria-live': 'polite' });
+  const pick = (id, label, sel) => h('div', { class: 'field' }, h('label', { for: id }, label),
+    h('select', { id }, vs.map((v) => h('option', { value: String(v.n - 1), selected: v.n - 1 === sel }, `${v.n}: ${v.run.kind} by ${v.run.user || '?'}, ${fmtTime(v.run.created)}`))));
+  const from = pick('ver-from', 'Compare', Math.max(0, vs.length - 2));
+  const to = pick('ver-to', 'with', vs.length - 1);
+  const draw = () => {
+    const a = vs[Number(from.querySelector('select').value)]; const b = vs[Number(to.querySelector('select').value)];
+    clear(out, diffTable(diffIntents(a.intent, b.intent, schema), `Intent of change ${a.n} → change ${b.n}`),
+      h('p', 'Device changes of each: ', [a, b].map((v, i) => [i ? ', ' : '', v.run.plan_id ? link(`/plans/${encodeURIComponent(v.run.plan_id)}`, `change ${v.n}`) : `change ${v.n} (no plan recorded)`]), '.'));
+  };
+  from.querySelector('select').addEventListener('change', draw);
+  to.querySelector('select').addEventListener('change', draw);
+  draw();
+  return h('div', table([['#', (v) => String(v.n)], ['Change', (v) => v.run.kind], ['By', (v) => v.run.user || ''], ['When', (v) => fmtTime(v.run.created)],
+    ['Run', (v) => link(`/runs/${encodeURIComponent(v.run.id)}`, v.run.id)], ['Device changes', (v) => (v.run.plan_id ? link(`/plans/${encodeURIComponent(v.run.plan_id)}`, 'plan') : '')]], vs.slice().reverse(),
+  { caption: `${vs.length} recorded change${vs.length === 1 ? '' : 's'} of the intent (the service is at version ${svc.version})` }),
+  h('div', { class: 'inline versionpick' }, from, to), out);
+}
+
+// opResults draws what a pack op answered per endpoint.
+function opResults(op, res) {
+  const rs = (res && res.results) || [];
+  return h('section', { class: 'opresult', 'aria-label': op.title || op.name }, h('h2', op.title || op.name),
+    rs.length ? rs.map((x) => h('div', h('h3', `${x.device || ''}${x.endpoint !== undefined ? ' (endpoint ' + (Number(x.endpoint) + 1) + ')' : ''}${x.command ? ': ' + x.command : ''}`),
+      x.error ? h('p', { class: 'error' }, plainError(x.error)) : h('pre', { class: 'native', tabindex: '0' }, x.text || '(no output)'))) : h('p', { class: 'muted' }, 'No endpoint answered.'));
 }
 
 function hasEndpoints(p) {
@@ -374,3 +449,29 @@ export async function migrate(view, id, params) {
   wrap.querySelector('h1').after(h('div', { class: 'field narrow' }, h('label', { for: selId }, 'Endpoint to move'), select));
 }
 
+
+/** customer shows one customer's services: counts by state and type, devices, the list. */
+export async function customer(view, name) {
+  view.append(h('h1', `Customer ${name}`));
+  const all = [];
+  let cursor = '';
+  for (let i = 0; i < 10; i++) {
+    const data = await get('/services', { customer: name, sort: 'id', cursor, limit: 1000 });
+    all.push(...items(data));
+    cursor = (data && data.next_cursor) || '';
+    if (!cursor) break;
+  }
+  const count = (key) => all.reduce((m, s) => m.set(s[key], (m.get(s[key]) || 0) + 1), new Map());
+  const devices = new Map();
+  for (const s of all) for (const e of intentEndpoints(s.intent, s.endpoints)) devices.set(e.device, (devices.get(e.device) || 0) + 1);
+  view.append(h('ul', { class: 'tiles' },
+    h('li', { class: 'tile' }, link(`/services?customer=${encodeURIComponent(name)}`, h('span', { class: 'num' }, String(all.length)), h('span', { class: 'lbl' }, 'services'))),
+    [...count('state')].map(([st, n]) => h('li', { class: ['tile', `st-${st}`] }, link(`/services?customer=${encodeURIComponent(name)}&state=${encodeURIComponent(st)}`, h('span', { class: 'num' }, String(n)), h('span', { class: 'lbl' }, st))))),
+  h('p', 'Types: ', [...count('type')].map(([t, n], i) => [i ? ', ' : '', `${t} (${n})`]), '.'),
+  h('p', 'Devices: ', [...devices].sort().map(([d, n], i) => [i ? ', ' : '', link(`/inventory/${encodeURIComponent(d)}`, d), ` (${n})`]), devices.size ? '.' : 'none.'),
+  h('h2', 'Services'),
+  table([
+    ['Service', (s) => link(`/services/${encodeURIComponent(s.id)}`, s.id)], ['Type', (s) => s.type], ['Description', (s) => description(s)],
+    ['State', (s) => badge(s.state)], ['Endpoints', (s) => h('span', { class: 'endpoints' }, endpointsText(s))], ['Updated', (s) => fmtTime(s.updated)],
+  ], all, { class: 'data services', caption: `${all.length} services of ${name}`, empty: `No service has the customer ${name}.` }));
+}

@@ -118,3 +118,58 @@ export function topology(svc, eps) {
     s('text', { x: cx, y: cy + 5, 'text-anchor': 'middle' }, `${svc.id.length > 18 ? svc.id.slice(0, 17) + '…' : svc.id} · ${kind}`)));
   return h('figure', { class: 'topobox' }, svg, h('figcaption', { class: 'muted small' }, `${devices.length} device${devices.length === 1 ? '' : 's'}, ${eps.length} endpoint${eps.length === 1 ? '' : 's'}; state ${svc.state || 'unknown'}.`));
 }
+
+// flatten lists the leaves of a JSON value as [path, value] with paths such as
+// ["endpoints", 0, "vlan"].
+function flatten(v, path = [], out = new Map()) {
+  if (Array.isArray(v)) { if (!v.length) out.set(JSON.stringify(path), { path, value: [] }); v.forEach((x, i) => flatten(x, [...path, i], out)); }
+  else if (v && typeof v === 'object') { if (!Object.keys(v).length) out.set(JSON.stringify(path), { path, value: {} }); for (const [k, x] of Object.entries(v)) flatten(x, [...path, k], out); }
+  else out.set(JSON.stringify(path), { path, value: v });
+  return out;
+}
+
+/** fieldLabel words a path of an intent: ["endpoints", 0, "vlan"] → "Endpoints 1 › Vlan". */
+export function fieldLabel(path, schema) {
+  const parts = [];
+  let sch = schema || {};
+  for (const k of path) {
+    if (typeof k === 'number') { parts[parts.length - 1] = `${parts[parts.length - 1] || 'Item'} ${k + 1}`; sch = (sch && sch.items) || {}; continue; }
+    const p = sch && sch.properties && sch.properties[k];
+    let name = (p && p.title) || humanize(k);
+    if (p && p.type === 'array' && p.items && p.items.title) name = p.items.title;
+    parts.push(name);
+    sch = p || {};
+  }
+  return parts.join(' › ') || 'The intent';
+}
+
+function show(v) {
+  if (v === undefined) return '—';
+  if (Array.isArray(v) && !v.length) return '(empty list)';
+  if (v && typeof v === 'object') return '(empty)';
+  return scalar(v);
+}
+
+/** diffIntents lists what differs between two intents: [{label, before, after}]. */
+export function diffIntents(a, b, schema) {
+  const fa = flatten(a || {}); const fb = flatten(b || {});
+  const keys = [...new Set([...fa.keys(), ...fb.keys()])].sort();
+  const out = [];
+  for (const k of keys) {
+    const x = fa.get(k); const y = fb.get(k);
+    const before = x ? x.value : undefined; const after = y ? y.value : undefined;
+    if (JSON.stringify(before) === JSON.stringify(after)) continue;
+    out.push({ label: fieldLabel((x || y).path, schema), before: show(before), after: show(after) });
+  }
+  return out;
+}
+
+/** diffTable draws diffIntents rows: field, before, after. */
+export function diffTable(rows, caption) {
+  const tw = h('div', { class: 'tablewrap' }, h('table', { class: 'data diff-table' },
+    caption ? h('caption', caption) : null,
+    h('thead', h('tr', h('th', { scope: 'col' }, 'Field'), h('th', { scope: 'col' }, 'Before'), h('th', { scope: 'col' }, 'After'))),
+    h('tbody', rows.length ? rows.map((r) => h('tr', h('th', { scope: 'row' }, r.label), h('td', { class: 'before' }, r.before), h('td', { class: 'after' }, `→ ${r.after}`)))
+      : h('tr', h('td', { colSpan: 3, class: 'muted' }, 'The intent is the same.')))));
+  return tw;
+}
