@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	bt "github.com/xprov/xprov/ui/web/internal/browsertest"
@@ -604,4 +607,56 @@ func evalString(p *bt.Page, expr string) string {
 		p.T.Fatalf("%s: %v", expr, err)
 	}
 	return s
+}
+
+// TestBrowserThemeAndKeys: the accessibility check finds what it must (so its silence on the
+// other pages means something); dark mode follows the system or the header's choice and
+// passes the same check; the focus ring has 3:1 in both themes; "/" and "n" work.
+func TestBrowserThemeAndKeys(t *testing.T) {
+	ctx, dir := bt.Start(t)
+	srv, _ := newFakeServer(t)
+	p := &bt.Page{T: t, Ctx: ctx, Base: srv.URL, Dir: dir}
+	p.SignIn("op-token")
+	p.Run("plant problems", bt.Eval(`(() => { const m = document.querySelector('main');
+		const a = document.createElement('p'); a.style.color = '#c8c8c8'; a.textContent = 'faint text'; m.append(a);
+		const b = document.createElement('button'); b.className = 'planted'; m.append(b);
+		const c = document.createElement('input'); c.type = 'text'; m.append(c); return true; })()`))
+	got := strings.Join(p.A11yProblems(), "\n")
+	for _, want := range []string{`contrast`, `"faint text"`, `no accessible name: <button class="planted">`, `no label: <input type="text">`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the accessibility check misses %s; it says:\n%s", want, got)
+		}
+	}
+	p.Run("the light theme", chromedp.Navigate(p.Base+"/dashboard"), bt.WaitText(`main h1`, "Dashboard"), bt.WaitText(`main`, "Pool pressure"))
+	p.FocusRing("dashboard, light")
+	p.Run("the system asks for dark", chromedp.Navigate(p.Base+"/dashboard"),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+			return err
+		}),
+		bt.WaitJS(`getComputedStyle(document.documentElement).backgroundColor === 'rgb(11, 18, 32)'`))
+	p.Run("the header overrides it", bt.Choose(`#theme`, "light"), bt.WaitJS(`getComputedStyle(document.documentElement).backgroundColor === 'rgb(246, 247, 249)'`))
+	p.Run("and chooses dark", bt.Choose(`#theme`, "dark"), bt.WaitJS(`document.documentElement.dataset.theme === 'dark'`),
+		chromedp.Reload(), bt.WaitText(`main`, "Pool pressure"), bt.WaitJS(`getComputedStyle(document.documentElement).backgroundColor === 'rgb(11, 18, 32)'`))
+	for _, pg := range []struct{ path, want string }{
+		{"/dashboard", "Pool pressure"}, {"/services", "services match"}, {"/runs", "in progress"}, {"/services/eline-060", "Versions"},
+		{"/catalogue/eline", "Preview changes"}, {"/inventory/pe1", "Services on this device"}, {"/reports", "Services by vendor"},
+	} {
+		name := "dark" + strings.ReplaceAll(pg.path, "/", "-")
+		p.Run("dark "+pg.path, chromedp.Navigate(p.Base+pg.path), bt.WaitText(`main`, pg.want))
+		p.A11y(name)
+		p.Shot(name)
+	}
+	p.FocusRing("services, dark")
+	p.Run("keyboard: / searches services",
+		chromedp.Navigate(p.Base+"/dashboard"), bt.WaitText(`main h1`, "Dashboard"),
+		chromedp.KeyEvent("/"),
+		bt.WaitJS(`location.pathname === '/services' && document.activeElement && document.activeElement.id === 'q'`),
+	)
+	p.Run("keyboard: n starts a new service",
+		bt.Click(`main h1`),
+		chromedp.KeyEvent("n"),
+		bt.WaitJS(`location.pathname === '/catalogue'`),
+		bt.WaitText(`main h1`, "Service catalogue"),
+	)
 }

@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the role of the user, navigation and a small router over the
 // History API (the server answers every page path with index.html).
 
-import { h, clear, link, errorBox } from './dom.js';
+import { h, clear, link, errorBox, toast } from './dom.js';
 import { get, token, setToken, setUnauthorizedHandler } from './api.js';
 import * as pages from './pages.js';
 import * as services from './services.js';
@@ -39,15 +39,35 @@ const navItems = [
 
 let renderSeq = 0;
 
+// Theme: "light", "dark", or the system's preference (prefers-color-scheme) when none is
+// chosen. Applied before the first page is drawn.
+const THEME = 'xprov.theme';
+function applyTheme(t) {
+  if (t === 'light' || t === 'dark') document.documentElement.dataset.theme = t;
+  else delete document.documentElement.dataset.theme;
+}
+applyTheme(localStorage.getItem(THEME));
+
+function themePicker() {
+  const cur = localStorage.getItem(THEME) || 'auto';
+  const sel = h('select', { id: 'theme', 'aria-label': 'Colour theme' },
+    [['auto', 'Auto theme'], ['light', 'Light'], ['dark', 'Dark']].map(([v, l]) => h('option', { value: v, selected: v === cur }, l)));
+  sel.addEventListener('change', () => {
+    if (sel.value === 'auto') localStorage.removeItem(THEME); else localStorage.setItem(THEME, sel.value);
+    applyTheme(sel.value);
+  });
+  return h('span', { class: 'themepick' }, sel);
+}
+
 
 function drawShell() {
   const nav = document.getElementById('nav');
   const who = document.getElementById('who');
-  if (!session.me) { clear(nav); clear(who); return; }
+  if (!session.me) { clear(nav); clear(who, themePicker()); return; }
   const here = location.pathname;
   const mine = navItems.filter(([, , role]) => !role || session.me.role === role);
   clear(nav, h('ul', mine.map(([href, label]) => h('li', h('a', { href, 'data-link': true, 'aria-current': here === href || here.startsWith(href + '/') ? 'page' : false }, label)))));
-  clear(who,
+  clear(who, themePicker(),
     h('span', { class: 'user' }, session.me.name || session.me.user || 'signed in'),
     h('span', { class: ['role', `role-${session.me.role}`], title: 'your role' }, session.me.role || ''),
     h('button', { type: 'button', class: 'btn link', onclick: signOut }, 'Sign out'));
@@ -136,6 +156,26 @@ document.addEventListener('click', (ev) => {
   navigate(url.pathname + url.search);
 });
 window.addEventListener('popstate', route);
+
+// Shortcuts: "/" searches services, "n" starts a new service, "?" lists the shortcuts. They
+// never fire while typing in a field or with a modifier key.
+document.addEventListener('keydown', (ev) => {
+  if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || !session.me) return;
+  const t = ev.target;
+  if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+  if (ev.key === '/') {
+    ev.preventDefault();
+    const q = document.getElementById('q');
+    if (q && location.pathname === '/services') { q.focus(); q.select(); return; }
+    Promise.resolve(navigate('/services')).then(() => { const x = document.getElementById('q'); if (x) x.focus(); });
+  } else if (ev.key === 'n' && session.canWrite) {
+    ev.preventDefault();
+    navigate('/catalogue');
+  } else if (ev.key === '?') {
+    ev.preventDefault();
+    toast('Shortcuts: / search services · n new service · ? this list');
+  }
+});
 setRouter(route);
 setUnauthorizedHandler(() => {
   if (location.pathname === '/signin') return;

@@ -101,7 +101,7 @@ export function topology(svc, eps) {
   const cx = width / 2; const cy = 60;
   const kind = devices.length === 2 && eps.length === 2 ? 'pseudowire' : (String(svc.type || '').includes('l3') ? 'VPN' : 'service');
   const label = `Topology of ${svc.id}: ${kind} ${svc.state || ''} joining ${eps.map(endpointText).join(', ') || 'no endpoints'}`;
-  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', 'aria-label': label, class: 'topology' });
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': label, class: 'topology' });
   devices.forEach((d, i) => {
     const x = (width / n) * i + (width / n - NODE_W) / 2;
     const y = 150;
