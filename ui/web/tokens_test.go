@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -84,6 +85,21 @@ func TestBrowserTokens(t *testing.T) {
 	)
 	p.Shot("tokens-3-last-admin")
 
+	p.Run("the audit log lists the token changes",
+		bt.Click(`nav#nav a[href="/audit-log"]`),
+		bt.WaitText(`main h1`, "Audit log"),
+		bt.WaitJS(`[...document.querySelectorAll('table.auditlog tbody tr')].some(r => r.cells[3].innerText.includes('POST') && r.cells[4].innerText.includes('token'))`),
+	)
+	p.A11y("audit-log")
+	p.ExpectTrue("no token plaintext in the audit log", fmt.Sprintf(`!document.body.innerText.includes(%q)`, plain))
+	user := evalText(p, `document.querySelector('table.auditlog tbody tr').cells[1].innerText`)
+	p.Run("filter by user",
+		bt.Click(`table.auditlog tbody tr td:nth-child(2) a`),
+		bt.WaitJS(fmt.Sprintf(`location.search.includes('user=') && document.querySelector('#al-user').value === %q`, user)),
+		bt.WaitJS(fmt.Sprintf(`[...document.querySelectorAll('table.auditlog tbody tr')].every(r => r.cells[1].innerText === %q)`, user)),
+	)
+	p.Shot("audit-log")
+
 	// A viewer has no token page in the navigation.
 	viewer, err := api.CreateToken(sctx, "a-viewer", store.RoleViewer)
 	if err != nil {
@@ -94,4 +110,13 @@ func TestBrowserTokens(t *testing.T) {
 	)
 	p.SignIn(viewer.Token)
 	p.ExpectTrue("a viewer sees no token page", `!document.querySelector('nav#nav a[href="/tokens"]')`)
+}
+
+func evalText(p *bt.Page, expr string) string {
+	p.T.Helper()
+	s, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		p.T.Fatalf("%s: %v", expr, err)
+	}
+	return s
 }

@@ -7,6 +7,7 @@ import * as pages from './pages.js';
 import * as services from './services.js';
 import * as consolePages from './console.js';
 import * as runs from './runs.js';
+import * as admin from './admin.js';
 import { session, navigate, setRouter } from './state.js';
 
 
@@ -30,11 +31,12 @@ const routes = [
   [/^\/audits$/, consolePages.audits, 'Audits'],
   [/^\/reports$/, consolePages.reports, 'Reports'],
   [/^\/tokens$/, consolePages.tokens, 'API tokens'],
+  [/^\/audit-log$/, admin.auditLog, 'Audit log'],
 ];
 
 const navItems = [
   ['/dashboard', 'Dashboard'], ['/services', 'Services'], ['/runs', 'Runs'], ['/catalogue', 'Catalogue'], ['/inventory', 'Inventory'],
-  ['/pools', 'Pools'], ['/audits', 'Audits'], ['/reports', 'Reports'], ['/tokens', 'Tokens', 'admin'],
+  ['/pools', 'Pools'], ['/audits', 'Audits'], ['/reports', 'Reports'], ['/tokens', 'Tokens', 'admin'], ['/audit-log', 'Audit log', 'admin'],
 ];
 
 let renderSeq = 0;
