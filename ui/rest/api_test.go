@@ -62,6 +62,7 @@ func TestAPI(t *testing.T) {
 	t.Run("events", func(t *testing.T) { testEvents(t, h) })
 	t.Run("tokens and audit log", func(t *testing.T) { testTokens(t, h) })
 	t.Run("console", func(t *testing.T) { testConsole(t, h) })
+	t.Run("session", func(t *testing.T) { testSession(t, h) })
 	h.checkCoverage(t)
 }
 

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/xprov/xprov/engine/store"
 )
@@ -18,7 +19,51 @@ type ServiceCount struct {
 func (s *Server) consoleRoutes() []route {
 	return []route{
 		{"GET", "/reports/services", store.RoleViewer, s.countServices},
+		{"POST", "/session", store.RoleViewer, s.startSession},
+		{"DELETE", "/session", store.RoleViewer, s.endSession},
 	}
+}
+
+// SessionCookie is the cookie that carries a browser's bearer token (see Authenticate).
+const SessionCookie = "xprov_session"
+
+// CSRFHeader must accompany every change authenticated by the session cookie. Its value does
+// not matter: a cross-site page cannot send a custom header without the server's consent
+// (CORS), and the server never consents.
+const CSRFHeader = "X-Xprov-Csrf"
+
+// sessionCookie is the session cookie holding token for the API's paths: never readable by
+// scripts (HttpOnly), never sent with a cross-site request (SameSite=Strict), Secure behind
+// TLS. maxAge < 0 deletes it; 0 makes it last until the browser closes.
+func sessionCookie(r *http.Request, token string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: SessionCookie, Value: token, Path: "/api/v1", MaxAge: maxAge, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")}
+}
+
+// startSession is POST /session: the bearer token of the request (Authorization header)
+// becomes the session cookie, so that a browser stays signed in across its tabs without any
+// script holding the token. The answer is the caller, as GET /me.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request) {
+	p, _ := principalOf(r.Context())
+	_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if tok = strings.TrimSpace(tok); tok == "" {
+		if c, err := r.Cookie(SessionCookie); err == nil {
+			tok = c.Value
+		}
+	}
+	if tok == "" {
+		s.writeError(w, r, badRequest("POST /session turns the Authorization header's bearer token into a session"))
+		return
+	}
+	http.SetCookie(w, sessionCookie(r, tok, 0))
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, p)
+}
+
+// endSession is DELETE /session: the session cookie is cleared (the token stays valid).
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, sessionCookie(r, "", -1))
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) countServices(w http.ResponseWriter, r *http.Request) {

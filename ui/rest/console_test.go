@@ -3,6 +3,7 @@ package rest_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/xprov/xprov/ui/rest"
@@ -43,5 +44,47 @@ func testConsole(t *testing.T, h *harness) {
 	}
 	if p := h.do(t, req{method: "GET", path: "/api/v1/reports/services?port=ge-0/0/2", role: viewer}).problem(t); p.Status != http.StatusBadRequest {
 		t.Errorf("port without device: %+v", p)
+	}
+}
+
+// testSession: POST /session turns the bearer token into an HttpOnly, SameSite=Strict cookie
+// that authenticates reads alone and changes only with the CSRF header; a refused cookie is
+// cleared; DELETE /session clears it.
+func testSession(t *testing.T, h *harness) {
+	r := h.do(t, req{method: "POST", path: "/api/v1/session", role: operator})
+	wantStatus(t, r, http.StatusOK)
+	var me rest.Principal
+	r.json(t, &me)
+	var c *http.Cookie
+	for _, x := range (&http.Response{Header: r.Header}).Cookies() {
+		if x.Name == rest.SessionCookie {
+			c = x
+		}
+	}
+	if c == nil || c.Value != h.env.Tokens[operator] || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/api/v1" || me.Role != operator {
+		t.Fatalf("session cookie %+v, caller %+v", c, me)
+	}
+	if strings.Contains(string(r.Body), h.env.Tokens[operator]) {
+		t.Fatal("the token is in the answer's body")
+	}
+	cookie := map[string]string{"Cookie": rest.SessionCookie + "=" + c.Value}
+	wantStatus(t, h.do(t, req{method: "GET", path: "/api/v1/me", header: cookie}), http.StatusOK)
+	// A change by cookie without the CSRF header is refused; with it, it goes through.
+	p := h.do(t, req{method: "DELETE", path: "/api/v1/session", header: cookie}).problem(t)
+	if p.Status != http.StatusForbidden || !strings.Contains(p.Detail, rest.CSRFHeader) {
+		t.Fatalf("cookie change without %s: %+v", rest.CSRFHeader, p)
+	}
+	withCSRF := map[string]string{"Cookie": cookie["Cookie"], rest.CSRFHeader: "1"}
+	r = h.do(t, req{method: "DELETE", path: "/api/v1/session", header: withCSRF})
+	wantStatus(t, r, http.StatusNoContent)
+	if sc := r.Header.Get("Set-Cookie"); !strings.Contains(sc, rest.SessionCookie+"=;") || !strings.Contains(sc, "Max-Age=0") {
+		t.Fatalf("DELETE /session sets %q", sc)
+	}
+	// A bearer header still needs no CSRF header (scripts and the CLI).
+	wantStatus(t, h.do(t, req{method: "POST", path: "/api/v1/services/count-a/audit", role: operator}), http.StatusOK)
+	// An unknown cookie is a 401 that clears it.
+	r = h.do(t, req{method: "GET", path: "/api/v1/me", header: map[string]string{"Cookie": rest.SessionCookie + "=xp_nonsense"}})
+	if r.Status != http.StatusUnauthorized || !strings.Contains(r.Header.Get("Set-Cookie"), "Max-Age=0") {
+		t.Fatalf("unknown cookie: %d, Set-Cookie %q", r.Status, r.Header.Get("Set-Cookie"))
 	}
 }

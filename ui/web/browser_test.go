@@ -325,14 +325,18 @@ func TestBrowserFake(t *testing.T) {
 	}
 	p.ExpectTrue("charts are inline SVG", `document.querySelectorAll('main svg.chart').length >= 4`)
 
-	// A viewer sees everything and can change nothing. sessionStorage is per tab: a new tab
-	// starts signed out.
+	// A new tab of this browser is signed in too (the session cookie), and no script of the
+	// page can read the token: not in the cookies it sees, not in storage.
 	vctx, cancel := chromedp.NewContext(ctx)
 	defer cancel()
 	if err := chromedp.Do(vctx); err != nil {
 		t.Fatal(err)
 	}
 	v := &bt.Page{T: t, Ctx: vctx, Base: srv.URL, Dir: dir}
+	v.Run("a new tab is signed in", chromedp.Navigate(v.Base+"/services"), bt.WaitText(`main h1`, "Services"), bt.WaitText(`.who .user`, "olivia"))
+	v.ExpectTrue("no script can read the token", `!document.cookie.includes('xprov_session') && !JSON.stringify(Object.assign({}, sessionStorage, localStorage)).includes('op-token')`)
+	// A viewer sees everything and can change nothing.
+	v.Run("sign out", bt.Click(`//header//button[normalize-space()="Sign out"]`), chromedp.WaitVisible(chromedp.CSS(`#token-input`)))
 	v.SignIn("viewer-token")
 	v.Run("viewer catalogue", chromedp.Navigate(v.Base+"/catalogue"), bt.WaitText(`main`, "E-LINE"))
 	v.ExpectTrue("viewer has no create button", `document.querySelector('a[href="/catalogue/eline"]') === null`)

@@ -325,12 +325,33 @@ func (f *fakeAPI) plan(op, typ, id string, old, now map[string]any, base int) ma
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/api/v1")
 	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if path == "/events" {
-		tok = r.URL.Query().Get("access_token")
+	fromCookie := false
+	if tok == "" {
+		// The session cookie, as the server's (HttpOnly, SameSite=Strict; changes need the
+		// CSRF header).
+		if c, err := r.Cookie("xprov_session"); err == nil {
+			tok, fromCookie = c.Value, true
+		}
 	}
 	me, ok := fakeTokens[tok]
 	if !ok {
 		problem(w, 401, "Unauthorized", "unknown or revoked token", nil)
+		return
+	}
+	if fromCookie && r.Method != http.MethodGet && r.Header.Get("X-Xprov-Csrf") == "" {
+		problem(w, 403, "Forbidden", "a change by cookie needs X-Xprov-Csrf", nil)
+		return
+	}
+	if path == "/session" {
+		c := &http.Cookie{Name: "xprov_session", Value: tok, Path: "/api/v1", HttpOnly: true, SameSite: http.SameSiteStrictMode}
+		if r.Method == http.MethodDelete {
+			c.Value, c.MaxAge = "", -1
+			http.SetCookie(w, c)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		http.SetCookie(w, c)
+		writeJSON(w, 200, me)
 		return
 	}
 	if path == "/events" {

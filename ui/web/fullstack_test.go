@@ -216,7 +216,8 @@ func commitLive(p *bt.Page, shot string) (runID string) {
 		URL    string `json:"url"`
 		Opened bool   `json:"opened"`
 	}) bool {
-		return s.Opened && strings.Contains(s.URL, "/api/v1/events?") && strings.Contains(s.URL, "run="+runID) && strings.Contains(s.URL, "access_token=")
+		// The session cookie authenticates the stream: no token in its URL.
+		return s.Opened && strings.Contains(s.URL, "/api/v1/events?") && strings.Contains(s.URL, "run="+runID) && !strings.Contains(s.URL, "access_token")
 	})
 	steps := 0
 	for _, e := range live.Events {
@@ -245,7 +246,7 @@ func commitLive(p *bt.Page, shot string) (runID string) {
 	})
 	p.T.Logf("run %s: event streams %+v, %d run.step events, page views %+v", runID, live.Streams, steps, live.Views)
 	if !opened || steps == 0 || !running || !eventDriven {
-		p.T.Errorf("run %s: the page did not follow the run live: stream opened with access_token %v, run.step events %d, progress shown while running %v, re-rendered on events %v",
+		p.T.Errorf("run %s: the page did not follow the run live: stream opened by cookie, without a token in its URL %v, run.step events %d, progress shown while running %v, re-rendered on events %v",
 			runID, opened, steps, running, eventDriven)
 	}
 	return runID

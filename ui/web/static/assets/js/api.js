@@ -1,6 +1,9 @@
-// The REST client: bearer token from sessionStorage, RFC 9457 problems as ApiError.
+// The REST client. The browser is signed in by the session cookie of POST /session, which
+// scripts cannot read (HttpOnly): no token is kept in script-readable storage or put in a URL.
+// Every request carries the CSRF header the server asks of cookie-authenticated changes.
+// Problems (RFC 9457) become ApiError.
 
-const KEY = 'xprov.token';
+const CSRF = 'X-Xprov-Csrf';
 const meta = document.querySelector('meta[name="xprov-api"]');
 /** base is the REST prefix (from the page, default /api/v1). */
 export const base = (meta && meta.content && !meta.content.startsWith('{{')) ? meta.content : '/api/v1';
@@ -40,10 +43,19 @@ function plainStatus(status) {
   })[status] || `The request failed (${status})`;
 }
 
-/** token returns the signed-in token or ''. */
-export function token() { return sessionStorage.getItem(KEY) || ''; }
-/** setToken keeps the token for this browser tab only. */
-export function setToken(t) { if (t) sessionStorage.setItem(KEY, t); else sessionStorage.removeItem(KEY); }
+/**
+ * signIn turns a bearer token into the browser's session (POST /session with the token in the
+ * Authorization header, once; the server answers with an HttpOnly cookie) and returns the
+ * caller. The token is not kept anywhere a script can read it.
+ */
+export async function signIn(tok) {
+  return (await call('POST', '/session', { headers: { Authorization: `Bearer ${tok}` } })).data;
+}
+
+/** signOut ends the browser's session (the token itself stays valid). */
+export async function signOut() {
+  try { await call('DELETE', '/session'); } catch { /* signed out already */ }
+}
 
 /** qs builds a query string from an object, skipping empty values. */
 export function qs(params) {
@@ -59,13 +71,11 @@ export function setUnauthorizedHandler(f) { onUnauthorized = f; }
 
 /** call performs one request and returns {status, data, etag}. */
 export async function call(method, path, { body, headers, query } = {}) {
-  const hd = { Accept: 'application/json, application/problem+json', ...(headers || {}) };
-  const t = token();
-  if (t) hd.Authorization = `Bearer ${t}`;
+  const hd = { Accept: 'application/json, application/problem+json', [CSRF]: '1', ...(headers || {}) };
   if (body !== undefined) hd['Content-Type'] = 'application/json';
   let res;
   try {
-    res = await fetch(base + path + qs(query), { method, headers: hd, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(base + path + qs(query), { method, headers: hd, credentials: 'same-origin', cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, { title: 'The server cannot be reached', detail: String(e.message || e) });
   }
@@ -82,8 +92,8 @@ export async function call(method, path, { body, headers, query } = {}) {
 /** get is call('GET') returning only the body. */
 export async function get(path, query) { return (await call('GET', path, { query })).data; }
 
-/** eventsURL is the SSE stream; EventSource cannot send headers, so the token rides in the query. */
-export function eventsURL(params = {}) { return base + '/events' + qs({ ...params, access_token: token() }); }
+/** eventsURL is the SSE stream; the session cookie authenticates it (no token in the URL). */
+export function eventsURL(params = {}) { return base + '/events' + qs(params); }
 
 /** list accepts either a bare array or {items}. */
 export function items(data) { return Array.isArray(data) ? data : ((data && data.items) || []); }

@@ -2,7 +2,7 @@
 // History API (the server answers every page path with index.html).
 
 import { h, clear, link, errorBox, toast } from './dom.js';
-import { get, token, setToken, setUnauthorizedHandler } from './api.js';
+import { get, signIn, signOut as endSession, setUnauthorizedHandler } from './api.js';
 import * as pages from './pages.js';
 import * as services from './services.js';
 import * as consolePages from './console.js';
@@ -75,8 +75,8 @@ function drawShell() {
     h('button', { type: 'button', class: 'btn link', onclick: signOut }, 'Sign out'));
 }
 
-function signOut() {
-  setToken('');
+async function signOut() {
+  await endSession();
   session.me = null; session.canWrite = false;
   navigate('/signin');
 }
@@ -86,15 +86,17 @@ async function route() {
   const seq = ++renderSeq;
   const main = document.getElementById('main');
   const path = location.pathname.replace(/\/+$/, '') || '/';
-  if (!token() && path !== '/signin') { navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, true); return; }
-  if (token() && !session.me) {
+  if (!session.me && path !== '/signin') {
+    // The session cookie, if any, says who this is; a new tab of a signed-in browser is too.
     try {
       session.me = await get('/me');
       session.canWrite = ['operator', 'designer', 'admin'].includes(session.me.role);
     } catch (e) {
-      if (e.status === 401 || e.status === 403) { setToken(''); navigate('/signin', true); return; }
+      if (seq !== renderSeq) return;
+      if (e.status === 401) { navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, true); return; }
       clear(main, errorBox(e)); return;
     }
+    if (seq !== renderSeq) return;
   }
   drawShell();
   for (const [re, fn, title] of routes) {
@@ -124,19 +126,18 @@ async function signin(view, params) {
   const form = h('form', { class: 'signin card', novalidate: true },
     h('h1', 'Sign in to xprov'),
     h('div', { class: 'field' }, h('label', { for: id }, 'API token'), input,
-      h('p', { class: 'help', id: 'token-help' }, 'Paste the bearer token an administrator gave you. It is kept in this browser tab only.')),
+      h('p', { class: 'help', id: 'token-help' }, 'Paste the bearer token an administrator gave you. This browser stays signed in, in every tab, until you sign out or close it; no page script can read the token.')),
     err,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn primary' }, 'Sign in')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clear(err);
     if (!input.value.trim()) { err.append(h('p', { class: 'msg' }, 'Enter your token.')); input.focus(); return; }
-    setToken(input.value.trim());
     try {
-      session.me = await get('/me');
+      session.me = await signIn(input.value.trim());
       session.canWrite = ['operator', 'designer', 'admin'].includes(session.me.role);
+      input.value = '';
     } catch (e) {
-      setToken('');
       session.me = null;
       err.append(errorBox(e.status === 401 ? { title: 'This token is not valid', detail: 'Check it and try again.' } : e));
       input.focus();
@@ -180,8 +181,8 @@ document.addEventListener('keydown', (ev) => {
 });
 setRouter(route);
 setUnauthorizedHandler(() => {
-  if (location.pathname === '/signin') return;
-  setToken(''); session.me = null;
+  if (location.pathname === '/signin' || !session.me) return;
+  session.me = null; session.canWrite = false;
   navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, true);
 });
 route();
