@@ -1,9 +1,13 @@
 package rest
 
 import (
+	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 
+	"github.com/xprov/xprov/adapters"
+	"github.com/xprov/xprov/adapters/config"
 	"github.com/xprov/xprov/engine/store"
 )
 
@@ -19,6 +23,7 @@ type ServiceCount struct {
 func (s *Server) consoleRoutes() []route {
 	return []route{
 		{"GET", "/reports/services", store.RoleViewer, s.countServices},
+		{"GET", "/services/{id}/config/native", store.RoleViewer, s.nativeConfig},
 		{"POST", "/session", store.RoleViewer, s.startSession},
 		{"DELETE", "/session", store.RoleViewer, s.endSession},
 	}
@@ -80,4 +85,75 @@ func (s *Server) countServices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, ServiceCount{Total: n})
+}
+
+// NativeConfig is the configuration a service owns on one target, in the target's own syntax
+// (Junos set commands, SAM object operations) as its adapter renders a change set that
+// creates it; Format says which ("text" when the target has no renderer of its own).
+type NativeConfig struct {
+	Target string `json:"target"`
+	Format string `json:"format"`
+	Text   string `json:"text"`
+	// Nodes is how many configuration nodes the service owns there.
+	Nodes int `json:"nodes"`
+}
+
+// nativeConfig is GET /services/{id}/config/native: what GET /services/{id}/config lists,
+// per target, rendered as the lines that would create it on that target.
+func (s *Server) nativeConfig(w http.ResponseWriter, r *http.Request) {
+	id := urlParam(r, "id")
+	if _, err := s.st.GetService(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	owned, err := s.st.Owned(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	by := map[string][]config.Change{}
+	for _, l := range owned {
+		p, err := config.ParsePath(l.Path)
+		if err != nil {
+			s.writeError(w, r, fmt.Errorf("rest: service %s owns an unreadable path %q on %s: %w", id, l.Path, l.Target, err))
+			return
+		}
+		by[l.Target] = append(by[l.Target], config.Change{Op: config.Create, Path: p, Value: l.Value})
+	}
+	targets := make([]string, 0, len(by))
+	for t := range by {
+		targets = append(targets, t)
+	}
+	sort.Strings(targets)
+	out := make([]NativeConfig, 0, len(targets))
+	for _, t := range targets {
+		cs := config.ChangeSet{Target: t, Changes: by[t]}
+		nc := NativeConfig{Target: t, Format: "text", Nodes: len(cs.Changes)}
+		if tg, ok := s.target(t); ok {
+			if rd, err := tg.Render(cs); err == nil {
+				nc.Format, nc.Text = rd.Format, rd.Text
+			}
+		}
+		if nc.Text == "" {
+			var b strings.Builder
+			for _, c := range cs.Changes {
+				fmt.Fprintf(&b, "%s %s\n", c.Path.String(), c.Value)
+			}
+			nc.Format, nc.Text = "text", b.String()
+		}
+		out = append(out, nc)
+	}
+	writeJSON(w, http.StatusOK, list(out, ""))
+}
+
+// target returns the engine's southbound target of that name, when the engine offers them
+// (*engine.Engine does).
+func (s *Server) target(name string) (adapters.Target, bool) {
+	te, ok := s.eng.(interface {
+		Target(string) (adapters.Target, bool)
+	})
+	if !ok {
+		return nil, false
+	}
+	return te.Target(name)
 }

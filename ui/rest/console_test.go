@@ -88,3 +88,34 @@ func testSession(t *testing.T, h *harness) {
 		t.Fatalf("unknown cookie: %d, Set-Cookie %q", r.Status, r.Header.Get("Set-Cookie"))
 	}
 }
+
+// testNativeConfig: GET /services/{id}/config/native renders, per target, what the service
+// owns there; 404 for an unknown service.
+func testNativeConfig(t *testing.T, h *harness) {
+	var got struct {
+		Items []rest.NativeConfig `json:"items"`
+	}
+	r := h.do(t, req{method: "GET", path: "/api/v1/services/count-a/config/native", role: viewer})
+	wantStatus(t, r, http.StatusOK)
+	r.json(t, &got)
+	var owned struct {
+		Items []struct{ Target, Path, Value string } `json:"items"`
+	}
+	h.do(t, req{method: "GET", path: "/api/v1/services/count-a/config", role: viewer}).json(t, &owned)
+	nodes := map[string]int{}
+	for _, l := range owned.Items {
+		nodes[l.Target]++
+	}
+	if len(got.Items) != len(nodes) || len(got.Items) == 0 {
+		t.Fatalf("native config of %d targets, owned on %v", len(got.Items), nodes)
+	}
+	for _, nc := range got.Items {
+		if nc.Nodes != nodes[nc.Target] || nc.Text == "" || nc.Format == "" {
+			t.Errorf("native config of %s: %+v (owns %d nodes)", nc.Target, nc, nodes[nc.Target])
+		}
+		if nc.Target == "pe2" && !strings.Contains(nc.Text, "ge-0/0/2") {
+			t.Errorf("pe2's native config does not name its port:\n%s", nc.Text)
+		}
+	}
+	wantStatus(t, h.do(t, req{method: "GET", path: "/api/v1/services/nope/config/native", role: viewer}), http.StatusNotFound)
+}

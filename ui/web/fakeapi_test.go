@@ -635,6 +635,17 @@ func (f *fakeAPI) service(w http.ResponseWriter, r *http.Request, s *fakeService
 			out = append(out, map[string]any{"target": t, "path": fmt.Sprintf("interfaces/interface[%s]/unit[%v]/vlan-id", ep["port"], ep["vlan"]), "value": fmt.Sprint(ep["vlan"])})
 		}
 		writeJSON(w, 200, out)
+	case len(rest) == 2 && rest[0] == "config" && rest[1] == "native":
+		var out []map[string]any
+		for _, ep := range endpointsOf(s) {
+			t, format := ep["device"].(string), "junos-set"
+			text := fmt.Sprintf("set interfaces %s unit %v vlan-id %v", ep["port"], ep["vlan"], ep["vlan"])
+			if f.vendorOf(t) == "sros" {
+				t, format, text = "sam1", "sam-ops", fmt.Sprintf("create vll.L2AccessInterface portPointer=%s outerEncapValue=%v", ep["port"], ep["vlan"])
+			}
+			out = append(out, map[string]any{"target": t, "format": format, "text": text, "nodes": 1})
+		}
+		writeJSON(w, 200, map[string]any{"items": out})
 	case len(rest) == 1 && rest[0] == "allocations":
 		writeJSON(w, 200, []map[string]any{{"pool": "vc-id", "scope": "global", "key": "pw", "value": 100, "service": s.ID}})
 	case len(rest) == 1 && rest[0] == "runs":

@@ -263,7 +263,7 @@ func serviceDetail(p *bt.Page, id, state string, targets []string, owned []strin
 		bt.WaitJS(`![...document.querySelectorAll('main section')].some(s => s.innerText.includes('Loading…'))`),
 	)
 	p.ExpectTrue("service state is "+state, fmt.Sprintf(`[...document.querySelectorAll('main dd, main .badge')].some(e => e.innerText.trim() === %s)`, bt.JSQ(state)))
-	cfg := evalString(p, `[...document.querySelectorAll('main section')].find(s => s.querySelector('h2') && s.querySelector('h2').textContent === 'Owned configuration').innerText`)
+	cfg := evalString(p, `[...document.querySelectorAll('main section')].find(s => s.querySelector('h2') && s.querySelector('h2').textContent === 'Owned configuration').textContent`)
 	for _, tg := range targets {
 		if !strings.Contains(cfg, tg) {
 			p.Shot("failure-owned-" + tg)
@@ -421,6 +421,11 @@ func TestBrowserFullStack(t *testing.T) {
 		t.Errorf("pe1 after the modify:\n%s", strings.Join(pe1.RunningSet(), "\n"))
 	}
 	serviceDetail(p, "eline-fs-1", "active", []string{"pe1", "sam1"}, []string{"unit[200]"}, "eline-6b-detail-modified")
+	p.Run("its owned configuration in Junos syntax",
+		bt.WaitText(`section.owned[aria-label="Owned on pe1"] pre.native`, "set interfaces ge-0/0/1 unit 200 vlan-id 200"),
+		bt.WaitText(`section.owned[aria-label="Owned on pe1"] h3`, "Junos set commands"),
+	)
+	p.T.Logf("owned on sam1, native:\n%s", text(p, `section.owned[aria-label="Owned on sam1"] pre`))
 	p.Run("the service's versions come from its runs",
 		bt.WaitText(`.versions caption`, "2 recorded changes of the intent"),
 		bt.WaitText(`.versions table.diff-table`, "200"),

@@ -328,15 +328,22 @@ export async function detail(view, id) {
   const runs = h('section', h('h2', 'Run history'), h('p', { class: 'muted' }, 'Loading…'));
   const versions = h('section', { class: 'versions' }, h('h2', 'Versions'), h('p', { class: 'muted' }, 'Loading…'));
   view.append(versions, cfg, alloc, runs);
-  const [c, a, r] = await Promise.allSettled([
-    get(`/services/${encodeURIComponent(id)}/config`), get(`/services/${encodeURIComponent(id)}/allocations`), get(`/services/${encodeURIComponent(id)}/runs`)]);
+  const [c, a, r, nat] = await Promise.allSettled([
+    get(`/services/${encodeURIComponent(id)}/config`), get(`/services/${encodeURIComponent(id)}/allocations`), get(`/services/${encodeURIComponent(id)}/runs`),
+    get(`/services/${encodeURIComponent(id)}/config/native`)]);
   if (c.status === 'fulfilled') {
     const rows = items(c.value);
+    const native = new Map((nat.status === 'fulfilled' ? items(nat.value) : []).map((n) => [n.target, n]));
     const by = new Map();
     for (const l of rows) { if (!by.has(l.target)) by.set(l.target, []); by.get(l.target).push(l); }
-    clear(cfg, h('h2', 'Owned configuration'), by.size ? [...by.entries()].map(([t, ls]) => h('details', { class: 'extra', open: by.size <= 2 },
-      h('summary', `${t} — ${ls.length} node${ls.length === 1 ? '' : 's'}`),
-      table([['Path', (l) => h('code', l.path)], ['Value', (l) => l.value || '']], ls))) : h('p', { class: 'muted' }, 'This service owns no configuration.'));
+    clear(cfg, h('h2', 'Owned configuration'), by.size ? [...by.entries()].map(([t, ls]) => {
+      const n = native.get(t);
+      const fmt = n ? ({ 'junos-set': 'Junos set commands', 'sam-ops': 'SAM object operations', 'netconf-xml': 'NETCONF XML', text: 'Paths' }[n.format] || n.format) : '';
+      return h('section', { class: 'owned', 'aria-label': `Owned on ${t}` }, h('h3', `${t} — ${ls.length} node${ls.length === 1 ? '' : 's'}${fmt ? ', ' + fmt : ''}`),
+        n ? h('pre', { class: 'native', tabindex: '0', 'aria-label': `${fmt} owned on ${t}` }, n.text) : null,
+        h('details', { class: 'extra', open: !n }, h('summary', 'As configuration paths'),
+          table([['Path', (l) => h('code', l.path)], ['Value', (l) => l.value || '']], ls)));
+    }) : h('p', { class: 'muted' }, 'This service owns no configuration.'));
   } else clear(cfg, h('h2', 'Owned configuration'), errorBox(c.reason));
   if (a.status === 'fulfilled') clear(alloc, h('h2', 'Allocations'), table([['Pool', (x) => x.pool], ['Scope', (x) => x.scope || ''], ['Key', (x) => x.key || ''], ['Value', (x) => String(x.value)]], items(a.value), { empty: 'No allocations.' }));
   else clear(alloc, h('h2', 'Allocations'), errorBox(a.reason));
