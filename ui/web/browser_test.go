@@ -664,3 +664,22 @@ func TestBrowserThemeAndKeys(t *testing.T) {
 		bt.WaitText(`main h1`, "Service catalogue"),
 	)
 }
+
+// TestBrowserNarrow: below 1440 px (here 900 px) tables keep their words whole ("activ e" was
+// the complaint): a badge or a header stays on one line and a table too wide for the screen
+// scrolls inside its wrapper, never the page.
+func TestBrowserNarrow(t *testing.T) {
+	ctx, dir := bt.Start(t)
+	srv, _ := newFakeServer(t)
+	p := &bt.Page{T: t, Ctx: ctx, Base: srv.URL, Dir: dir}
+	p.SignIn("op-token")
+	p.Run("a 900 px window", chromedp.EmulateViewport(900, 800))
+	for _, pg := range []struct{ path, want string }{{"/services", "services match"}, {"/runs", "in progress"}, {"/dashboard", "Pool pressure"}, {"/inventory/pe1", "Services on this device"}} {
+		name := "narrow" + strings.ReplaceAll(pg.path, "/", "-")
+		p.Run("open "+pg.path+" at 900 px", chromedp.Navigate(p.Base+pg.path), bt.WaitText(`main`, pg.want))
+		p.ExpectTrue(pg.path+": the page does not scroll sideways", `document.documentElement.scrollWidth <= document.documentElement.clientWidth`)
+		p.ExpectTrue(pg.path+": badges and headers keep one line", `[...document.querySelectorAll('table.data .badge, table.data th')].every(e => e.getClientRects().length === 1 && e.getBoundingClientRect().height < 2.2 * parseFloat(getComputedStyle(e).lineHeight || '20'))`)
+		p.ExpectTrue(pg.path+": no word is broken across lines", `[...document.querySelectorAll('table.data td')].every(td => td.scrollWidth <= td.clientWidth + 1)`)
+		p.Shot(name)
+	}
+}

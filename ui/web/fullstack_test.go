@@ -426,6 +426,13 @@ func TestBrowserFullStack(t *testing.T) {
 		bt.WaitText(`section.owned[aria-label="Owned on pe1"] h3`, "Junos set commands"),
 	)
 	p.T.Logf("owned on sam1, native:\n%s", text(p, `section.owned[aria-label="Owned on sam1"] pre`))
+	p.Run("the pack's op runs from the service page",
+		bt.Click(`//main//button[normalize-space()="Show pseudowire"]`),
+		chromedp.WaitVisible(chromedp.CSS(`section.opresult`)),
+		bt.WaitJS(`document.querySelectorAll('section.opresult h3').length === 2`),
+	)
+	p.T.Logf("op results:\n%s", text(p, `section.opresult`))
+	p.Shot("eline-6c-op")
 	p.Run("the service's versions come from its runs",
 		bt.WaitText(`.versions caption`, "2 recorded changes of the intent"),
 		bt.WaitText(`.versions table.diff-table`, "200"),
