@@ -433,6 +433,15 @@ func TestBrowserFullStack(t *testing.T) {
 	)
 	p.T.Logf("op results:\n%s", text(p, `section.opresult`))
 	p.Shot("eline-6c-op")
+	p.Run("the device page shows what its services own there, natively",
+		chromedp.Navigate(p.Base+"/inventory/pe1"),
+		bt.WaitText(`#dev-svcs ~ table, main table.services`, "eline-fs-1"),
+		bt.Click(`//main//button[starts-with(normalize-space(), "Show the configuration")]`),
+		bt.WaitText(`.ownedhere pre[aria-label="Owned by eline-fs-1 on pe1"]`, "set interfaces ge-0/0/1 unit 200 vlan-id 200"),
+	)
+	p.A11y("device-owned")
+	p.Shot("pe1-owned")
+	p.Run("back to the service", chromedp.Navigate(p.Base+"/services/eline-fs-1"), bt.WaitText(`main`, "Run history"))
 	p.Run("the service's versions come from its runs",
 		bt.WaitText(`.versions caption`, "2 recorded changes of the intent"),
 		bt.WaitText(`.versions table.diff-table`, "200"),

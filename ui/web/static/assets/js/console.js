@@ -59,6 +59,7 @@ export async function deviceDetail(view, name) {
       ['State', (s) => badge(s.state)], ['Here', (s) => h('span', { class: 'endpoints' }, eps(s))]],
     rows, { class: 'data services', caption: data && data.next_cursor ? `The first ${rows.length} services on ${name}` : `${rows.length} service${rows.length === 1 ? '' : 's'} on ${name}`, empty: 'No service uses this device.' }),
     data && data.next_cursor ? h('p', link(`/services?device=${encodeURIComponent(name)}`, `All services on ${name}`)) : null);
+    if (rows.length) svcs.append(ownedHere(d, rows.slice(0, 50)));
   } catch (e) { clear(svcs, h('h2', { id: 'dev-svcs' }, 'Services on this device'), errorBox(e)); }
   if (session.canWrite) {
     const out = h('div', { 'aria-live': 'polite' });
@@ -72,6 +73,29 @@ export async function deviceDetail(view, name) {
     });
     view.append(h('h2', 'Troubleshoot'), form, out);
   }
+}
+
+// ownedHere shows, on request, the configuration each service owns on this device (or on the
+// NMS it is reached through) in the device's own syntax.
+function ownedHere(d, svcs) {
+  const target = d.nms || d.name;
+  const out = h('div', { class: 'ownedhere', 'aria-live': 'polite' });
+  const b = h('button', { type: 'button', class: 'btn secondary' }, `Show the configuration ${svcs.length === 1 ? 'this service owns' : `these ${svcs.length} services own`} ${d.nms ? `on ${d.nms}` : 'here'}`);
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    clear(out, h('p', { class: 'muted' }, 'Loading…'));
+    const res = await Promise.allSettled(svcs.map((s) => get(`/services/${encodeURIComponent(s.id)}/config/native`)));
+    clear(out, h('h3', `Configuration owned ${d.nms ? `on ${d.nms}, the NMS of ${d.name}` : `on ${d.name}`}`),
+      svcs.map((s, i) => {
+        const r = res[i];
+        if (r.status !== 'fulfilled') return h('div', h('h4', link(`/services/${encodeURIComponent(s.id)}`, s.id)), errorBox(r.reason));
+        const n = items(r.value).find((x) => x.target === target);
+        return h('div', { class: 'owned' }, h('h4', link(`/services/${encodeURIComponent(s.id)}`, s.id)),
+          n ? h('pre', { class: 'native', tabindex: '0', 'aria-label': `Owned by ${s.id} on ${target}` }, n.text) : h('p', { class: 'muted' }, `Owns nothing on ${target}.`));
+      }));
+    b.disabled = false;
+  });
+  return h('div', h('div', { class: 'actions' }, b), out);
 }
 
 function poolRows(data) {
