@@ -69,6 +69,7 @@ func flow(p *bt.Page, f serviceFlow) {
 		p.Run("modify plan shows "+want, bt.WaitText(`.plan`, want))
 	}
 	p.Run("the modify plan says what changes in the service", bt.WaitText(`.svcchange table.diff-table`, "→"))
+	p.ExpectTrue("a VLAN change renumbers nothing", `!document.querySelector('.svcchange').innerText.includes('renumbered')`)
 	p.Shot(f.typ + "-5-plan-modify")
 	commit(p, f.typ+"-6-run-modify")
 	p.Run("the service lists its versions and compares them",
@@ -305,6 +306,10 @@ func TestBrowserFake(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
 		bt.WaitText(`.plan`, "delete interfaces ge-0/0/2 unit 1060"),
 		bt.WaitText(`.plan`, "set interfaces xe-0/0/0 unit 1060"),
+		// The moved endpoint renumbers the pseudowire: said in the service's terms.
+		bt.WaitText(`.svcchange`, "Pool vc-id (pw)"),
+		bt.WaitText(`.svcchange`, "101 in global (renumbered)"),
+		bt.WaitText(`.svcchange`, "pe2"),
 	)
 	p.Shot("migrate-plan")
 	p.Run("audit shows drift",

@@ -312,6 +312,17 @@ func (f *fakeAPI) plan(op, typ, id string, old, now map[string]any, base int) ma
 	pid := fmt.Sprintf("plan-%d", f.seq)
 	p := map[string]any{"id": pid, "service": id, "type": typ, "op": op, "base_version": base, "pack_version": "1.0.0",
 		"hash": fmt.Sprintf("%064x", f.seq), "targets": tps, "request": map[string]any{"op": op, "type": typ, "service_id": id, "intent": now}}
+	if op == "modify" {
+		// A moved endpoint takes another pseudowire id: the console must say so.
+		vc := 100
+		oe, ne := endpointsOf(&fakeService{Intent: old}), endpointsOf(&fakeService{Intent: now})
+		for i := range min(len(oe), len(ne)) {
+			if oe[i]["device"] != ne[i]["device"] {
+				vc = 101
+			}
+		}
+		p["allocations"] = []map[string]any{{"pool": "vc-id", "scope": "global", "key": "pw", "value": vc}}
+	}
 	if op == "create" {
 		p["allocations"] = []map[string]any{{"pool": "vc-id", "scope": "global", "key": "pw", "value": 100}}
 		if typ == "l3vpn" {

@@ -287,6 +287,14 @@ export async function planPage(view, id) {
       const svc = await get(`/services/${encodeURIComponent(plan.service)}`);
       const p = await pack(svc.type).catch(() => null);
       const rows = diffIntents(svc.intent, req.intent, p ? p.schema : null);
+      // Values the service holds in pools that this change gives up or takes anew (a moved
+      // site may be renumbered): said here, not only in the allocation table below.
+      const held = items(await get(`/services/${encodeURIComponent(plan.service)}/allocations`).catch(() => []));
+      for (const a of plan.allocations || []) {
+        const was = held.find((x) => x.pool === a.pool && x.key === a.key);
+        if (was && (String(was.value) !== String(a.value) || was.scope !== a.scope)) rows.push({ label: `Pool ${a.pool} (${a.key || 'value'})`, before: `${was.value}${was.scope ? ' in ' + was.scope : ''}`, after: `${a.value}${a.scope ? ' in ' + a.scope : ''} (renumbered)` });
+        else if (!was) rows.push({ label: `Pool ${a.pool} (${a.key || 'value'})`, before: '—', after: `${a.value}${a.scope ? ' in ' + a.scope : ''} (new)` });
+      }
       change = h('section', { class: 'svcchange' }, h('h2', 'What changes in the service'), diffTable(rows, `${plan.service}, version ${svc.version} → the new intent`));
     } catch { /* the device changes below still say everything */ }
   }
