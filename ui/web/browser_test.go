@@ -322,13 +322,15 @@ func TestBrowserFake(t *testing.T) {
 	p.A11y("audits")
 	p.Shot("audits")
 	for _, pg := range []struct{ path, want string }{
-		{"/inventory", "sam1"}, {"/inventory/pe1", "eline-060"}, {"/pools", "930 of 1000 used"}, {"/reports", "Services by vendor"},
+		{"/inventory", "sam1"}, {"/inventory/pe1", "eline-060"}, {"/pools", "930 of 1000 used"}, {"/reports", "Service endpoints by vendor"},
 	} {
 		p.Run("open "+pg.path, chromedp.Navigate(p.Base+pg.path), bt.WaitText(`main`, pg.want))
 		p.A11y(strings.ReplaceAll(strings.Trim(pg.path, "/"), "/", "-"))
 		p.Shot(strings.ReplaceAll(strings.Trim(pg.path, "/"), "/", "-"))
 	}
 	p.ExpectTrue("charts are inline SVG", `document.querySelectorAll('main svg.chart').length >= 4`)
+	// Pool shares are drawn against 100 %, not against the fullest pool: 93 % is not a full bar.
+	p.ExpectTrue("pool bars are scaled to 100 %", `(() => { const f = [...document.querySelectorAll('figure.chartbox')].find(f => f.querySelector('figcaption').textContent === 'Pool utilisation'); return [...f.querySelectorAll('svg rect')].some(r => Math.abs(Number(r.getAttribute('width')) - 0.93 * 230) < 1); })()`)
 
 	// A new tab of this browser is signed in too (the session cookie), and no script of the
 	// page can read the token: not in the cookies it sees, not in storage.
@@ -649,7 +651,7 @@ func TestBrowserThemeAndKeys(t *testing.T) {
 		chromedp.Reload(), bt.WaitText(`main`, "Pool pressure"), bt.WaitJS(`getComputedStyle(document.documentElement).backgroundColor === 'rgb(11, 18, 32)'`))
 	for _, pg := range []struct{ path, want string }{
 		{"/dashboard", "Pool pressure"}, {"/services", "services match"}, {"/runs", "in progress"}, {"/services/eline-060", "Versions"},
-		{"/catalogue/eline", "Preview changes"}, {"/inventory/pe1", "Services on this device"}, {"/reports", "Services by vendor"},
+		{"/catalogue/eline", "Preview changes"}, {"/inventory/pe1", "Services on this device"}, {"/reports", "Service endpoints by vendor"},
 	} {
 		name := "dark" + strings.ReplaceAll(pg.path, "/", "-")
 		p.Run("dark "+pg.path, chromedp.Navigate(p.Base+pg.path), bt.WaitText(`main`, pg.want))

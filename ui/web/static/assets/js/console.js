@@ -192,10 +192,11 @@ export async function reports(view) {
   grid.append(
     barChart('Services by type', pairs(sum.by_type || sum.types)),
     barChart('Services by state', pairs(sum.by_state || sum.states)),
-    barChart('Services by vendor', pairs(sum.by_vendor || sum.vendors)),
+    // The summary counts endpoints per vendor (a service with two Junos ends counts twice).
+    barChart('Service endpoints by vendor', pairs(sum.by_vendor || sum.vendors)),
     complianceChart(sum.compliance || {}, sum.services));
   const pl = poolRows(sum.pools || []);
-  grid.append(barChart('Pool utilisation', pl.map((p) => ({ label: `${p.pool || p.name}${p.scope ? ' ' + p.scope : ''}`, value: poolSize(p) ? Math.round((Number(p.used) / poolSize(p)) * 1000) / 10 : Number(p.used || 0) })), { unit: pl.some(poolSize) ? '%' : '' }));
+  grid.append(barChart('Pool utilisation', pl.map((p) => ({ label: `${p.pool || p.name}${p.scope ? ' ' + p.scope : ''}`, value: poolSize(p) ? Math.round((Number(p.used) / poolSize(p)) * 1000) / 10 : Number(p.used || 0) })), { unit: pl.some(poolSize) ? '%' : '', max: pl.some(poolSize) ? 100 : undefined }));
   view.append(grid);
   if (sum.generated || sum.at) view.append(h('p', { class: 'muted small' }, `As of ${fmtTime(sum.generated || sum.at)}`));
 }
