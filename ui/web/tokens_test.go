@@ -77,13 +77,32 @@ func TestBrowserTokens(t *testing.T) {
 	p.ExpectTrue("no plaintext is shown after the refusal", `!document.querySelector('.token-plain')`)
 	p.Shot("tokens-2-duplicate")
 
+	admin := evalText(p, `[...document.querySelectorAll('table.tokens tbody tr')].find(r => r.cells[1] && r.cells[1].innerText === 'admin' && r.cells[2].innerText === 'active').cells[0].innerText`)
 	p.Run("revoking the last admin token is refused with a readable error",
-		bt.Eval(`(() => { window.confirm = () => true; return true; })()`),
 		bt.Click(`//table[contains(@class,'tokens')]//tr[td[2][normalize-space()='admin']]//button`),
+		bt.WaitJS(`document.activeElement && document.activeElement.id === 'revoke-name'`),
+		bt.WaitText(`.revoke-confirm`, "signs out every client"),
+	)
+	p.ExpectTrue("the revoke is not armed before the name is typed", `document.querySelector('.revoke-confirm button.danger').disabled`)
+	p.A11y("tokens-revoke-confirm")
+	p.Run("type the name and revoke",
+		bt.Fill(`#revoke-name`, admin),
+		bt.WaitJS(`!document.querySelector('.revoke-confirm button.danger').disabled`),
+		bt.Click(`.revoke-confirm button.danger`),
 		bt.WaitText(`main [role=alert]`, "This token cannot be revoked"),
 		bt.WaitText(`main [role=alert]`, "last active admin"),
 	)
 	p.Shot("tokens-3-last-admin")
+	p.Run("revoke the ci token",
+		bt.Click(`button[aria-label="Revoke ci"]`),
+		bt.WaitJS(`document.activeElement && document.activeElement.id === 'revoke-name'`),
+		bt.Fill(`#revoke-name`, "ci"),
+		bt.Click(`.revoke-confirm button.danger`),
+		bt.WaitJS(`[...document.querySelectorAll('table.tokens tbody tr')].some(r => r.cells[0].innerText === 'ci' && r.cells[2].innerText === 'revoked')`),
+	)
+	if _, err := (&client.Client{Base: srv.URL, Token: plain}).Types(sctx); err == nil {
+		t.Fatal("the revoked ci token still works")
+	}
 
 	p.Run("the audit log lists the token changes",
 		bt.Click(`nav#nav a[href="/audit-log"]`),

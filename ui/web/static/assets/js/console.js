@@ -237,13 +237,33 @@ export async function tokens(view) {
       ['Name', (t) => t.name], ['Role', (t) => t.role], ['State', (t) => badge(t.state)],
       ['Created', (t) => fmtTime(t.created)], ['Last used', (t) => fmtTime(t.last_used) || '—'],
       ['Expires', (t) => (t.expires ? fmtTime(t.expires) : 'never')],
-      ['', (t) => (t.state !== 'active' ? '' : h('button', { type: 'button', class: 'btn link', 'aria-label': `Revoke ${t.name}`, onclick: () => revoke(t) }, 'Revoke'))],
+      ['', (t) => (t.state !== 'active' ? '' : h('button', { type: 'button', class: 'btn link', 'aria-label': `Revoke ${t.name}`, onclick: (ev) => revoke(t, ev.target.closest('tr')) }, 'Revoke'))],
     ], toks, { class: 'data tokens', caption: `${toks.length} tokens` }));
   }
-  async function revoke(t) {
+  // revoke asks for the token's name to be typed, saying what revoking does, before the red
+  // button can be pressed (no dialog that Enter confirms).
+  function revoke(t, row) {
     clear(problem);
-    if (!window.confirm(`Revoke the token ${t.name}? Whoever uses it is signed out.`)) return;
-    try { await call('DELETE', `/tokens/${encodeURIComponent(t.id)}`); toast(`Revoked ${t.name}.`); await draw(); } catch (e) { problem.append(tokenProblem(e, 'revoke')); }
+    const old = listBox.querySelector('.revoke-confirm');
+    if (old) old.remove();
+    const input = h('input', { id: 'revoke-name', type: 'text', autocomplete: 'off', spellcheck: false, 'aria-describedby': 'revoke-help' });
+    const go = h('button', { type: 'button', class: 'btn danger', disabled: true }, `Revoke ${t.name}`);
+    input.addEventListener('input', () => { go.disabled = input.value.trim() !== t.name; });
+    input.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); if (!go.disabled) go.click(); } });
+    const cancel = h('button', { type: 'button', class: 'btn link' }, 'Cancel');
+    const box = h('tr', { class: 'revoke-confirm' }, h('td', { colSpan: 7 },
+      h('div', { class: 'danger-zone' },
+        h('p', `Revoking ${t.name} (${t.role}${t.last_used ? ', last used ' + fmtTime(t.last_used) : ', never used'}) signs out every client and browser that uses it, at once; it cannot be undone.`),
+        h('div', { class: 'field' }, h('label', { for: 'revoke-name' }, `Type ${t.name} to confirm`), input,
+          h('p', { class: 'help', id: 'revoke-help' }, 'The button stays disabled until the name matches.')),
+        h('div', { class: 'actions' }, go, cancel))));
+    cancel.addEventListener('click', () => box.remove());
+    go.addEventListener('click', async () => {
+      go.disabled = true;
+      try { await call('DELETE', `/tokens/${encodeURIComponent(t.id)}`); toast(`Revoked ${t.name}.`); await draw(); } catch (e) { box.remove(); problem.append(tokenProblem(e, 'revoke')); }
+    });
+    row.after(box);
+    input.focus();
   }
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
