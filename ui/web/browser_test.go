@@ -318,11 +318,15 @@ func TestBrowserFake(t *testing.T) {
 		bt.Submit(`#audit-svc`),
 		bt.WaitText(`main`, "has drifted"),
 		bt.WaitText(`main`, "what the device holds"),
+		// A path given as segments reads as one, without JSON or a stray null.
+		bt.WaitText(`main pre.diff`, "- interfaces/interface[ge-0/0/2]/unit[1060]/description eline-060"),
 	)
+	p.Run("the compliance chart counts the audit just run", bt.WaitJS(`document.querySelector('.compliance svg.chart').getAttribute('aria-label').includes('Drifted 4')`))
+	p.ExpectTrue("no JSON or null in the drift", `!/null|\{|"name"/.test(document.querySelector('main pre.diff').innerText)`)
 	p.A11y("audits")
 	p.Shot("audits")
 	for _, pg := range []struct{ path, want string }{
-		{"/inventory", "sam1"}, {"/inventory/pe1", "eline-060"}, {"/pools", "930 of 1000 used"}, {"/reports", "Service endpoints by vendor"},
+		{"/catalogue", "Service catalogue"}, {"/inventory", "sam1"}, {"/inventory/pe1", "eline-060"}, {"/pools", "930 of 1000 used"}, {"/reports", "Service endpoints by vendor"},
 	} {
 		p.Run("open "+pg.path, chromedp.Navigate(p.Base+pg.path), bt.WaitText(`main`, pg.want))
 		p.A11y(strings.ReplaceAll(strings.Trim(pg.path, "/"), "/", "-"))

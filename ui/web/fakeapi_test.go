@@ -32,6 +32,7 @@ type fakeAPI struct {
 	// ("device port" keys).
 	portDesc map[string]string
 	linkDown map[string]bool
+	audits   int // audits run, each found drift: counted in the summary's compliance
 }
 
 type fakeDevice struct {
@@ -502,7 +503,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"services": len(f.order), "by_type": map[string]int{"eline": len(f.order) - 1, "l3vpn": 1},
 			"by_state": map[string]int{"active": len(f.order) - 2, "failed": 1, "modifying": 1}, "by_vendor": map[string]int{"junos": 61, "sros": 60},
 			"pools":      []map[string]any{{"pool": "vc-id", "scope": "global", "used": 61, "size": 1000}, {"pool": "rd", "scope": "65000", "used": 930, "size": 1000}},
-			"compliance": map[string]int{"audited": 40, "in_sync": 37, "drifted": 3}})
+			"compliance": map[string]int{"audited": 40 + f.audits, "in_sync": 37, "drifted": 3 + f.audits}})
 	default:
 		problem(w, 404, "Not Found", "the fake has no "+r.Method+" "+path, nil)
 	}
@@ -666,9 +667,11 @@ func (f *fakeAPI) service(w http.ResponseWriter, r *http.Request, s *fakeService
 		}
 		writeJSON(w, 200, map[string]any{"items": out})
 	case len(rest) == 1 && rest[0] == "audit":
+		f.audits++
 		writeJSON(w, 200, map[string]any{"service": s.ID, "in_sync": false, "drift": []map[string]any{{"target": "pe1",
 			"changed": []map[string]any{{"path": "interfaces/interface[ge-0/0/2]/unit[1060]/vlan-id", "want": "1060", "actual": "1061"}},
-			"missing": []map[string]any{{"path": "interfaces/interface[ge-0/0/2]/unit[1060]/description", "value": "eline-060"}}}}})
+			"missing": []map[string]any{{"path": []any{map[string]any{"name": "interfaces", "key": nil}, map[string]any{"name": "interface", "key": "ge-0/0/2"},
+				map[string]any{"name": "unit", "key": "1060"}, map[string]any{"name": "description", "key": nil}}, "value": "eline-060"}}}}})
 	case len(rest) == 1 && rest[0] == "redeploy":
 		writeJSON(w, 200, f.plan("redeploy", s.Type, s.ID, nil, s.Intent, s.Version))
 	default:

@@ -3,7 +3,7 @@
 import { h, clear, link, errorBox, table, fmtTime, badge, toast } from './dom.js';
 import { call, get, items } from './api.js';
 import { session } from './state.js';
-import { previewOp } from './pages.js';
+import { previewOp, pathText } from './pages.js';
 import { servicesOf, resetInventoryCache } from './form.js';
 import { barChart, usageBar, donut, pairs } from './charts.js';
 import { intentEndpoints, endpointText } from './svcview.js';
@@ -128,10 +128,12 @@ export function renderAudit(r, etag) {
     h('p', r.in_sync ? 'Every device holds exactly what this service owns.' : 'Some devices no longer hold what this service owns. Re-deploy puts it back (previewed first).'));
   for (const d of r.drift || []) {
     const pre = h('pre', { class: 'native diff', tabindex: '0', 'aria-label': `Drift on ${d.target}` });
-    for (const m of d.missing || []) pre.append(h('span', { class: 'ln ln-del' }, `- ${typeof m.path === 'string' ? m.path : JSON.stringify(m.path)}${m.value ? ' ' + m.value : ''}   (missing on the device)`), '\n');
+    // Paths read as name[key]/… whatever form the audit gives them; an absent value is left out.
+    const val = (v) => (v === undefined || v === null || v === '' ? '' : ` ${v}`);
+    for (const m of d.missing || []) pre.append(h('span', { class: 'ln ln-del' }, `- ${pathText(m.path)}${val(m.value)}   (missing on the device)`), '\n');
     for (const c of d.changed || []) {
-      pre.append(h('span', { class: 'ln ln-del' }, `- ${c.path} ${c.want}   (what the service owns)`), '\n',
-        h('span', { class: 'ln ln-add' }, `+ ${c.path} ${c.actual}   (what the device holds)`), '\n');
+      pre.append(h('span', { class: 'ln ln-del' }, `- ${pathText(c.path)}${val(c.want)}   (what the service owns)`), '\n',
+        h('span', { class: 'ln ln-add' }, `+ ${pathText(c.path)}${val(c.actual)}   (what the device holds)`), '\n');
     }
     box.append(h('h3', d.target), d.error ? h('p', { class: 'error' }, `Could not read ${d.target}: ${d.error}`) : null, pre);
   }
@@ -166,12 +168,18 @@ export async function audits(view, params) {
     if (!id) { clear(out, h('p', { class: 'msg' }, 'Enter a service id.')); input.focus(); return; }
     clear(out, h('p', { class: 'muted' }, `Auditing ${id}…`));
     try { clear(out, renderAudit((await call('POST', `/services/${encodeURIComponent(id)}/audit`)).data)); } catch (e) { clear(out, errorBox(e)); }
+    await drawCompliance();
   });
-  view.append(form, out);
-  try {
-    const sum = await get('/reports/summary');
-    if (sum && sum.compliance) view.append(h('h2', 'Compliance'), complianceChart(sum.compliance, sum.services));
-  } catch { /* reports are optional here */ }
+  const comp = h('div', { class: 'compliance' });
+  view.append(form, out, comp);
+  // The chart is drawn again after each audit, so it counts the one just run.
+  async function drawCompliance() {
+    try {
+      const sum = await get('/reports/summary');
+      if (sum && sum.compliance) clear(comp, h('h2', 'Compliance'), complianceChart(sum.compliance, sum.services));
+    } catch { /* reports are optional here */ }
+  }
+  await drawCompliance();
 }
 
 function complianceChart(c, total) {

@@ -175,9 +175,16 @@ function countChanges(cs) {
   return c;
 }
 
-function pathText(p) {
+/** pathText words a configuration path: a string as it is, segments as name[key]/…. */
+export function pathText(p) {
   if (typeof p === 'string') return p;
-  if (Array.isArray(p)) return p.map((s) => (s.key !== undefined && (s.key !== '' || s.keyed) ? `${s.name}[${s.key}]` : s.name)).join('/');
+  if (Array.isArray(p)) {
+    return p.filter((s) => s !== null && s !== undefined).map((s) => {
+      if (typeof s !== 'object') return String(s);
+      const keyed = s.key !== undefined && s.key !== null && (s.key !== '' || s.keyed);
+      return keyed ? `${s.name}[${s.key}]` : s.name;
+    }).join('/');
+  }
   return String(p);
 }
 
