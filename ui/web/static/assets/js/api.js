@@ -31,6 +31,8 @@ const KINDS = {
   'run-finished': 'This run is already over', 'last-admin': 'The last administrator token cannot be revoked',
   'store-unavailable': 'The server cannot record changes right now', 'shutting-down': 'The server is restarting',
   'idempotency-key-reused': 'This request was already sent with other content', 'unknown-type': 'This service type is not loaded',
+  conflict: 'Another service owns part of this configuration with another value', 'unknown-op': 'This service type has no such operation',
+  'precondition-required': 'The service version is missing', 'not-found': 'Not found',
 };
 
 function plainStatus(status) {
