@@ -427,6 +427,7 @@ func TestBrowserFakeRecovery(t *testing.T) {
 		bt.WaitJS(`!!document.querySelector('ol.steps li.ph-failed') && !document.querySelector('ol.steps li.ph-begin')`),
 		bt.WaitText(`main dl.facts`, "Elapsed"),
 		bt.WaitText(`main .actions`, "your input is kept"),
+		bt.WaitText(`main .actions .note`, "stays on record as failed and keeps its id"),
 	)
 	p.A11y("run-failed")
 	p.Shot("recovery-3-run-failed")

@@ -434,6 +434,7 @@ export async function runPage(view, id) {
       const d = draftOfPlan(run.plan_id);
       if (d && run.state === 'succeeded') dropDraft(d.key);
       else if (d && d.draft.path) after.append(link(d.draft.path, 'Back to the form (your input is kept)'), ' ');
+      if (run.kind === 'create' && run.state !== 'succeeded' && run.service) after.append(h('p', { class: 'note' }, `The service ${run.service} stays on record as failed and keeps its id: open it to modify it and try again, or to delete it.`));
       if (run.service && !(run.kind === 'delete' && run.state === 'succeeded')) after.append(link(`/services/${encodeURIComponent(run.service)}`, 'Open the service'));
       if (run.kind === 'delete' && run.state === 'succeeded') after.append(h('p', 'The service is deleted. '), link('/services', 'Back to services'));
       toast(OUTCOME[run.state] || run.state);
