@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,19 +124,6 @@ func decodeCursor(c string) (int64, string, error) {
 	return n, id, nil
 }
 
-// prefixEnd returns the smallest string greater than every string with prefix p (bytewise),
-// or false when there is none.
-func prefixEnd(p string) (string, bool) {
-	b := []byte(p)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] < 0xff {
-			b[i]++
-			return string(b[:i+1]), true
-		}
-	}
-	return "", false
-}
-
 // serviceWhere builds the FROM and WHERE of a service filter from fixed fragments; the
 // values are returned as arguments.
 func serviceWhere(f ServiceFilter) (from string, where []string, args []any) {
@@ -163,16 +151,39 @@ func serviceWhere(f ServiceFilter) (from string, where []string, args []any) {
 		where = append(where, "s.customer = ?")
 		args = append(args, f.Customer)
 	}
-	if f.Query != "" {
-		if end, ok := prefixEnd(f.Query); ok {
-			where = append(where, "((s.id >= ? AND s.id < ?) OR (s.customer >= ? AND s.customer < ?))")
-			args = append(args, f.Query, end, f.Query, end)
-		} else {
-			where = append(where, "(s.id >= ? OR s.customer >= ?)")
-			args = append(args, f.Query, f.Query)
-		}
+	for _, term := range QueryTerms(f.Query) {
+		// Each term is found, without regard to ASCII case, in the id, the customer or the
+		// intent's JSON text (which holds the description, the devices, ports and VLANs).
+		where = append(where, "(instr(lower(s.id), ?) > 0 OR instr(lower(coalesce(s.customer, '')), ?) > 0 OR instr(lower(coalesce(s.intent, '')), ?) > 0)")
+		args = append(args, term, term, term)
 	}
 	return from, where, args
+}
+
+// MaxQueryTerms bounds the words of a ServiceFilter.Query that are matched; more are ignored.
+const MaxQueryTerms = 8
+
+// QueryTerms splits a free-text query into the terms ServiceFilter.Query matches: words
+// separated by white space, ASCII-lowercased (as SQLite's lower()), without repeats, at most
+// MaxQueryTerms.
+func QueryTerms(q string) []string {
+	var out []string
+	for _, w := range strings.Fields(q) {
+		b := []byte(w)
+		for i, c := range b {
+			if 'A' <= c && c <= 'Z' {
+				b[i] = c + ('a' - 'A')
+			}
+		}
+		t := string(b)
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+		if len(out) == MaxQueryTerms {
+			break
+		}
+	}
+	return out
 }
 
 // listServicesSQL returns the query of a page (without its LIMIT argument).
@@ -203,7 +214,8 @@ func listServicesSQL(f ServiceFilter) (string, []any, error) {
 
 // ListServices returns one page of services in the filter's sort order and the cursor of the
 // next page ("" on the last page). Each page walks one index range; filters on device or
-// port, and Query, cost O(matching services) because their matches are sorted for the page.
+// port cost O(matching services) because their matches are sorted for the page, and Query
+// (a substring search without an index) costs O(services the other filters select).
 func (s *SQLite) ListServices(ctx context.Context, f ServiceFilter) ([]Service, string, error) {
 	n := limit(f.Limit, DefaultPageSize, MaxPageSize)
 	q, args, err := listServicesSQL(f)

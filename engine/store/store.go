@@ -86,7 +86,10 @@ type ServiceFilter struct {
 	Customer string
 	Device   string
 	Port     string
-	// Query is free text matched against the service id and customer (prefix match).
+	// Query is free text: a service matches when each of its words (QueryTerms) occurs,
+	// without regard to ASCII case, in the service's id, customer or intent (so its
+	// description, devices, ports and VLANs). It is a scan of the services the other filters
+	// select, not an index walk.
 	Query string
 	// Sort is "id" (default), "-id", "updated" or "-updated".
 	Sort string

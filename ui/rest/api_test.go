@@ -61,6 +61,9 @@ func TestAPI(t *testing.T) {
 	t.Run("reports", func(t *testing.T) { testReports(t, h) })
 	t.Run("events", func(t *testing.T) { testEvents(t, h) })
 	t.Run("tokens and audit log", func(t *testing.T) { testTokens(t, h) })
+	t.Run("console", func(t *testing.T) { testConsole(t, h) })
+	t.Run("session", func(t *testing.T) { testSession(t, h) })
+	t.Run("native config", func(t *testing.T) { testNativeConfig(t, h) })
 	h.checkCoverage(t)
 }
 

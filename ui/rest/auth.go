@@ -44,6 +44,11 @@ var roleRank = map[string]int{
 // access_token instead (browsers' EventSource cannot send headers); request logs never include
 // query strings, so it does not reach the log.
 //
+// Without an Authorization header the token may come from the session cookie (SessionCookie,
+// set by POST /session: HttpOnly, SameSite=Strict). A request so authenticated that is not a
+// GET or HEAD must carry the CSRFHeader (which a cross-site form cannot send), or it is a 403;
+// a refused session cookie is cleared with the 401.
+//
 // failures limits failed authentications per client address (nil: none): every refused token
 // takes one from the address's bucket, and while it is empty the address gets 429 with
 // Retry-After without its token being checked, so guessing costs time and the store nothing.
@@ -59,6 +64,12 @@ func Authenticate(auth store.Auth, queryToken func(*http.Request) bool, failures
 			if h == "" && queryToken != nil && queryToken(r) {
 				if t := r.URL.Query().Get("access_token"); t != "" {
 					h = "Bearer " + t
+				}
+			}
+			fromCookie := false
+			if h == "" {
+				if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+					h, fromCookie = "Bearer "+c.Value, true
 				}
 			}
 			scheme, tok, ok := strings.Cut(h, " ")
@@ -78,7 +89,15 @@ func Authenticate(auth store.Auth, queryToken func(*http.Request) bool, failures
 					return
 				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="xprov", error="invalid_token"`)
+				if fromCookie && status == http.StatusUnauthorized {
+					http.SetCookie(w, sessionCookie(r, "", -1))
+				}
 				writeProblem(w, r, Problem{Type: ProblemTypeBase + "unauthorized", Title: http.StatusText(status), Status: status, Detail: detail})
+				return
+			}
+			if fromCookie && r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get(CSRFHeader) == "" {
+				writeProblem(w, r, Problem{Type: ProblemTypeBase + "forbidden", Title: http.StatusText(http.StatusForbidden), Status: http.StatusForbidden,
+					Detail: "a change authenticated by the session cookie needs the " + CSRFHeader + " header"})
 				return
 			}
 			p := Principal{TokenID: t.ID, Name: t.Name, Role: t.Role}

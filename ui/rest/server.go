@@ -238,7 +238,7 @@ func (s *Server) table() []route {
 		designer = store.RoleDesigner
 		admin    = store.RoleAdmin
 	)
-	return []route{
+	return append([]route{
 		{"GET", "/me", viewer, s.me},
 		{"GET", "/types", viewer, s.listTypes},
 		{"POST", "/types/reload", designer, s.reloadTypes},
@@ -271,7 +271,7 @@ func (s *Server) table() []route {
 		{"GET", "/tokens", admin, s.listTokens},
 		{"POST", "/tokens", admin, s.createToken},
 		{"DELETE", "/tokens/{id}", admin, s.revokeToken},
-	}
+	}, s.consoleRoutes()...)
 }
 
 // Route describes one authenticated route for tests and documentation.

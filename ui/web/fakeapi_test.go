@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,11 @@ type fakeAPI struct {
 	events   []map[string]any
 	notify   chan struct{}
 	seq      int
+	// portDesc and linkDown give some ports a description and an operational state down
+	// ("device port" keys).
+	portDesc map[string]string
+	linkDown map[string]bool
+	audits   int // audits run, each found drift: counted in the summary's compliance
 }
 
 type fakeDevice struct {
@@ -50,7 +56,9 @@ type fakeService struct {
 
 func newFakeAPI(dir string) (*fakeAPI, error) {
 	f := &fakeAPI{packs: map[string]map[string]json.RawMessage{}, services: map[string]*fakeService{},
-		plans: map[string]map[string]any{}, runs: map[string]map[string]any{}, notify: make(chan struct{})}
+		plans: map[string]map[string]any{}, runs: map[string]map[string]any{}, notify: make(chan struct{}),
+		portDesc: map[string]string{"pe1 ge-0/0/1": "ACME Amsterdam access", "pe1 xe-0/1/0": "core to p1"},
+		linkDown: map[string]bool{"pe1 xe-0/1/0": true}}
 	for _, name := range []string{"eline", "l3vpn"} {
 		p := map[string]json.RawMessage{}
 		b, err := os.ReadFile(filepath.Join(dir, name, "pack.json"))
@@ -83,6 +91,9 @@ func newFakeAPI(dir string) (*fakeAPI, error) {
 			Intent: map[string]any{"customer": fmt.Sprintf("Customer %d", i%7), "mtu": 1514.0, "endpoints": []any{
 				map[string]any{"device": "pe2", "port": "xe-0/0/1", "vlan": float64(1000 + i)},
 				map[string]any{"device": "sr1", "port": "1/1/3", "vlan": float64(1000 + i)}}}}
+		if i%5 == 0 {
+			s.Intent["description"] = fmt.Sprintf("Amsterdam DC link %d", i)
+		}
 		if i == 60 {
 			s.Intent["endpoints"].([]any)[0].(map[string]any)["device"] = "pe1"
 			s.Intent["endpoints"].([]any)[0].(map[string]any)["port"] = "ge-0/0/2"
@@ -90,6 +101,19 @@ func newFakeAPI(dir string) (*fakeAPI, error) {
 		f.services[id] = s
 		f.order = append(f.order, id)
 	}
+	// A create that failed on the devices: recorded at version 0 (ETag "0"), id taken.
+	failedAt := base.Add(2 * time.Hour)
+	f.services["eline-failed"] = &fakeService{ID: "eline-failed", Type: "eline", Customer: "Initech", State: "failed", Version: 0,
+		Created: failedAt, Updated: failedAt, Intent: map[string]any{"customer": "Initech", "mtu": 1514.0, "endpoints": []any{
+			map[string]any{"device": "pe2", "port": "xe-0/0/0", "vlan": 777.0}, map[string]any{"device": "sr1", "port": "1/1/2", "vlan": 777.0}}}}
+	f.order = append(f.order, "eline-failed")
+	// A run still going (to cancel) and an older failed modify (to retry).
+	f.runs["run-live"] = map[string]any{"id": "run-live", "service": "eline-003", "kind": "modify", "state": "running", "user": "olivia",
+		"created": time.Now().UTC().Add(-90 * time.Second), "updated": time.Now().UTC(),
+		"journal": []map[string]any{{"step": "prepare:pe2", "phase": "begin"}}}
+	f.runs["run-old-fail"] = map[string]any{"id": "run-old-fail", "service": "eline-005", "kind": "modify", "state": "failed", "user": "olivia",
+		"error": "prepare pe2: rejected: commit check failed", "created": base.Add(3 * time.Hour), "updated": base.Add(3*time.Hour + 4*time.Second),
+		"finished": base.Add(3*time.Hour + 4*time.Second), "request": map[string]any{"op": "modify", "service_id": "eline-005", "intent": f.services["eline-005"].Intent}}
 	return f, nil
 }
 
@@ -154,7 +178,7 @@ func (f *fakeAPI) validate(typ string, in map[string]any) []map[string]string {
 	var errs []map[string]string
 	add := func(p, m string) { errs = append(errs, map[string]string{"pointer": p, "message": m}) }
 	if c, _ := in["customer"].(string); strings.TrimSpace(c) == "" {
-		add("", "missing property 'customer'")
+		add("/customer", "is required")
 	}
 	list := "endpoints"
 	req := []string{"device", "port", "vlan"}
@@ -170,17 +194,43 @@ func (f *fakeAPI) validate(typ string, in map[string]any) []map[string]string {
 		m, _ := e.(map[string]any)
 		for _, k := range req {
 			if _, ok := m[k]; !ok {
-				add(fmt.Sprintf("/%s/%d", list, i), fmt.Sprintf("missing property '%s'", k))
+				add(fmt.Sprintf("/%s/%d/%s", list, i, k), "is required")
 			}
 		}
 		if v, ok := m["vlan"].(float64); ok && (v < 1 || v > 4094) {
 			add(fmt.Sprintf("/%s/%d/vlan", list, i), "must be between 1 and 4094")
 		}
 		if a, ok := m["address"].(string); ok && !regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+/\d+$`).MatchString(a) {
-			add(fmt.Sprintf("/%s/%d/address", list, i), "not an IPv4 interface address (a.b.c.d/len)")
+			add(fmt.Sprintf("/%s/%d/address", list, i), "does not match pattern '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$'")
 		}
 	}
 	return errs
+}
+
+// scriptCheck is what only the pack's script finds at preview time, never the schema check:
+// VLAN 999 is reserved on every device.
+func (f *fakeAPI) scriptCheck(in map[string]any) []map[string]string {
+	var errs []map[string]string
+	for i, ep := range endpointsOf(&fakeService{Intent: in}) {
+		if v, _ := ep["vlan"].(float64); v == 999 {
+			list := "endpoints"
+			if _, ok := in["sites"]; ok {
+				list = "sites"
+			}
+			errs = append(errs, map[string]string{"pointer": fmt.Sprintf("/%s/%d/vlan", list, i), "message": fmt.Sprintf("VLAN 999 is reserved on %v", ep["device"])})
+		}
+	}
+	return errs
+}
+
+func problemOf(w http.ResponseWriter, status int, kind, title, detail string, errs []map[string]string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	p := map[string]any{"type": "https://xprov.dev/problems/" + kind, "title": title, "status": status, "detail": detail}
+	if errs != nil {
+		p["errors"] = errs
+	}
+	_ = json.NewEncoder(w).Encode(p)
 }
 
 func (f *fakeAPI) emit(typ, svc, run string) {
@@ -263,6 +313,17 @@ func (f *fakeAPI) plan(op, typ, id string, old, now map[string]any, base int) ma
 	pid := fmt.Sprintf("plan-%d", f.seq)
 	p := map[string]any{"id": pid, "service": id, "type": typ, "op": op, "base_version": base, "pack_version": "1.0.0",
 		"hash": fmt.Sprintf("%064x", f.seq), "targets": tps, "request": map[string]any{"op": op, "type": typ, "service_id": id, "intent": now}}
+	if op == "modify" {
+		// A moved endpoint takes another pseudowire id: the console must say so.
+		vc := 100
+		oe, ne := endpointsOf(&fakeService{Intent: old}), endpointsOf(&fakeService{Intent: now})
+		for i := range min(len(oe), len(ne)) {
+			if oe[i]["device"] != ne[i]["device"] {
+				vc = 101
+			}
+		}
+		p["allocations"] = []map[string]any{{"pool": "vc-id", "scope": "global", "key": "pw", "value": vc}}
+	}
 	if op == "create" {
 		p["allocations"] = []map[string]any{{"pool": "vc-id", "scope": "global", "key": "pw", "value": 100}}
 		if typ == "l3vpn" {
@@ -276,12 +337,33 @@ func (f *fakeAPI) plan(op, typ, id string, old, now map[string]any, base int) ma
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/api/v1")
 	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if path == "/events" {
-		tok = r.URL.Query().Get("access_token")
+	fromCookie := false
+	if tok == "" {
+		// The session cookie, as the server's (HttpOnly, SameSite=Strict; changes need the
+		// CSRF header).
+		if c, err := r.Cookie("xprov_session"); err == nil {
+			tok, fromCookie = c.Value, true
+		}
 	}
 	me, ok := fakeTokens[tok]
 	if !ok {
 		problem(w, 401, "Unauthorized", "unknown or revoked token", nil)
+		return
+	}
+	if fromCookie && r.Method != http.MethodGet && r.Header.Get("X-Xprov-Csrf") == "" {
+		problem(w, 403, "Forbidden", "a change by cookie needs X-Xprov-Csrf", nil)
+		return
+	}
+	if path == "/session" {
+		c := &http.Cookie{Name: "xprov_session", Value: tok, Path: "/api/v1", HttpOnly: true, SameSite: http.SameSiteStrictMode}
+		if r.Method == http.MethodDelete {
+			c.Value, c.MaxAge = "", -1
+			http.SetCookie(w, c)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		http.SetCookie(w, c)
+		writeJSON(w, 200, me)
 		return
 	}
 	if path == "/events" {
@@ -324,6 +406,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"valid": len(errs) == 0, "errors": append([]map[string]string{}, errs...)})
 	case path == "/services" && r.Method == http.MethodGet:
 		f.list(w, q)
+	case path == "/reports/services":
+		q.Set("count", "1")
+		f.list(w, q)
 	case path == "/services" && r.Method == http.MethodPost:
 		typ, _ := body["type"].(string)
 		in, _ := body["intent"].(map[string]any)
@@ -331,9 +416,17 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			problem(w, 422, "Unprocessable Entity", "the intent does not match the schema", errs)
 			return
 		}
+		if errs := f.scriptCheck(in); len(errs) > 0 {
+			problemOf(w, 422, "script", "Unprocessable Entity", "the pack refused the intent", errs)
+			return
+		}
 		id, _ := body["id"].(string)
 		if id == "" {
 			id = fmt.Sprintf("%s-%d", typ, 1000+f.seq)
+		}
+		if _, taken := f.services[id]; taken {
+			problemOf(w, 409, "exists", "Conflict", "engine: create "+id+": service exists", nil)
+			return
 		}
 		if !dry {
 			problem(w, 400, "Bad Request", "the fake only plans", nil)
@@ -360,6 +453,20 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, 202, f.apply(p, me["name"]))
+	case path == "/runs":
+		f.listRuns(w, q.Get("service"))
+	case len(seg) == 3 && seg[0] == "runs" && seg[2] == "cancel" && r.Method == http.MethodPost:
+		run, ok := f.runs[seg[1]]
+		if !ok {
+			problem(w, 404, "Not Found", "no run", nil)
+			return
+		}
+		if st := run["state"]; st != "pending" && st != "running" {
+			problemOf(w, 409, "run-finished", "Conflict", "run is already "+fmt.Sprint(st), nil)
+			return
+		}
+		run["state"], run["finished"], run["updated"] = "cancelled", time.Now().UTC(), time.Now().UTC()
+		writeJSON(w, 202, run)
 	case len(seg) == 2 && seg[0] == "runs":
 		if run, ok := f.runs[seg[1]]; ok {
 			writeJSON(w, 200, run)
@@ -379,7 +486,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			var ports []map[string]any
 			for _, p := range d.Ports {
-				ports = append(ports, map[string]any{"name": p.Name, "speed_mbps": p.Speed, "admin_up": p.AdminUp, "oper_up": p.AdminUp, "services": append([]string{}, f.portUsers(d.Name, p.Name)...)})
+				key := d.Name + " " + p.Name
+				ports = append(ports, map[string]any{"name": p.Name, "speed_mbps": p.Speed, "admin_up": p.AdminUp, "oper_up": p.AdminUp && !f.linkDown[key],
+					"description": f.portDesc[key], "services": append([]string{}, f.portUsers(d.Name, p.Name)...)})
 			}
 			writeJSON(w, 200, map[string]any{"name": d.Name, "vendor": d.Vendor, "platform": d.Platform, "address": d.Address, "nms": d.NMS, "ports": ports})
 			return
@@ -394,10 +503,39 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"services": len(f.order), "by_type": map[string]int{"eline": len(f.order) - 1, "l3vpn": 1},
 			"by_state": map[string]int{"active": len(f.order) - 2, "failed": 1, "modifying": 1}, "by_vendor": map[string]int{"junos": 61, "sros": 60},
 			"pools":      []map[string]any{{"pool": "vc-id", "scope": "global", "used": 61, "size": 1000}, {"pool": "rd", "scope": "65000", "used": 930, "size": 1000}},
-			"compliance": map[string]int{"audited": 40, "in_sync": 37, "drifted": 3}})
+			"compliance": map[string]int{"audited": 40 + f.audits, "in_sync": 37, "drifted": 3 + f.audits}})
 	default:
 		problem(w, 404, "Not Found", "the fake has no "+r.Method+" "+path, nil)
 	}
+}
+
+// match applies the filters of GET /services as the store does: exact type, state and
+// customer; device (and port) among the endpoints; q words anywhere in id, customer and
+// intent, without regard to case.
+func (f *fakeAPI) match(s *fakeService, get func(string) string) bool {
+	if (get("type") != "" && s.Type != get("type")) || (get("state") != "" && s.State != get("state")) ||
+		(get("customer") != "" && s.Customer != get("customer")) {
+		return false
+	}
+	if q := get("q"); q != "" {
+		intent, _ := json.Marshal(s.Intent)
+		text := strings.ToLower(s.ID + " " + s.Customer + " " + string(intent))
+		for _, w := range strings.Fields(strings.ToLower(q)) {
+			if !strings.Contains(text, w) {
+				return false
+			}
+		}
+	}
+	if d := get("device"); d != "" {
+		hit := false
+		for _, ep := range endpointsOf(s) {
+			hit = hit || (ep["device"] == d && (get("port") == "" || ep["port"] == get("port")))
+		}
+		if !hit {
+			return false
+		}
+	}
+	return true
 }
 
 func (f *fakeAPI) list(w http.ResponseWriter, q map[string][]string) {
@@ -411,35 +549,53 @@ func (f *fakeAPI) list(w http.ResponseWriter, q map[string][]string) {
 	if limit <= 0 {
 		limit = 50
 	}
-	var ids []string
+	var sel []*fakeService
 	for i := len(f.order) - 1; i >= 0; i-- { // -updated: newest first
-		s := f.services[f.order[i]]
-		if (get("type") != "" && s.Type != get("type")) || (get("state") != "" && s.State != get("state")) ||
-			(get("customer") != "" && s.Customer != get("customer")) || (get("q") != "" && !strings.Contains(s.ID+" "+s.Customer, get("q"))) {
-			continue
+		if s := f.services[f.order[i]]; f.match(s, get) {
+			sel = append(sel, s)
 		}
-		if d := get("device"); d != "" {
-			hit := false
-			for _, ep := range endpointsOf(s) {
-				hit = hit || (ep["device"] == d && (get("port") == "" || ep["port"] == get("port")))
-			}
-			if !hit {
-				continue
-			}
-		}
-		ids = append(ids, s.ID)
+	}
+	switch get("sort") {
+	case "id":
+		sort.Slice(sel, func(i, j int) bool { return sel[i].ID < sel[j].ID })
+	case "-id":
+		sort.Slice(sel, func(i, j int) bool { return sel[i].ID > sel[j].ID })
+	case "updated":
+		slices.Reverse(sel)
+	}
+	if get("count") != "" {
+		writeJSON(w, 200, map[string]any{"total": len(sel)})
+		return
 	}
 	start, _ := strconv.Atoi(get("cursor"))
-	end := min(start+limit, len(ids))
+	end := min(start+limit, len(sel))
 	items := []map[string]any{}
-	for _, id := range ids[min(start, len(ids)):end] {
-		items = append(items, f.view(f.services[id]))
+	for _, s := range sel[min(start, len(sel)):end] {
+		items = append(items, f.view(s))
 	}
 	next := ""
-	if end < len(ids) {
+	if end < len(sel) {
 		next = strconv.Itoa(end)
 	}
 	writeJSON(w, 200, map[string]any{"items": items, "next_cursor": next})
+}
+
+// listRuns answers GET /runs: newest first, optionally of one service.
+func (f *fakeAPI) listRuns(w http.ResponseWriter, service string) {
+	var out []map[string]any
+	for _, r := range f.runs {
+		if service == "" || r["service"] == service {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ti, tj := out[i]["created"].(time.Time), out[j]["created"].(time.Time)
+		if !ti.Equal(tj) {
+			return ti.After(tj)
+		}
+		return fmt.Sprint(out[i]["id"]) > fmt.Sprint(out[j]["id"])
+	})
+	writeJSON(w, 200, map[string]any{"items": append([]map[string]any{}, out...)})
 }
 
 func (f *fakeAPI) view(s *fakeService) map[string]any {
@@ -464,7 +620,7 @@ func (f *fakeAPI) service(w http.ResponseWriter, r *http.Request, s *fakeService
 			return
 		}
 		if ifMatch != etag {
-			problem(w, 412, "Precondition Failed", "service is at version "+strconv.Itoa(s.Version), nil)
+			problemOf(w, 412, "stale", "Precondition Failed", "service is at version "+strconv.Itoa(s.Version), nil)
 			return
 		}
 		if r.Method == http.MethodDelete {
@@ -474,6 +630,10 @@ func (f *fakeAPI) service(w http.ResponseWriter, r *http.Request, s *fakeService
 		in, _ := body["intent"].(map[string]any)
 		if errs := f.validate(s.Type, in); len(errs) > 0 {
 			problem(w, 422, "Unprocessable Entity", "the intent does not match the schema", errs)
+			return
+		}
+		if errs := f.scriptCheck(in); len(errs) > 0 {
+			problemOf(w, 422, "script", "Unprocessable Entity", "the pack refused the intent", errs)
 			return
 		}
 		writeJSON(w, 200, f.plan("modify", s.Type, s.ID, s.Intent, in, s.Version))
@@ -487,6 +647,17 @@ func (f *fakeAPI) service(w http.ResponseWriter, r *http.Request, s *fakeService
 			out = append(out, map[string]any{"target": t, "path": fmt.Sprintf("interfaces/interface[%s]/unit[%v]/vlan-id", ep["port"], ep["vlan"]), "value": fmt.Sprint(ep["vlan"])})
 		}
 		writeJSON(w, 200, out)
+	case len(rest) == 2 && rest[0] == "config" && rest[1] == "native":
+		var out []map[string]any
+		for _, ep := range endpointsOf(s) {
+			t, format := ep["device"].(string), "junos-set"
+			text := fmt.Sprintf("set interfaces %s unit %v vlan-id %v", ep["port"], ep["vlan"], ep["vlan"])
+			if f.vendorOf(t) == "sros" {
+				t, format, text = "sam1", "sam-ops", fmt.Sprintf("create vll.L2AccessInterface portPointer=%s outerEncapValue=%v", ep["port"], ep["vlan"])
+			}
+			out = append(out, map[string]any{"target": t, "format": format, "text": text, "nodes": 1})
+		}
+		writeJSON(w, 200, map[string]any{"items": out})
 	case len(rest) == 1 && rest[0] == "allocations":
 		writeJSON(w, 200, []map[string]any{{"pool": "vc-id", "scope": "global", "key": "pw", "value": 100, "service": s.ID}})
 	case len(rest) == 1 && rest[0] == "runs":
@@ -496,9 +667,11 @@ func (f *fakeAPI) service(w http.ResponseWriter, r *http.Request, s *fakeService
 		}
 		writeJSON(w, 200, map[string]any{"items": out})
 	case len(rest) == 1 && rest[0] == "audit":
+		f.audits++
 		writeJSON(w, 200, map[string]any{"service": s.ID, "in_sync": false, "drift": []map[string]any{{"target": "pe1",
 			"changed": []map[string]any{{"path": "interfaces/interface[ge-0/0/2]/unit[1060]/vlan-id", "want": "1060", "actual": "1061"}},
-			"missing": []map[string]any{{"path": "interfaces/interface[ge-0/0/2]/unit[1060]/description", "value": "eline-060"}}}}})
+			"missing": []map[string]any{{"path": []any{map[string]any{"name": "interfaces", "key": nil}, map[string]any{"name": "interface", "key": "ge-0/0/2"},
+				map[string]any{"name": "unit", "key": "1060"}, map[string]any{"name": "description", "key": nil}}, "value": "eline-060"}}}}})
 	case len(rest) == 1 && rest[0] == "redeploy":
 		writeJSON(w, 200, f.plan("redeploy", s.Type, s.ID, nil, s.Intent, s.Version))
 	default:
@@ -520,6 +693,28 @@ func (f *fakeAPI) apply(p map[string]any, user string) map[string]any {
 	}
 	step("compute", "begin")
 	step("compute", "done")
+	req := p["request"].(map[string]any)
+	in, _ := req["intent"].(map[string]any)
+	for _, ep := range endpointsOf(&fakeService{Intent: in}) {
+		if v, _ := ep["vlan"].(float64); v == 666 && op != "delete" {
+			// The device refuses the commit: the run fails, its prepare step left begun.
+			dev := ep["device"].(string)
+			step("prepare:"+dev, "begin")
+			run := map[string]any{"id": id, "service": svc, "kind": op, "state": "failed", "user": user, "plan_id": p["id"],
+				"error": "prepare " + dev + ": rejected: commit check failed: VLAN 666 is reserved", "journal": journal,
+				"targets": []map[string]any{{"target": dev, "state": "failed", "error": "commit check failed: VLAN 666 is reserved"}},
+				"created": now, "updated": now, "finished": now}
+			f.runs[id] = run
+			if op == "create" {
+				c, _ := in["customer"].(string)
+				f.services[svc] = &fakeService{ID: svc, Type: p["type"].(string), Customer: c, State: "failed", Intent: in, Version: 0, Created: now, Updated: now, Runs: []string{id}}
+				f.order = append(f.order, svc)
+			}
+			f.emit("run.pending", svc, id)
+			f.emit("run.failed", svc, id)
+			return map[string]any{"id": id, "service": svc, "kind": op, "state": "pending", "created": now, "updated": now}
+		}
+	}
 	for _, t := range p["targets"].([]map[string]any) {
 		step("prepare:"+t["target"].(string), "done")
 		results = append(results, map[string]any{"target": t["target"], "state": "committed", "changes": len(t["change_set"].(map[string]any)["changes"].([]map[string]any))})
@@ -529,10 +724,9 @@ func (f *fakeAPI) apply(p map[string]any, user string) map[string]any {
 		step("commit:"+t["target"].(string), "done")
 	}
 	step("record", "done")
-	run := map[string]any{"id": id, "service": svc, "kind": op, "state": "succeeded", "user": user, "plan_id": p["id"], "targets": results,
+	run := map[string]any{"id": id, "service": svc, "kind": op, "state": "succeeded", "user": user, "plan_id": p["id"], "targets": results, "request": req,
 		"journal": journal, "created": now, "updated": now, "finished": now}
 	f.runs[id] = run
-	req := p["request"].(map[string]any)
 	switch op {
 	case "create":
 		in := req["intent"].(map[string]any)
@@ -543,6 +737,7 @@ func (f *fakeAPI) apply(p map[string]any, user string) map[string]any {
 		s := f.services[svc]
 		s.Intent = req["intent"].(map[string]any)
 		s.Version++
+		s.State = "active"
 		s.Updated = now
 	case "delete":
 		delete(f.services, svc)

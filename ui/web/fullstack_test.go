@@ -216,7 +216,8 @@ func commitLive(p *bt.Page, shot string) (runID string) {
 		URL    string `json:"url"`
 		Opened bool   `json:"opened"`
 	}) bool {
-		return s.Opened && strings.Contains(s.URL, "/api/v1/events?") && strings.Contains(s.URL, "run="+runID) && strings.Contains(s.URL, "access_token=")
+		// The session cookie authenticates the stream: no token in its URL.
+		return s.Opened && strings.Contains(s.URL, "/api/v1/events?") && strings.Contains(s.URL, "run="+runID) && !strings.Contains(s.URL, "access_token")
 	})
 	steps := 0
 	for _, e := range live.Events {
@@ -245,7 +246,7 @@ func commitLive(p *bt.Page, shot string) (runID string) {
 	})
 	p.T.Logf("run %s: event streams %+v, %d run.step events, page views %+v", runID, live.Streams, steps, live.Views)
 	if !opened || steps == 0 || !running || !eventDriven {
-		p.T.Errorf("run %s: the page did not follow the run live: stream opened with access_token %v, run.step events %d, progress shown while running %v, re-rendered on events %v",
+		p.T.Errorf("run %s: the page did not follow the run live: stream opened by cookie, without a token in its URL %v, run.step events %d, progress shown while running %v, re-rendered on events %v",
 			runID, opened, steps, running, eventDriven)
 	}
 	return runID
@@ -262,7 +263,7 @@ func serviceDetail(p *bt.Page, id, state string, targets []string, owned []strin
 		bt.WaitJS(`![...document.querySelectorAll('main section')].some(s => s.innerText.includes('Loading…'))`),
 	)
 	p.ExpectTrue("service state is "+state, fmt.Sprintf(`[...document.querySelectorAll('main dd, main .badge')].some(e => e.innerText.trim() === %s)`, bt.JSQ(state)))
-	cfg := evalString(p, `[...document.querySelectorAll('main section')].find(s => s.querySelector('h2') && s.querySelector('h2').textContent === 'Owned configuration').innerText`)
+	cfg := evalString(p, `[...document.querySelectorAll('main section')].find(s => s.querySelector('h2') && s.querySelector('h2').textContent === 'Owned configuration').textContent`)
 	for _, tg := range targets {
 		if !strings.Contains(cfg, tg) {
 			p.Shot("failure-owned-" + tg)
@@ -296,8 +297,12 @@ func deleteService(p *bt.Page, id, typ string) {
 		bt.WaitText(`main h1`, id),
 		bt.Click(`//main//button[normalize-space()="Delete"]`),
 		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+		bt.WaitJS(`document.activeElement && document.activeElement.id === 'confirm-id'`),
+		bt.WaitText(`.danger-zone`, "Endpoints freed"),
 	)
-	p.T.Logf("delete plan:\n%s", text(p, `.plan`))
+	p.ExpectTrue("the delete is not armed before the id is typed", `document.querySelector('#commit').disabled`)
+	p.Run("type the id", bt.Fill(`#confirm-id`, id), bt.WaitJS(`!document.querySelector('#commit').disabled`))
+	p.T.Logf("delete plan:\n%s", text(p, `.danger-zone`)+"\n"+text(p, `.plan`))
 	p.Shot(typ + "-7-plan-delete")
 	commitLive(p, typ+"-8-run-delete")
 	p.Run("deleted", bt.WaitText(`main`, "The service is deleted"))
@@ -416,6 +421,31 @@ func TestBrowserFullStack(t *testing.T) {
 		t.Errorf("pe1 after the modify:\n%s", strings.Join(pe1.RunningSet(), "\n"))
 	}
 	serviceDetail(p, "eline-fs-1", "active", []string{"pe1", "sam1"}, []string{"unit[200]"}, "eline-6b-detail-modified")
+	p.Run("its owned configuration in Junos syntax",
+		bt.WaitText(`section.owned[aria-label="Owned on pe1"] pre.native`, "set interfaces ge-0/0/1 unit 200 vlan-id 200"),
+		bt.WaitText(`section.owned[aria-label="Owned on pe1"] h3`, "Junos set commands"),
+	)
+	p.T.Logf("owned on sam1, native:\n%s", text(p, `section.owned[aria-label="Owned on sam1"] pre`))
+	p.Run("the pack's op runs from the service page",
+		bt.Click(`//main//button[normalize-space()="Show pseudowire"]`),
+		chromedp.WaitVisible(chromedp.CSS(`section.opresult`)),
+		bt.WaitJS(`document.querySelectorAll('section.opresult h3').length === 2`),
+	)
+	p.T.Logf("op results:\n%s", text(p, `section.opresult`))
+	p.Shot("eline-6c-op")
+	p.Run("the device page shows what its services own there, natively",
+		chromedp.Navigate(p.Base+"/inventory/pe1"),
+		bt.WaitText(`#dev-svcs ~ table, main table.services`, "eline-fs-1"),
+		bt.Click(`//main//button[starts-with(normalize-space(), "Show the configuration")]`),
+		bt.WaitText(`.ownedhere pre[aria-label="Owned by eline-fs-1 on pe1"]`, "set interfaces ge-0/0/1 unit 200 vlan-id 200"),
+	)
+	p.A11y("device-owned")
+	p.Shot("pe1-owned")
+	p.Run("back to the service", chromedp.Navigate(p.Base+"/services/eline-fs-1"), bt.WaitText(`main`, "Run history"))
+	p.Run("the service's versions come from its runs",
+		bt.WaitText(`.versions caption`, "2 recorded changes of the intent"),
+		bt.WaitText(`.versions table.diff-table`, "200"),
+	)
 
 	deleteService(p, "eline-fs-1", "eline")
 	if got := pe1.RunningSet(); !slices.Equal(got, baseJunos) {
@@ -557,4 +587,63 @@ func diffLines(a, b []string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestBrowserFullStackFailedCreate: a create the device refuses leaves a failed service at
+// version 0 (ETag "0"); from its page the console explains what happened and deletes it,
+// which frees the id, against the real server.
+func TestBrowserFullStackFailedCreate(t *testing.T) {
+	ctx, dir := bt.Start(t)
+	l := startLab(t)
+	pe1 := l.fleet.Device("pe1")
+	baseJunos := pe1.RunningSet()
+	pe1.FailNextCommit("commit check failed: simulated refusal")
+	p := &bt.Page{T: t, Ctx: ctx, Base: l.srv.URL, Dir: dir}
+	p.SignIn(l.srv.Token)
+	p.Run("create an E-LINE that pe1 refuses",
+		chromedp.Navigate(p.Base+"/catalogue/eline"),
+		chromedp.WaitVisible(chromedp.CSS(`form.svcform`)),
+		bt.Fill(`#svc-id`, "eline-fail-1"),
+		bt.Fill(bt.FieldSel("/customer", "input"), "CUST-9"),
+		bt.Choose(bt.FieldSel("/endpoints/0/device", "select"), "pe1"),
+		bt.Choose(bt.FieldSel("/endpoints/0/port", "select"), "ge-0/0/2"),
+		bt.Fill(bt.FieldSel("/endpoints/0/vlan", "input"), "120"),
+		bt.Choose(bt.FieldSel("/endpoints/1/device", "select"), "sr1"),
+		bt.Choose(bt.FieldSel("/endpoints/1/port", "select"), "1/1/2"),
+		bt.Fill(bt.FieldSel("/endpoints/1/vlan", "input"), "120"),
+		bt.WaitJS(`[...document.querySelectorAll('.field .msg')].every(m => m.hidden)`),
+		bt.Click(`form.svcform button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+		bt.Click(`#commit`),
+		bt.WaitJS(`!!document.querySelector('.outcome .banner.st-failed, .outcome .banner.st-rolled-back')`),
+		bt.WaitJS(`!document.querySelector('ol.steps li.ph-begin')`),
+		bt.WaitText(`main .actions`, "your input is kept"),
+	)
+	p.Shot("failed-1-run")
+	p.Run("the service page explains and offers delete",
+		chromedp.Navigate(p.Base+"/services/eline-fail-1"),
+		bt.WaitText(`main .failed-note`, "The create of this service failed"),
+	)
+	p.A11y("failed-service")
+	p.Shot("failed-2-service")
+	p.Run("delete it: the preview asks for the id",
+		bt.Click(`//main//button[normalize-space()="Delete"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+		bt.WaitJS(`document.activeElement && document.activeElement.id === 'confirm-id' && document.querySelector('#commit').disabled`),
+		bt.WaitText(`.danger-zone`, "Endpoints freed"),
+		bt.Fill(`#confirm-id`, "eline-fail-1"),
+		bt.Click(`#commit`),
+		bt.WaitText(`main`, "The service is deleted"),
+	)
+	p.Shot("failed-3-deleted")
+	if got := pe1.RunningSet(); !slices.Equal(got, baseJunos) {
+		t.Errorf("pe1 after the failed create and its delete differs:\n%s", diffLines(baseJunos, got))
+	}
+	p.Run("the id is free again: the draft comes back and previews",
+		chromedp.Navigate(p.Base+"/catalogue/eline"),
+		chromedp.WaitVisible(chromedp.CSS(`.draftnote`)),
+		bt.WaitJS(`document.querySelector('#svc-id').value === 'eline-fail-1'`),
+		bt.Click(`form.svcform button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#commit`)),
+	)
 }

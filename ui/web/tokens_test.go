@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -76,22 +77,63 @@ func TestBrowserTokens(t *testing.T) {
 	p.ExpectTrue("no plaintext is shown after the refusal", `!document.querySelector('.token-plain')`)
 	p.Shot("tokens-2-duplicate")
 
+	admin := evalText(p, `[...document.querySelectorAll('table.tokens tbody tr')].find(r => r.cells[1] && r.cells[1].innerText === 'admin' && r.cells[2].innerText === 'active').cells[0].innerText`)
 	p.Run("revoking the last admin token is refused with a readable error",
-		bt.Eval(`(() => { window.confirm = () => true; return true; })()`),
 		bt.Click(`//table[contains(@class,'tokens')]//tr[td[2][normalize-space()='admin']]//button`),
+		bt.WaitJS(`document.activeElement && document.activeElement.id === 'revoke-name'`),
+		bt.WaitText(`.revoke-confirm`, "signs out every client"),
+	)
+	p.ExpectTrue("the revoke is not armed before the name is typed", `document.querySelector('.revoke-confirm button.danger').disabled`)
+	p.A11y("tokens-revoke-confirm")
+	p.Run("type the name and revoke",
+		bt.Fill(`#revoke-name`, admin),
+		bt.WaitJS(`!document.querySelector('.revoke-confirm button.danger').disabled`),
+		bt.Click(`.revoke-confirm button.danger`),
 		bt.WaitText(`main [role=alert]`, "This token cannot be revoked"),
 		bt.WaitText(`main [role=alert]`, "last active admin"),
 	)
 	p.Shot("tokens-3-last-admin")
+	p.Run("revoke the ci token",
+		bt.Click(`button[aria-label="Revoke ci"]`),
+		bt.WaitJS(`document.activeElement && document.activeElement.id === 'revoke-name'`),
+		bt.Fill(`#revoke-name`, "ci"),
+		bt.Click(`.revoke-confirm button.danger`),
+		bt.WaitJS(`[...document.querySelectorAll('table.tokens tbody tr')].some(r => r.cells[0].innerText === 'ci' && r.cells[2].innerText === 'revoked')`),
+	)
+	if _, err := (&client.Client{Base: srv.URL, Token: plain}).Types(sctx); err == nil {
+		t.Fatal("the revoked ci token still works")
+	}
+
+	p.Run("the audit log lists the token changes",
+		bt.Click(`nav#nav a[href="/audit-log"]`),
+		bt.WaitText(`main h1`, "Audit log"),
+		bt.WaitJS(`[...document.querySelectorAll('table.auditlog tbody tr')].some(r => r.cells[3].innerText.includes('POST') && r.cells[4].innerText.includes('token'))`),
+	)
+	p.A11y("audit-log")
+	p.ExpectTrue("no token plaintext in the audit log", fmt.Sprintf(`!document.body.innerText.includes(%q)`, plain))
+	user := evalText(p, `document.querySelector('table.auditlog tbody tr').cells[1].innerText`)
+	p.Run("filter by user",
+		bt.Click(`table.auditlog tbody tr td:nth-child(2) a`),
+		bt.WaitJS(fmt.Sprintf(`location.search.includes('user=') && document.querySelector('#al-user').value === %q`, user)),
+		bt.WaitJS(fmt.Sprintf(`[...document.querySelectorAll('table.auditlog tbody tr')].every(r => r.cells[1].innerText === %q)`, user)),
+	)
+	p.Shot("audit-log")
 
 	// A viewer has no token page in the navigation.
 	viewer, err := api.CreateToken(sctx, "a-viewer", store.RoleViewer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Run("sign out",
-		bt.Eval(`(() => { sessionStorage.clear(); return true; })()`),
-	)
+	p.Run("sign out", bt.Click(`//header//button[normalize-space()="Sign out"]`), chromedp.WaitVisible(chromedp.CSS(`#token-input`)))
 	p.SignIn(viewer.Token)
 	p.ExpectTrue("a viewer sees no token page", `!document.querySelector('nav#nav a[href="/tokens"]')`)
+}
+
+func evalText(p *bt.Page, expr string) string {
+	p.T.Helper()
+	s, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		p.T.Fatalf("%s: %v", expr, err)
+	}
+	return s
 }

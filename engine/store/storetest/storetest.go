@@ -33,6 +33,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListPagination", testListPagination},
 		{"ListCursorStableUnderInserts", testListStableUnderInserts},
 		{"CountServices", testCount},
+		{"SearchQuery", testSearch},
 		{"OwnedReplacesPerTarget", testOwned},
 		{"Owners", testOwners},
 		{"OwnersShared", testOwnersShared},
@@ -358,6 +359,70 @@ func hasEP(s store.Service, device, port string) bool {
 		}
 	}
 	return false
+}
+
+// testSearch: ServiceFilter.Query finds each word, without regard to ASCII case, in the id,
+// the customer or the intent (description, device, port, VLAN), with every other filter,
+// sort and page size, and counts what it lists; SQL and LIKE characters are plain text.
+func testSearch(t *testing.T, s store.Store) {
+	mk := func(id, typ, customer, intent string) {
+		sv := svc(id, typ, customer, store.StateActive)
+		sv.Intent = json.RawMessage(intent)
+		create(t, s, sv, nil)
+	}
+	mk("eline-ams-1", "eline", "ACME Corp", `{"description":"Amsterdam DC link","endpoints":[{"device":"pe1","port":"ge-0/0/1","vlan":100},{"device":"sr1","port":"1/1/1","vlan":100}]}`)
+	mk("eline-rtm-2", "eline", "Globex", `{"description":"Rotterdam office","endpoints":[{"device":"pe2","port":"xe-0/0/3","vlan":200}]}`)
+	mk("l3vpn-3", "l3vpn", "acme industries", `{"sites":[{"device":"pe1","port":"ge-0/0/7","vlan":300,"pe_address":"192.0.2.1/30"}]}`)
+	mk("pct_100%", "l3vpn", "", `{"sites":[]}`)
+	tests := []struct {
+		q    string
+		typ  string
+		want []string
+	}{
+		{"amsterdam", "", []string{"eline-ams-1"}},
+		{"AMSTERDAM", "", []string{"eline-ams-1"}},
+		{"acme", "", []string{"eline-ams-1", "l3vpn-3"}},
+		{"ELINE", "", []string{"eline-ams-1", "eline-rtm-2"}},
+		{"ge-0/0/1", "", []string{"eline-ams-1"}},
+		{"pe1", "", []string{"eline-ams-1", "l3vpn-3"}},
+		{"200", "", []string{"eline-rtm-2"}},
+		{"192.0.2.1", "", []string{"l3vpn-3"}},
+		{"pe1 300", "", []string{"l3vpn-3"}},
+		{"  acme   amsterdam ", "", []string{"eline-ams-1"}},
+		{"acme", "l3vpn", []string{"l3vpn-3"}},
+		{"pe1", "eline", []string{"eline-ams-1"}},
+		{"%", "", []string{"pct_100%"}},
+		{"_", "", []string{"l3vpn-3", "pct_100%"}}, // pe_address: the intent's JSON text, keys too
+		{"t_1", "", []string{"pct_100%"}},
+		{"'; DROP TABLE services; --", "", nil},
+		{"nowhere", "", nil},
+	}
+	for _, tt := range tests {
+		for _, sortBy := range []string{"", "-id", "-updated"} {
+			for _, lim := range []int{0, 1} {
+				f := store.ServiceFilter{Query: tt.q, Type: tt.typ, Sort: sortBy, Limit: lim}
+				got := listAll(t, s, f)
+				w := slices.Clone(tt.want)
+				if sortBy == "-id" {
+					slices.Reverse(w)
+				}
+				if sortBy == "-updated" {
+					slices.Sort(got)
+					slices.Sort(w)
+				}
+				if !slices.Equal(got, w) {
+					t.Fatalf("Query %q type %q sort %q limit %d: got %v, want %v", tt.q, tt.typ, sortBy, lim, got, w)
+				}
+				n, err := s.CountServices(ctx, f)
+				if err != nil || n != int64(len(tt.want)) {
+					t.Fatalf("CountServices(Query %q type %q) = %d, %v; want %d", tt.q, tt.typ, n, err, len(tt.want))
+				}
+			}
+		}
+	}
+	if n, err := s.CountServices(ctx, store.ServiceFilter{}); err != nil || n != 4 {
+		t.Fatalf("services after the searches: %d, %v", n, err)
+	}
 }
 
 func testListFilters(t *testing.T, s store.Store) {

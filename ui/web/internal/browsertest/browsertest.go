@@ -236,23 +236,100 @@ func (p *Page) ExpectTrue(msg, expr string) {
 	}
 }
 
-// A11y checks the basics on the current page: every input has a label, and the page has no
-// horizontal scroll on a 1366×768 screen.
+// a11yJS is an axe-style check of the page as drawn: every visible text meets WCAG's contrast
+// minimum against what is behind it (4.5:1, 3:1 for large text), every control, link and
+// picture has an accessible name, every input a label. It returns the failures.
+const a11yJS = `(() => {
+  const parse = (c) => { const m = /rgba?\(([^)]+)\)/.exec(c || ''); if (!m) return null; const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+  const over = (c, base) => ({ r: c.r * c.a + base.r * (1 - c.a), g: c.g * c.a + base.g * (1 - c.a), b: c.b * c.a + base.b * (1 - c.a), a: 1 });
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const bgOf = (el) => {
+    const layers = [];
+    for (let n = el; n; n = n.parentElement) { const c = parse(getComputedStyle(n).backgroundColor); if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; } }
+    let base = { r: 255, g: 255, b: 255, a: 1 };
+    for (let i = layers.length - 1; i >= 0; i--) base = over(layers[i], base);
+    return base;
+  };
+  const shown = (el) => { const r = el.getBoundingClientRect(); if (!r.width || !r.height) return false; for (let n = el; n; n = n.parentElement) { const cs = getComputedStyle(n); if (cs.visibility === 'hidden' || cs.display === 'none' || Number(cs.opacity) === 0) return false; } return true; };
+  const out = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const t = walker.currentNode;
+    const el = t.parentElement;
+    if (!t.textContent.trim() || !el || seen.has(el)) continue;
+    seen.add(el);
+    if (el.closest('svg, .sr-only, option, script, style, noscript, :disabled, .disabled, #toast') || !shown(el)) continue;
+    let op = 1; for (let n = el; n; n = n.parentElement) op *= Number(getComputedStyle(n).opacity);
+    if (op < 1) continue;
+    const cs = getComputedStyle(el);
+    const bg = bgOf(el); const fg = over(parse(cs.color), bg);
+    const size = parseFloat(cs.fontSize); const bold = Number(cs.fontWeight) >= 700;
+    const need = size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5;
+    const c = ratio(fg, bg);
+    if (c < need) out.push('contrast ' + c.toFixed(2) + ' < ' + need + ': <' + el.tagName.toLowerCase() + ' class="' + el.className + '"> ' + JSON.stringify(t.textContent.trim().slice(0, 40)));
+  }
+  const named = (e) => (e.getAttribute('aria-label') || '').trim() || (e.getAttribute('aria-labelledby') || '').split(' ').map((i) => (document.getElementById(i) || {}).textContent || '').join('').trim()
+    || (e.textContent || '').trim() || (e.getAttribute('title') || '').trim() || (e.labels && e.labels.length ? 'label' : '') || (e.querySelector && e.querySelector('img[alt]') ? 'img' : '');
+  for (const e of document.querySelectorAll('a[href], button, [role=button], [role=tab], [role=img], input[type=checkbox], input[type=radio], summary')) {
+    if (!e.closest('[hidden]') && shown(e) && !named(e)) out.push('no accessible name: ' + e.outerHTML.slice(0, 120));
+  }
+  for (const e of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    if (!(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby')) out.push('no label: ' + e.outerHTML.slice(0, 120));
+  }
+  return out.slice(0, 15);
+})()`
+
+// A11y checks the current page as an axe-style audit does (a11yJS: labels, accessible names,
+// text contrast), and that the page has no horizontal scroll on a 1366×768 screen.
 func (p *Page) A11y(where string) {
 	p.T.Helper()
-	unlabelled, err := chromedp.Run(p.Ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-		.filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
-		.map(e => e.outerHTML.slice(0, 120))`))
-	if err != nil {
-		p.T.Fatalf("labels on %s: %v", where, err)
-	}
-	if len(unlabelled) > 0 {
-		p.T.Errorf("%s: inputs without a label: %v", where, unlabelled)
+	problems := p.A11yProblems()
+	if len(problems) > 0 {
+		p.Shot("a11y-" + where)
+		p.T.Errorf("%s (%s): accessibility:\n  %s", where, p.URL(), strings.Join(problems, "\n  "))
 	}
 	overflow, _ := chromedp.Run(p.Ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
 	if overflow {
 		p.Shot("overflow-" + where)
 		p.T.Errorf("%s: the page scrolls horizontally at 1366×768", where)
+	}
+}
+
+// A11yProblems returns what a11yJS finds on the current page.
+func (p *Page) A11yProblems() []string {
+	p.T.Helper()
+	problems, err := chromedp.Run(p.Ctx, chromedp.Evaluate[[]string](a11yJS))
+	if err != nil {
+		p.T.Fatalf("accessibility check: %v", err)
+	}
+	return problems
+}
+
+// FocusRing presses Tab and checks that the element it focuses shows a focus indicator at
+// least 2px wide whose colour has 3:1 contrast with the background around it (WCAG 1.4.11).
+func (p *Page) FocusRing(where string) {
+	p.T.Helper()
+	p.Run("keyboard: Tab on "+where, chromedp.KeyEvent(kb.Tab))
+	res, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`(() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return 'nothing focused';
+  const cs = getComputedStyle(e);
+  const parse = (c) => { const m = /rgba?\(([^)]+)\)/.exec(c || ''); if (!m) return null; const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  let bg = null;
+  for (let n = e.parentElement; n && !bg; n = n.parentElement) { const c = parse(getComputedStyle(n).backgroundColor); if (c && c.a >= 1) bg = c; }
+  bg = bg || { r: 255, g: 255, b: 255 };
+  const ring = parse(cs.outlineColor);
+  if (cs.outlineStyle === 'none' || parseFloat(cs.outlineWidth) < 2 || !ring) return 'no focus ring on ' + e.outerHTML.slice(0, 80);
+  const x = lum(ring), y = lum(bg);
+  const c = (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+  return c >= 3 ? 'ok' : 'focus ring contrast ' + c.toFixed(2) + ' on ' + e.outerHTML.slice(0, 80);
+})()`))
+	if err != nil || res != "ok" {
+		p.Shot("focus-" + where)
+		p.T.Errorf("%s: %s %v", where, res, err)
 	}
 }
 
@@ -269,6 +346,6 @@ func (p *Page) SignIn(token string) {
 		WaitJS(`document.activeElement.type === 'submit' && document.activeElement.matches(':focus-visible')`),
 		chromedp.SendKeys(chromedp.CSS(`#token-input`), token+"\r"),
 		chromedp.WaitVisible(chromedp.CSS(`nav#nav a[href="/services"]`)),
-		WaitText(`main h1`, "Services"),
+		WaitText(`main h1`, "Dashboard"),
 	)
 }

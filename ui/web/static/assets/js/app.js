@@ -1,17 +1,21 @@
 // The console's shell: sign-in, the role of the user, navigation and a small router over the
 // History API (the server answers every page path with index.html).
 
-import { h, clear, link, errorBox } from './dom.js';
-import { get, token, setToken, setUnauthorizedHandler } from './api.js';
+import { h, clear, link, errorBox, toast } from './dom.js';
+import { get, signIn, signOut as endSession, setUnauthorizedHandler } from './api.js';
 import * as pages from './pages.js';
 import * as services from './services.js';
 import * as consolePages from './console.js';
+import * as runs from './runs.js';
+import * as admin from './admin.js';
 import { session, navigate, setRouter } from './state.js';
 
 
 const routes = [
   [/^\/signin$/, signin, 'Sign in'],
-  [/^\/$/, () => navigate('/services', true), ''],
+  [/^\/$/, () => navigate('/dashboard', true), ''],
+  [/^\/dashboard$/, runs.dashboard, 'Dashboard'],
+  [/^\/runs$/, runs.runsPage, 'Runs'],
   [/^\/catalogue$/, pages.catalogue, 'Catalogue'],
   [/^\/catalogue\/([^/]+)$/, pages.createService, 'New service'],
   [/^\/plans\/([^/]+)$/, pages.planPage, 'Plan'],
@@ -20,37 +24,59 @@ const routes = [
   [/^\/services\/([^/]+)$/, services.detail, 'Service'],
   [/^\/services\/([^/]+)\/modify$/, services.modify, 'Modify service'],
   [/^\/services\/([^/]+)\/migrate$/, services.migrate, 'Migrate an endpoint'],
+  [/^\/customers\/([^/]+)$/, services.customer, 'Customer'],
   [/^\/inventory$/, consolePages.inventory, 'Inventory'],
   [/^\/inventory\/([^/]+)$/, consolePages.deviceDetail, 'Device'],
   [/^\/pools$/, consolePages.pools, 'Pools'],
   [/^\/audits$/, consolePages.audits, 'Audits'],
   [/^\/reports$/, consolePages.reports, 'Reports'],
   [/^\/tokens$/, consolePages.tokens, 'API tokens'],
+  [/^\/audit-log$/, admin.auditLog, 'Audit log'],
 ];
 
 const navItems = [
-  ['/services', 'Services'], ['/catalogue', 'Catalogue'], ['/inventory', 'Inventory'],
-  ['/pools', 'Pools'], ['/audits', 'Audits'], ['/reports', 'Reports'], ['/tokens', 'Tokens', 'admin'],
+  ['/dashboard', 'Dashboard'], ['/services', 'Services'], ['/runs', 'Runs'], ['/catalogue', 'Catalogue'], ['/inventory', 'Inventory'],
+  ['/pools', 'Pools'], ['/audits', 'Audits'], ['/reports', 'Reports'], ['/tokens', 'Tokens', 'admin'], ['/audit-log', 'Audit log', 'admin'],
 ];
 
 let renderSeq = 0;
+
+// Theme: "light", "dark", or the system's preference (prefers-color-scheme) when none is
+// chosen. Applied before the first page is drawn.
+const THEME = 'xprov.theme';
+function applyTheme(t) {
+  if (t === 'light' || t === 'dark') document.documentElement.dataset.theme = t;
+  else delete document.documentElement.dataset.theme;
+}
+applyTheme(localStorage.getItem(THEME));
+
+function themePicker() {
+  const cur = localStorage.getItem(THEME) || 'auto';
+  const sel = h('select', { id: 'theme', 'aria-label': 'Colour theme' },
+    [['auto', 'Auto theme'], ['light', 'Light'], ['dark', 'Dark']].map(([v, l]) => h('option', { value: v, selected: v === cur }, l)));
+  sel.addEventListener('change', () => {
+    if (sel.value === 'auto') localStorage.removeItem(THEME); else localStorage.setItem(THEME, sel.value);
+    applyTheme(sel.value);
+  });
+  return h('span', { class: 'themepick' }, sel);
+}
 
 
 function drawShell() {
   const nav = document.getElementById('nav');
   const who = document.getElementById('who');
-  if (!session.me) { clear(nav); clear(who); return; }
+  if (!session.me) { clear(nav); clear(who, themePicker()); return; }
   const here = location.pathname;
   const mine = navItems.filter(([, , role]) => !role || session.me.role === role);
   clear(nav, h('ul', mine.map(([href, label]) => h('li', h('a', { href, 'data-link': true, 'aria-current': here === href || here.startsWith(href + '/') ? 'page' : false }, label)))));
-  clear(who,
+  clear(who, themePicker(),
     h('span', { class: 'user' }, session.me.name || session.me.user || 'signed in'),
     h('span', { class: ['role', `role-${session.me.role}`], title: 'your role' }, session.me.role || ''),
     h('button', { type: 'button', class: 'btn link', onclick: signOut }, 'Sign out'));
 }
 
-function signOut() {
-  setToken('');
+async function signOut() {
+  await endSession();
   session.me = null; session.canWrite = false;
   navigate('/signin');
 }
@@ -60,15 +86,17 @@ async function route() {
   const seq = ++renderSeq;
   const main = document.getElementById('main');
   const path = location.pathname.replace(/\/+$/, '') || '/';
-  if (!token() && path !== '/signin') { navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, true); return; }
-  if (token() && !session.me) {
+  if (!session.me && path !== '/signin') {
+    // The session cookie, if any, says who this is; a new tab of a signed-in browser is too.
     try {
       session.me = await get('/me');
       session.canWrite = ['operator', 'designer', 'admin'].includes(session.me.role);
     } catch (e) {
-      if (e.status === 401 || e.status === 403) { setToken(''); navigate('/signin', true); return; }
+      if (seq !== renderSeq) return;
+      if (e.status === 401) { navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, true); return; }
       clear(main, errorBox(e)); return;
     }
+    if (seq !== renderSeq) return;
   }
   drawShell();
   for (const [re, fn, title] of routes) {
@@ -98,19 +126,18 @@ async function signin(view, params) {
   const form = h('form', { class: 'signin card', novalidate: true },
     h('h1', 'Sign in to xprov'),
     h('div', { class: 'field' }, h('label', { for: id }, 'API token'), input,
-      h('p', { class: 'help', id: 'token-help' }, 'Paste the bearer token an administrator gave you. It is kept in this browser tab only.')),
+      h('p', { class: 'help', id: 'token-help' }, 'Paste the bearer token an administrator gave you. This browser stays signed in, in every tab, until you sign out or close it; no page script can read the token.')),
     err,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn primary' }, 'Sign in')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clear(err);
     if (!input.value.trim()) { err.append(h('p', { class: 'msg' }, 'Enter your token.')); input.focus(); return; }
-    setToken(input.value.trim());
     try {
-      session.me = await get('/me');
+      session.me = await signIn(input.value.trim());
       session.canWrite = ['operator', 'designer', 'admin'].includes(session.me.role);
+      input.value = '';
     } catch (e) {
-      setToken('');
       session.me = null;
       err.append(errorBox(e.status === 401 ? { title: 'This token is not valid', detail: 'Check it and try again.' } : e));
       input.focus();
@@ -132,10 +159,30 @@ document.addEventListener('click', (ev) => {
   navigate(url.pathname + url.search);
 });
 window.addEventListener('popstate', route);
+
+// Shortcuts: "/" searches services, "n" starts a new service, "?" lists the shortcuts. They
+// never fire while typing in a field or with a modifier key.
+document.addEventListener('keydown', (ev) => {
+  if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || !session.me) return;
+  const t = ev.target;
+  if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+  if (ev.key === '/') {
+    ev.preventDefault();
+    const q = document.getElementById('q');
+    if (q && location.pathname === '/services') { q.focus(); q.select(); return; }
+    Promise.resolve(navigate('/services')).then(() => { const x = document.getElementById('q'); if (x) x.focus(); });
+  } else if (ev.key === 'n' && session.canWrite) {
+    ev.preventDefault();
+    navigate('/catalogue');
+  } else if (ev.key === '?') {
+    ev.preventDefault();
+    toast('Shortcuts: / search services · n new service · ? this list');
+  }
+});
 setRouter(route);
 setUnauthorizedHandler(() => {
-  if (location.pathname === '/signin') return;
-  setToken(''); session.me = null;
+  if (location.pathname === '/signin' || !session.me) return;
+  session.me = null; session.canWrite = false;
   navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, true);
 });
 route();

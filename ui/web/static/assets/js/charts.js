@@ -5,12 +5,13 @@ import { h, s } from './dom.js';
 
 const PALETTE = ['#1d4ed8', '#0f766e', '#b45309', '#7c3aed', '#be123c', '#4d7c0f', '#0369a1', '#a21caf'];
 
-/** barChart draws [{label, value}] as horizontal bars. */
-export function barChart(title, rows, { width = 420, unit = '' } = {}) {
+/** barChart draws [{label, value}] as horizontal bars, scaled to max (default: the largest). */
+export function barChart(title, rows, { width = 420, unit = '', max: top } = {}) {
   const data = rows.filter((r) => r.value !== undefined);
   const rowH = 26; const labelW = 130; const valueW = 60;
   const height = Math.max(1, data.length) * rowH + 8;
-  const max = Math.max(1, ...data.map((r) => r.value));
+  // A share (unit %) is drawn against 100, not against the largest bar.
+  const max = top || Math.max(1, ...data.map((r) => r.value));
   const plotW = width - labelW - valueW;
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', 'aria-label': `${title}: ${data.map((r) => `${r.label} ${r.value}${unit}`).join(', ') || 'no data'}`, class: 'chart' });
   data.forEach((r, i) => {

@@ -3,9 +3,10 @@
 import { h, clear, link, errorBox, table, fmtTime, badge, toast } from './dom.js';
 import { call, get, items } from './api.js';
 import { session } from './state.js';
-import { previewOp } from './pages.js';
+import { previewOp, pathText } from './pages.js';
 import { servicesOf, resetInventoryCache } from './form.js';
 import { barChart, usageBar, donut, pairs } from './charts.js';
+import { intentEndpoints, endpointText } from './svcview.js';
 
 function speed(m) { return !m ? '' : m >= 1000 ? `${m / 1000} Gb/s` : `${m} Mb/s`; }
 
@@ -43,8 +44,23 @@ export async function deviceDetail(view, name) {
     ['Port', (p) => h('code', p.name)], ['Speed', (p) => speed(p.speed_mbps)],
     ['Admin', (p) => badge(p.admin_up ? 'up' : 'down')], ['Oper', (p) => badge(p.oper_up ? 'up' : 'down')],
     ['Description', (p) => p.description || ''],
+    ['Services', (p) => String(servicesOf(p).length)],
     ['Used by', (p) => { const u = servicesOf(p); return u.length ? h('span', u.map((x, i) => [i ? ', ' : '', link(`/services/${encodeURIComponent(x.id)}`, x.id)])) : h('span', { class: 'muted' }, 'free'); }],
   ], ports, { empty: 'No ports discovered.' }));
+  const svcs = h('section', { 'aria-labelledby': 'dev-svcs' }, h('h2', { id: 'dev-svcs' }, 'Services on this device'), h('p', { class: 'muted' }, 'Loading…'));
+  view.append(svcs);
+  try {
+    const data = await get('/services', { device: name, sort: 'id', limit: 200 });
+    const rows = items(data);
+    const eps = (s) => intentEndpoints(s.intent, s.endpoints).filter((e) => e.device === name).map(endpointText).join('; ');
+    clear(svcs, h('h2', { id: 'dev-svcs' }, 'Services on this device'), table([
+      ['Service', (s) => link(`/services/${encodeURIComponent(s.id)}`, s.id)], ['Type', (s) => s.type],
+      ['Customer', (s) => (s.customer ? link(`/customers/${encodeURIComponent(s.customer)}`, s.customer) : '')],
+      ['State', (s) => badge(s.state)], ['Here', (s) => h('span', { class: 'endpoints' }, eps(s))]],
+    rows, { class: 'data services', caption: data && data.next_cursor ? `The first ${rows.length} services on ${name}` : `${rows.length} service${rows.length === 1 ? '' : 's'} on ${name}`, empty: 'No service uses this device.' }),
+    data && data.next_cursor ? h('p', link(`/services?device=${encodeURIComponent(name)}`, `All services on ${name}`)) : null);
+    if (rows.length) svcs.append(ownedHere(d, rows.slice(0, 50)));
+  } catch (e) { clear(svcs, h('h2', { id: 'dev-svcs' }, 'Services on this device'), errorBox(e)); }
   if (session.canWrite) {
     const out = h('div', { 'aria-live': 'polite' });
     const input = h('input', { id: 'op-cmd', type: 'text', autocomplete: 'off', spellcheck: false, placeholder: d.vendor === 'junos' ? 'show interfaces terse' : 'show port' });
@@ -57,6 +73,29 @@ export async function deviceDetail(view, name) {
     });
     view.append(h('h2', 'Troubleshoot'), form, out);
   }
+}
+
+// ownedHere shows, on request, the configuration each service owns on this device (or on the
+// NMS it is reached through) in the device's own syntax.
+function ownedHere(d, svcs) {
+  const target = d.nms || d.name;
+  const out = h('div', { class: 'ownedhere', 'aria-live': 'polite' });
+  const b = h('button', { type: 'button', class: 'btn secondary' }, `Show the configuration ${svcs.length === 1 ? 'this service owns' : `these ${svcs.length} services own`} ${d.nms ? `on ${d.nms}` : 'here'}`);
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    clear(out, h('p', { class: 'muted' }, 'Loading…'));
+    const res = await Promise.allSettled(svcs.map((s) => get(`/services/${encodeURIComponent(s.id)}/config/native`)));
+    clear(out, h('h3', `Configuration owned ${d.nms ? `on ${d.nms}, the NMS of ${d.name}` : `on ${d.name}`}`),
+      svcs.map((s, i) => {
+        const r = res[i];
+        if (r.status !== 'fulfilled') return h('div', h('h4', link(`/services/${encodeURIComponent(s.id)}`, s.id)), errorBox(r.reason));
+        const n = items(r.value).find((x) => x.target === target);
+        return h('div', { class: 'owned' }, h('h4', link(`/services/${encodeURIComponent(s.id)}`, s.id)),
+          n ? h('pre', { class: 'native', tabindex: '0', 'aria-label': `Owned by ${s.id} on ${target}` }, n.text) : h('p', { class: 'muted' }, `Owns nothing on ${target}.`));
+      }));
+    b.disabled = false;
+  });
+  return h('div', h('div', { class: 'actions' }, b), out);
 }
 
 function poolRows(data) {
@@ -89,10 +128,12 @@ export function renderAudit(r, etag) {
     h('p', r.in_sync ? 'Every device holds exactly what this service owns.' : 'Some devices no longer hold what this service owns. Re-deploy puts it back (previewed first).'));
   for (const d of r.drift || []) {
     const pre = h('pre', { class: 'native diff', tabindex: '0', 'aria-label': `Drift on ${d.target}` });
-    for (const m of d.missing || []) pre.append(h('span', { class: 'ln ln-del' }, `- ${typeof m.path === 'string' ? m.path : JSON.stringify(m.path)}${m.value ? ' ' + m.value : ''}   (missing on the device)`), '\n');
+    // Paths read as name[key]/… whatever form the audit gives them; an absent value is left out.
+    const val = (v) => (v === undefined || v === null || v === '' ? '' : ` ${v}`);
+    for (const m of d.missing || []) pre.append(h('span', { class: 'ln ln-del' }, `- ${pathText(m.path)}${val(m.value)}   (missing on the device)`), '\n');
     for (const c of d.changed || []) {
-      pre.append(h('span', { class: 'ln ln-del' }, `- ${c.path} ${c.want}   (what the service owns)`), '\n',
-        h('span', { class: 'ln ln-add' }, `+ ${c.path} ${c.actual}   (what the device holds)`), '\n');
+      pre.append(h('span', { class: 'ln ln-del' }, `- ${pathText(c.path)}${val(c.want)}   (what the service owns)`), '\n',
+        h('span', { class: 'ln ln-add' }, `+ ${pathText(c.path)}${val(c.actual)}   (what the device holds)`), '\n');
     }
     box.append(h('h3', d.target), d.error ? h('p', { class: 'error' }, `Could not read ${d.target}: ${d.error}`) : null, pre);
   }
@@ -127,12 +168,18 @@ export async function audits(view, params) {
     if (!id) { clear(out, h('p', { class: 'msg' }, 'Enter a service id.')); input.focus(); return; }
     clear(out, h('p', { class: 'muted' }, `Auditing ${id}…`));
     try { clear(out, renderAudit((await call('POST', `/services/${encodeURIComponent(id)}/audit`)).data)); } catch (e) { clear(out, errorBox(e)); }
+    await drawCompliance();
   });
-  view.append(form, out);
-  try {
-    const sum = await get('/reports/summary');
-    if (sum && sum.compliance) view.append(h('h2', 'Compliance'), complianceChart(sum.compliance, sum.services));
-  } catch { /* reports are optional here */ }
+  const comp = h('div', { class: 'compliance' });
+  view.append(form, out, comp);
+  // The chart is drawn again after each audit, so it counts the one just run.
+  async function drawCompliance() {
+    try {
+      const sum = await get('/reports/summary');
+      if (sum && sum.compliance) clear(comp, h('h2', 'Compliance'), complianceChart(sum.compliance, sum.services));
+    } catch { /* reports are optional here */ }
+  }
+  await drawCompliance();
 }
 
 function complianceChart(c, total) {
@@ -153,10 +200,11 @@ export async function reports(view) {
   grid.append(
     barChart('Services by type', pairs(sum.by_type || sum.types)),
     barChart('Services by state', pairs(sum.by_state || sum.states)),
-    barChart('Services by vendor', pairs(sum.by_vendor || sum.vendors)),
+    // The summary counts endpoints per vendor (a service with two Junos ends counts twice).
+    barChart('Service endpoints by vendor', pairs(sum.by_vendor || sum.vendors)),
     complianceChart(sum.compliance || {}, sum.services));
   const pl = poolRows(sum.pools || []);
-  grid.append(barChart('Pool utilisation', pl.map((p) => ({ label: `${p.pool || p.name}${p.scope ? ' ' + p.scope : ''}`, value: poolSize(p) ? Math.round((Number(p.used) / poolSize(p)) * 1000) / 10 : Number(p.used || 0) })), { unit: pl.some(poolSize) ? '%' : '' }));
+  grid.append(barChart('Pool utilisation', pl.map((p) => ({ label: `${p.pool || p.name}${p.scope ? ' ' + p.scope : ''}`, value: poolSize(p) ? Math.round((Number(p.used) / poolSize(p)) * 1000) / 10 : Number(p.used || 0) })), { unit: pl.some(poolSize) ? '%' : '', max: pl.some(poolSize) ? 100 : undefined }));
   view.append(grid);
   if (sum.generated || sum.at) view.append(h('p', { class: 'muted small' }, `As of ${fmtTime(sum.generated || sum.at)}`));
 }
@@ -197,13 +245,33 @@ export async function tokens(view) {
       ['Name', (t) => t.name], ['Role', (t) => t.role], ['State', (t) => badge(t.state)],
       ['Created', (t) => fmtTime(t.created)], ['Last used', (t) => fmtTime(t.last_used) || '—'],
       ['Expires', (t) => (t.expires ? fmtTime(t.expires) : 'never')],
-      ['', (t) => (t.state !== 'active' ? '' : h('button', { type: 'button', class: 'btn link', 'aria-label': `Revoke ${t.name}`, onclick: () => revoke(t) }, 'Revoke'))],
+      ['', (t) => (t.state !== 'active' ? '' : h('button', { type: 'button', class: 'btn link', 'aria-label': `Revoke ${t.name}`, onclick: (ev) => revoke(t, ev.target.closest('tr')) }, 'Revoke'))],
     ], toks, { class: 'data tokens', caption: `${toks.length} tokens` }));
   }
-  async function revoke(t) {
+  // revoke asks for the token's name to be typed, saying what revoking does, before the red
+  // button can be pressed (no dialog that Enter confirms).
+  function revoke(t, row) {
     clear(problem);
-    if (!window.confirm(`Revoke the token ${t.name}? Whoever uses it is signed out.`)) return;
-    try { await call('DELETE', `/tokens/${encodeURIComponent(t.id)}`); toast(`Revoked ${t.name}.`); await draw(); } catch (e) { problem.append(tokenProblem(e, 'revoke')); }
+    const old = listBox.querySelector('.revoke-confirm');
+    if (old) old.remove();
+    const input = h('input', { id: 'revoke-name', type: 'text', autocomplete: 'off', spellcheck: false, 'aria-describedby': 'revoke-help' });
+    const go = h('button', { type: 'button', class: 'btn danger', disabled: true }, `Revoke ${t.name}`);
+    input.addEventListener('input', () => { go.disabled = input.value.trim() !== t.name; });
+    input.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); if (!go.disabled) go.click(); } });
+    const cancel = h('button', { type: 'button', class: 'btn link' }, 'Cancel');
+    const box = h('tr', { class: 'revoke-confirm' }, h('td', { colSpan: 7 },
+      h('div', { class: 'danger-zone' },
+        h('p', `Revoking ${t.name} (${t.role}${t.last_used ? ', last used ' + fmtTime(t.last_used) : ', never used'}) signs out every client and browser that uses it, at once; it cannot be undone.`),
+        h('div', { class: 'field' }, h('label', { for: 'revoke-name' }, `Type ${t.name} to confirm`), input,
+          h('p', { class: 'help', id: 'revoke-help' }, 'The button stays disabled until the name matches.')),
+        h('div', { class: 'actions' }, go, cancel))));
+    cancel.addEventListener('click', () => box.remove());
+    go.addEventListener('click', async () => {
+      go.disabled = true;
+      try { await call('DELETE', `/tokens/${encodeURIComponent(t.id)}`); toast(`Revoked ${t.name}.`); await draw(); } catch (e) { box.remove(); problem.append(tokenProblem(e, 'revoke')); }
+    });
+    row.after(box);
+    input.focus();
   }
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

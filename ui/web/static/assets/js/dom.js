@@ -1,5 +1,8 @@
 // Small DOM helpers: h() builds elements without innerHTML (no injection, CSP-friendly).
 
+import { plainMessage } from './schema.js';
+import { navigate } from './state.js';
+
 const SVGNS = 'http://www.w3.org/2000/svg';
 
 let uid = 0;
@@ -72,14 +75,23 @@ export function toast(msg) {
   toast.timer = setTimeout(() => t.classList.remove('show'), 4000);
 }
 
-/** errorBox renders an API error (problem JSON) in plain words. */
-export function errorBox(err) {
+/**
+ * errorBox renders an API error (problem JSON) in plain words. A 412 (someone changed the
+ * service meanwhile) offers Reload, which draws the page again from the current version (a
+ * form keeps its draft); opts.reload replaces what Reload does.
+ */
+export function errorBox(err, opts = {}) {
   const box = h('div', { class: 'error', role: 'alert' });
   const title = err.title || 'Something went wrong';
   box.append(h('strong', title));
   if (err.detail && err.detail !== title) box.append(h('p', err.detail));
   if (Array.isArray(err.errors) && err.errors.length) {
-    box.append(h('ul', err.errors.map((e) => h('li', e.pointer ? h('code', e.pointer) : null, e.pointer ? ' ' : '', e.message || ''))));
+    box.append(h('ul', err.errors.map((e) => h('li', e.pointer ? [h('code', e.pointer), ' '] : null, plainMessage(e.message)))));
+  }
+  if (err.status === 412 || opts.reload) {
+    const b = h('button', { type: 'button', class: 'btn secondary' }, 'Reload');
+    b.addEventListener('click', () => (opts.reload ? opts.reload() : navigate(location.pathname + location.search, true)));
+    box.append(h('div', { class: 'actions' }, b));
   }
   return box;
 }

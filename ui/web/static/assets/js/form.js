@@ -5,9 +5,9 @@
 // (SHOW/HIDE/ENABLE/DISABLE), HTML constraints from the schema, and field messages from the
 // server's own validation (POST /types/{name}/validate) placed at the JSON pointer they name.
 
-import { h, nextId, clear } from './dom.js';
+import { h, nextId, clear, link } from './dom.js';
 import { call, get, items } from './api.js';
-import { Schemas, scopeKeys, pointerOf, getAt, setAt, humanize, deepEqual } from './schema.js';
+import { Schemas, scopeKeys, pointerOf, getAt, setAt, humanize, deepEqual, plainMessage } from './schema.js';
 
 const inventory = { devices: null, detail: new Map() };
 
@@ -20,7 +20,12 @@ async function devices() {
 }
 
 async function device(name) {
-  if (!inventory.detail.has(name)) inventory.detail.set(name, get(`/devices/${encodeURIComponent(name)}`).catch(() => null));
+  if (!inventory.detail.has(name)) {
+    // A failed read is not remembered: the next render asks again (a 429 or a restart must
+    // not leave a device without ports for the rest of the tab's life).
+    const pr = get(`/devices/${encodeURIComponent(name)}`).catch((e) => { inventory.detail.delete(name); return { failed: e }; });
+    inventory.detail.set(name, pr);
+  }
   return inventory.detail.get(name);
 }
 
@@ -66,7 +71,8 @@ export class Form {
     this.fields = new Map(); // pointer → field
     this.rules = [];
     this.deps = []; // port pickers waiting on a device field
-    this.serverErrors = [];
+    this.serverErrors = []; // from the background schema check, replaced by each check
+    this.submitErrors = []; // from the preview request (422), kept until their field changes
     this.submitted = false;
     this.timer = null;
     this.seq = 0;
@@ -208,9 +214,11 @@ export class Form {
       f.inputs = () => [...input.querySelectorAll('input')];
       wrap.append(input);
     } else if (widget === 'device-picker' || widget === 'port-picker') {
-      input = h('select', { id, required, 'aria-describedby': describedby });
+      const noteId = `${id}-ports`;
+      input = h('select', { id, required, 'aria-describedby': widget === 'port-picker' ? `${describedby} ${noteId}` : describedby });
       f.read = () => (input.value === '' ? undefined : input.value);
       wrap.append(label, input);
+      if (widget === 'port-picker') { f.pickNote = h('p', { class: 'help picknote', id: noteId, hidden: true }); wrap.append(f.pickNote); }
       if (widget === 'device-picker') this.fillDevices(input, o, cur);
       else {
         const devKeys = o.device ? scopeKeys(o.device) : ['device'];
@@ -289,36 +297,67 @@ export class Form {
     select.dataset.ready = 'true';
   }
 
+  // fillPorts lists the chosen device's ports with their speed, state, description and the
+  // services they carry. A port that carries services stays selectable (VLAN services share
+  // physical ports) unless the form asks for a port of its own (options.free: true); only an
+  // admin-down port cannot be chosen. A note under the picker counts what it offers.
   async fillPorts(select, o, devName, cur, f) {
     select.dataset.ready = 'false';
+    const note = (f && f.pickNote) || null;
+    const say = (...kids) => { if (note) { clear(note, ...kids); note.hidden = kids.length === 0; } };
     if (!devName) {
       clear(select, h('option', { value: '' }, 'Choose a device first'));
       select.disabled = true;
+      say();
       select.dataset.ready = 'true';
       return;
     }
     select.disabled = !!o.readonly;
     clear(select, h('option', { value: '' }, 'Loading ports…'));
     const d = await device(devName);
-    const free = o.free !== false;
-    const ports = ((d && d.ports) || []).filter((p) => capable(p, o.requires));
-    const usable = [];
-    const opts = ports.map((p) => {
-      const users = servicesOf(p).filter((s) => s.id && s.id !== this.serviceId);
-      const down = p.admin_up === false;
-      const busy = free && users.length > 0;
+    if (!d || d.failed) {
+      const why = d && d.failed ? (d.failed.status === 404 ? `${devName} is not in the inventory` : (d.failed.detail || d.failed.message || 'the server did not answer')) : 'the server did not answer';
+      clear(select, h('option', { value: '' }, 'The ports could not be read'));
+      if (cur) select.append(h('option', { value: cur, selected: true }, cur));
+      const retry = h('button', { type: 'button', class: 'btn link' }, 'Try again');
+      retry.addEventListener('click', () => this.fillPorts(select, o, devName, getAt(this.data, f.path), f));
+      say(`The ports of ${devName} could not be read (${why}). `, retry);
+      select.dataset.ready = 'true';
+      return;
+    }
+    const exclusive = o.free === true || o.exclusive === true;
+    const ports = (d.ports || []).filter((p) => capable(p, o.requires));
+    const groups = { free: [], used: [], down: [] };
+    let operDown = 0;
+    for (const p of ports) {
+      const users = servicesOf(p).filter((u) => u.id && u.id !== this.serviceId);
+      const adminDown = p.admin_up === false;
       const notes = [];
       if (p.speed_mbps) notes.push(p.speed_mbps >= 1000 ? `${p.speed_mbps / 1000}G` : `${p.speed_mbps}M`);
-      if (down) notes.push('admin down');
-      if (users.length) notes.push(`used by ${users.map((u) => u.id).join(', ')}`);
+      if (adminDown) notes.push('admin down');
+      else if (p.oper_up === false) { notes.push('link down'); operDown += 1; } else if (p.oper_up === true) notes.push('up');
+      if (p.description) notes.push(`“${p.description}”`);
+      if (users.length) notes.push(`carries ${users.slice(0, 3).map((u) => u.id).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}`);
       else notes.push('free');
-      const ok = !down && !busy;
-      if (ok) usable.push(p.name);
-      return h('option', { value: p.name, disabled: !ok && p.name !== cur, selected: p.name === cur }, `${p.name} — ${notes.join(', ')}`);
-    });
-    clear(select, h('option', { value: '' }, usable.length ? 'Choose a port…' : 'No port can take this service'), opts);
+      const ok = !adminDown && !(exclusive && users.length);
+      const opt = h('option', { value: p.name, disabled: !ok && p.name !== cur, selected: p.name === cur }, `${p.name} — ${notes.join(', ')}`);
+      groups[adminDown || (exclusive && users.length) ? 'down' : users.length ? 'used' : 'free'].push(opt);
+    }
+    const usable = groups.free.length + groups.used.length;
+    clear(select, h('option', { value: '' }, ports.length ? (usable ? 'Choose a port…' : 'No port can take this service') : 'No ports discovered'),
+      groups.free.length ? h('optgroup', { label: 'Free ports' }, groups.free) : null,
+      groups.used.length ? h('optgroup', { label: 'Ports already carrying services' }, groups.used) : null,
+      groups.down.length ? h('optgroup', { label: exclusive ? 'Not available (admin down or in use)' : 'Not available (admin down)' }, groups.down) : null);
     if (cur && !ports.some((p) => p.name === cur)) select.append(h('option', { value: cur, selected: true }, `${cur} (not in inventory)`));
-    if (f) f.portsNote = usable.length;
+    if (!ports.length) {
+      say(`No ports of ${devName} are known${(d.ports || []).length ? ' that can take this service' : ''}. `, link(`/inventory/${encodeURIComponent(devName)}`, `Open ${devName}`), ' to run a discovery.');
+    } else {
+      const parts = [`${groups.free.length} free`];
+      if (!exclusive) parts.push(`${groups.used.length} already carrying services (VLAN services share a port)`);
+      parts.push(`${groups.down.length} ${exclusive ? 'admin down or in use' : 'admin down'}`);
+      say(`${ports.length} port${ports.length === 1 ? '' : 's'} on ${devName}: ${parts.join(', ')}.${operDown ? ` ${operDown} ${operDown === 1 ? 'has' : 'have'} the link down.` : ''}`);
+    }
+    if (f) f.portsNote = usable;
     select.dataset.ready = 'true';
   }
 
@@ -383,6 +422,11 @@ export class Form {
   }
 
   changed(ptr, commit) {
+    // A message the preview request gave stays at its field until that field (or what it is
+    // part of, or holds) changes: the background schema check does not know it.
+    const before = this.submitErrors.length;
+    this.submitErrors = this.submitErrors.filter((e) => !related(e.field, ptr) && !related(e.pointer, ptr));
+    if (this.submitErrors.length !== before) for (const f of this.fields.values()) this.showField(f);
     for (const d of this.deps) {
       if (d.devPtr === ptr && d.input.isConnected) d.refresh();
     }
@@ -442,12 +486,20 @@ export class Form {
     if (v.stepMismatch) return 'Must be a whole number.';
     if (v.tooShort) return `At least ${inp.minLength} characters.`;
     if (v.tooLong) return `At most ${inp.maxLength} characters.`;
-    if (v.patternMismatch) return f.sch.description ? `Not in the expected form: ${f.sch.description}` : 'Not in the expected form.';
+    if (v.patternMismatch) return plainMessage('does not match pattern', f.sch);
     return inp.validationMessage || '';
   }
 
   serverMessages(f) {
-    return this.serverErrors.filter((e) => e.field === f.ptr).map((e) => e.message);
+    return [...this.serverErrors, ...this.submitErrors].filter((e) => e.field === f.ptr).map((e) => e.message);
+  }
+
+  /** setSubmitErrors places the field errors of a refused preview and shows them. */
+  setSubmitErrors(errors) {
+    this.submitErrors = (errors || []).flatMap((x) => this.place(x));
+    this.submitted = true;
+    for (const f of this.fields.values()) this.showField(f);
+    return this.renderSummary();
   }
 
   showField(f) {
@@ -482,6 +534,8 @@ export class Form {
     }
     if (seq !== this.seq) return res.valid !== false;
     this.serverErrors = (res.errors || []).flatMap((e) => this.place(e));
+    // How many checks have landed (tests wait on it instead of sleeping).
+    if (this.el) this.el.dataset.checks = String((Number(this.el.dataset.checks) || 0) + 1);
     for (const f of this.fields.values()) this.showField(f);
     if (this.submitted) this.renderSummary();
     return res.valid !== false && !(res.errors || []).length;
@@ -503,7 +557,8 @@ export class Form {
     }
     let q = p;
     while (q && !this.fields.has(q)) q = q.slice(0, q.lastIndexOf('/'));
-    return [{ field: this.fields.has(q) ? q : '', message: e.message || 'Not valid.', pointer: p }];
+    const f = this.fields.get(q);
+    return [{ field: f ? q : '', message: plainMessage(e.message, f ? f.sch : {}), pointer: p }];
   }
 
   renderSummary() {
@@ -513,7 +568,7 @@ export class Form {
       const msgs = [this.clientMessage(f), ...this.serverMessages(f)].filter(Boolean);
       if (msgs.length) problems.push({ f, text: `${fieldName(f)}: ${[...new Set(msgs)].join(' ')}` });
     }
-    const loose = this.serverErrors.filter((e) => !e.field);
+    const loose = [...this.serverErrors, ...this.submitErrors].filter((e) => !e.field);
     clear(this.summary);
     if (!problems.length && !loose.length) { this.summary.hidden = true; return problems; }
     this.summary.hidden = false;
@@ -571,6 +626,12 @@ export class Form {
     walk(this.ui, []);
     return out;
   }
+}
+
+// related reports whether two JSON pointers name the same value or one holds the other.
+function related(a, b) {
+  if (a === undefined || a === null || b === undefined || b === null) return false;
+  return a === b || String(a).startsWith(b + '/') || String(b).startsWith(a + '/');
 }
 
 function fieldName(f) {

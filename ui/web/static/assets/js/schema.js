@@ -230,3 +230,33 @@ export function humanize(key) {
   const s = String(key).replace(/[_-]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().trim();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/**
+ * plainMessage words a schema validator's message for operators: no regular expressions, no
+ * "is required" after the console's own "Required.", sentences that start with a capital.
+ */
+export function plainMessage(msg, sch = {}) {
+  const m = String(msg || '').trim();
+  let r;
+  if (!m) return 'Not valid.';
+  if (/^(is )?required\.?$|^missing propert|required propert/i.test(m)) return 'Required.';
+  if (/pattern|does not match/i.test(m)) {
+    if (sch.description) return `Not in the expected form: ${sch.description.replace(/\.?$/, '.')}`;
+    if (Array.isArray(sch.examples) && sch.examples.length) return `Not in the expected form, for example ${sch.examples[0]}.`;
+    return 'Not in the expected form.';
+  }
+  if ((r = /must be <= ?(\S+)/.exec(m))) return `Must be at most ${r[1]}.`;
+  if ((r = /must be >= ?(\S+)/.exec(m))) return `Must be at least ${r[1]}.`;
+  if ((r = /must be < ?(\S+)/.exec(m))) return `Must be less than ${r[1]}.`;
+  if ((r = /must be > ?(\S+)/.exec(m))) return `Must be more than ${r[1]}.`;
+  if ((r = /length must be <= ?(\d+)/.exec(m))) return `At most ${r[1]} characters.`;
+  if ((r = /length must be >= ?(\d+)/.exec(m))) return `At least ${r[1]} characters.`;
+  if ((r = /minimum (\d+) items/.exec(m))) return `Add at least ${r[1]}.`;
+  if ((r = /maximum (\d+) items/.exec(m))) return `At most ${r[1]} may be given.`;
+  if ((r = /expected (\w+), but got (\w+)/.exec(m))) return `Must be ${r[1] === 'integer' ? 'a whole number' : r[1] === 'number' ? 'a number' : r[1] === 'string' ? 'text' : `a${/^[aeiou]/.test(r[1]) ? 'n' : ''} ${r[1]}`}.`;
+  if (/value must be one of|must be one of/i.test(m)) return 'Choose one of the offered values.';
+  if (/format/i.test(m) && (r = /is not valid '?([\w-]+)'?/.exec(m))) return `Not a valid ${r[1]}.`;
+  // Anything else is the pack's or the engine's own sentence: keep it, minus quoted regexes.
+  const clean = m.replace(/'\^[^']*\$?'/g, 'the expected form').replace(/\s+/g, ' ');
+  return clean.charAt(0).toUpperCase() + clean.slice(1) + (/[.!?]$/.test(clean) ? '' : '.');
+}

@@ -7,8 +7,8 @@ let router = () => {};
 /** setRouter registers the function that renders the current location. */
 export function setRouter(f) { router = f; }
 
-/** navigate changes the page without reloading. */
+/** navigate changes the page without reloading; it resolves when the page is drawn. */
 export function navigate(path, replace = false) {
   if (replace) history.replaceState(null, '', path); else history.pushState(null, '', path);
-  router();
+  return router();
 }
