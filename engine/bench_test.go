@@ -96,3 +96,47 @@ func BenchmarkBulk(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(size*b.N), "µs/service")
 }
+
+// BenchmarkCreateOnFullDevice measures one create and one delete through the request path
+// (admission, order, plan, read, journal, prepare and commit, record) on a device that holds
+// 100 and 20,000 other services sharing its policy: the cost of a request must follow the
+// request, not the size of the device or of the store.
+func BenchmarkCreateOnFullDevice(b *testing.B) {
+	for _, n := range []int{100, 20000} {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
+			e := benchBundle(b)
+			ctx := context.Background()
+			const batch = 500
+			for start := 0; start < n; start += batch {
+				var creates []engine.Request
+				for k := start; k < n && k < start+batch; k++ {
+					creates = append(creates, engine.Request{Op: engine.OpCreate, Type: "fake", ServiceID: fmt.Sprintf("full-%d", k),
+						Intent: intent(1+k%4000, "gold", fmt.Sprintf("pe1:ge-0/0/%d", 10+k/4000))})
+				}
+				if res, err := e.Bulk(ctx, creates, "bench"); err != nil || res.State != store.RunSucceeded {
+					b.Fatalf("preload: %v %+v", err, res)
+				}
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				id := fmt.Sprintf("new-%d", i)
+				r, err := e.Submit(ctx, engine.Request{Op: engine.OpCreate, Type: "fake", ServiceID: id, Intent: intent(1+i%4000, "gold", "pe1:ge-0/0/1")})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r, err = e.Wait(ctx, r.ID); err != nil || r.State != store.RunSucceeded {
+					b.Fatalf("%v %s", err, r.Error)
+				}
+				if r, err = e.Submit(ctx, engine.Request{Op: engine.OpDelete, ServiceID: id}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err = e.Wait(ctx, r.ID); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(2*b.N), "µs/run")
+		})
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -34,7 +33,7 @@ type Device struct {
 	lock chan struct{} // one token: the configuration lock
 
 	mu       sync.Mutex
-	running  map[string]config.Leaf
+	running  tree
 	failNext map[string]error // op -> error for the next call of that op
 	commits  int
 	prepared int
@@ -45,7 +44,7 @@ var _ adapters.Target = (*Device)(nil)
 
 // New returns an empty device.
 func New(o Options) *Device {
-	d := &Device{opts: o, lock: make(chan struct{}, 1), running: map[string]config.Leaf{}, failNext: map[string]error{}}
+	d := &Device{opts: o, lock: make(chan struct{}, 1), failNext: map[string]error{}}
 	d.lock <- struct{}{}
 	return d
 }
@@ -80,7 +79,7 @@ func (d *Device) Seed(leaves ...config.Leaf) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, l := range leaves {
-		d.running[l.Path.String()] = l
+		d.running.set(l)
 	}
 }
 
@@ -88,17 +87,15 @@ func (d *Device) Seed(leaves ...config.Leaf) {
 func (d *Device) Remove(p config.Path) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	removeSubtree(d.running, p.String())
+	d.running.removeSubtree(p)
 }
 
 // Leaves returns the running configuration, sorted.
 func (d *Device) Leaves() []config.Leaf {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make([]config.Leaf, 0, len(d.running))
-	for _, l := range d.running {
-		out = append(out, l)
-	}
+	out := make([]config.Leaf, 0, d.running.n)
+	d.running.root.collect(&out)
 	config.SortLeaves(out)
 	return out
 }
@@ -145,8 +142,33 @@ type tx struct {
 	mu       sync.Mutex
 	done     bool
 	prepared bool
-	before   map[string]config.Leaf // running before a Direct/confirmed apply
-	cand     map[string]config.Leaf
+	undo     []undo // what Prepare changed, to put back in reverse order
+}
+
+// undo is one change Prepare made to the running configuration: the leaf set at path (with
+// the one it replaced, if any) or the leaves a delete removed.
+type undo struct {
+	path    config.Path
+	prev    *config.Leaf
+	removed []config.Leaf
+}
+
+// revert puts back what Prepare changed (the caller holds t.d.mu).
+func (t *tx) revert() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		u := t.undo[i]
+		switch {
+		case u.removed != nil:
+			for _, l := range u.removed {
+				t.d.running.set(l)
+			}
+		case u.prev != nil:
+			t.d.running.set(*u.prev)
+		default:
+			t.d.running.unset(u.path)
+		}
+	}
+	t.undo = nil
 }
 
 func (t *tx) finish() {
@@ -167,9 +189,9 @@ func (t *tx) lost() {
 	if t.done {
 		return
 	}
-	if t.prepared && !t.d.opts.Direct && t.before != nil {
+	if t.prepared && !t.d.opts.Direct {
 		t.d.mu.Lock()
-		t.d.running = t.before
+		t.revert()
 		t.d.mu.Unlock()
 	}
 	t.finish()
@@ -184,42 +206,34 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 	if err := t.d.injected("prepare"); err != nil {
 		return err
 	}
+	// Both modes make the change visible now: Direct for good, candidate mode as a confirmed
+	// commit that reverts unless confirmed. What it changes is logged to be put back.
 	t.d.mu.Lock()
-	next := make(map[string]config.Leaf, len(t.d.running))
-	for k, v := range t.d.running {
-		next[k] = v
-	}
-	t.d.mu.Unlock()
+	defer t.d.mu.Unlock()
 	for _, c := range cs.Changes {
-		k := c.Path.String()
 		switch c.Op {
 		case config.Create, config.Update:
 			// Ancestors exist implicitly (a node with descendants), as on a device that
 			// creates containers with their contents and removes them when empty.
-			next[k] = config.Leaf{Path: c.Path, Value: c.Value}
+			prev := t.d.running.set(config.Leaf{Path: c.Path, Value: c.Value})
+			t.undo = append(t.undo, undo{path: c.Path, prev: prev})
 		case config.Delete:
-			removeSubtree(next, k)
+			t.undo = append(t.undo, undo{path: c.Path, removed: t.d.running.removeSubtree(c.Path)})
 		default:
-			return &adapters.Error{Target: t.d.opts.Name, Op: "prepare", Path: k, Msg: "unknown operation " + string(c.Op), Err: adapters.ErrRejected}
+			t.revert()
+			return &adapters.Error{Target: t.d.opts.Name, Op: "prepare", Path: c.Path.String(), Msg: "unknown operation " + string(c.Op), Err: adapters.ErrRejected}
 		}
 	}
 	if t.d.opts.Validate != nil {
-		ls := make([]config.Leaf, 0, len(next))
-		for _, l := range next {
-			ls = append(ls, l)
-		}
+		ls := make([]config.Leaf, 0, t.d.running.n)
+		t.d.running.root.collect(&ls)
 		config.SortLeaves(ls)
 		if err := t.d.opts.Validate(ls); err != nil {
+			t.revert()
 			return &adapters.Error{Target: t.d.opts.Name, Op: "prepare", Msg: err.Error(), Err: adapters.ErrRejected}
 		}
 	}
-	// Both modes make the change visible now: Direct for good, candidate mode as a confirmed
-	// commit that reverts unless confirmed.
-	t.d.mu.Lock()
-	t.before = t.d.running
-	t.d.running = next
 	t.d.prepared++
-	t.d.mu.Unlock()
 	t.prepared = true
 	return nil
 }
@@ -250,9 +264,9 @@ func (t *tx) Rollback(ctx context.Context) error {
 		t.finish()
 		return &adapters.Error{Target: t.d.opts.Name, Op: "rollback", Msg: err.Error(), Err: adapters.ErrRollbackFailed}
 	}
-	if t.prepared && t.before != nil {
+	if t.prepared {
 		t.d.mu.Lock()
-		t.d.running = t.before
+		t.revert()
 		t.d.mu.Unlock()
 	}
 	t.finish()
@@ -266,18 +280,22 @@ func (d *Device) Fetch(ctx context.Context, paths []config.Path) ([]config.Leaf,
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	seen := map[string]bool{}
 	var out []config.Leaf
-	for _, p := range paths {
-		ps := p.String()
-		for k, l := range d.running {
-			if seen[k] {
-				continue
+	for i, p := range paths {
+		if len(p) == 0 {
+			out = out[:0]
+			d.running.root.collect(&out)
+			break
+		}
+		covered := false
+		for j, q := range paths {
+			if j != i && len(q) < len(p) && p.HasPrefix(q) || j < i && len(q) == len(p) && p.HasPrefix(q) {
+				covered = true // read with q
+				break
 			}
-			if len(p) == 0 || k == ps || strings.HasPrefix(k, ps+"/") {
-				seen[k] = true
-				out = append(out, l)
-			}
+		}
+		if !covered {
+			d.running.below(p, &out)
 		}
 	}
 	config.SortLeaves(out)
@@ -337,18 +355,3 @@ func RenderText(cs config.ChangeSet) string {
 
 // Close implements adapters.Target.
 func (d *Device) Close() error { return nil }
-
-func removeSubtree(m map[string]config.Leaf, k string) {
-	delete(m, k)
-	prefix := k + "/"
-	keys := make([]string, 0)
-	for kk := range m {
-		if strings.HasPrefix(kk, prefix) {
-			keys = append(keys, kk)
-		}
-	}
-	sort.Strings(keys)
-	for _, kk := range keys {
-		delete(m, kk)
-	}
-}
