@@ -1,0 +1,173 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/xprov/xprov/adapters"
+	"github.com/xprov/xprov/engine/store"
+)
+
+// Reader is what auditing one service needs of the store.
+type Reader interface {
+	Owners
+	GetService(ctx context.Context, id string) (store.Service, error)
+	Owned(ctx context.Context, service string) ([]store.OwnedLeaf, error)
+	CountServices(ctx context.Context, f store.ServiceFilter) (int64, error)
+	ListDevices(ctx context.Context) ([]store.Device, error)
+}
+
+// TargetFunc returns the adapter of a target by name.
+type TargetFunc func(name string) (adapters.Target, bool)
+
+// Check audits one service now, reading each of its targets, and returns its report; nothing
+// is stored. A service that changed while it was audited (another version recorded, or a
+// request in flight) is unknown when it looked drifted: what it owns and what the targets hold
+// were not read at one point of its life.
+func Check(ctx context.Context, st Reader, target TargetFunc, id string) (*Report, error) {
+	before, err := st.GetService(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("audit: service %s: %w", id, err)
+	}
+	owned, err := st.Owned(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("audit: service %s: %w", id, err)
+	}
+	byTarget := map[string][]store.OwnedLeaf{}
+	for _, l := range owned {
+		byTarget[l.Target] = append(byTarget[l.Target], l)
+	}
+	names := make([]string, 0, len(byTarget))
+	for t := range byTarget {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	var parts []TargetDrift
+	for _, t := range names {
+		set := store.OwnedSet{Service: id, Version: before.Version, State: before.State, Target: t, Leaves: byTarget[t]}
+		d, err := checkTarget(ctx, st, target, t, []store.OwnedSet{set})
+		if err != nil {
+			return nil, err
+		}
+		if td := d[id]; td != nil {
+			parts = append(parts, *td)
+		}
+	}
+	rep := report(id, parts)
+	if rep.Status != store.AuditDrifted {
+		return rep, nil
+	}
+	after, err := st.GetService(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("audit: service %s: %w", id, err)
+	}
+	if after.Version != before.Version || busy(after.State) {
+		return unsure(rep, fmt.Sprintf("service %s changed while it was audited (version %d, now %d, state %s)",
+			id, before.Version, after.Version, after.State)), nil
+	}
+	// Extra nodes may be another service's, created by a request in flight: its ownership is
+	// recorded when it ends. While a request creates or modifies a service on a target, extra
+	// nodes there prove nothing.
+	for _, d := range rep.Drift {
+		if len(d.Extra) == 0 {
+			continue
+		}
+		n, err := inFlight(ctx, st, d.Target)
+		if err != nil {
+			return nil, fmt.Errorf("audit: service %s: %w", id, err)
+		}
+		if n > 0 {
+			return unsure(rep, fmt.Sprintf("%d request(s) in flight on %s may own the extra nodes", n, d.Target)), nil
+		}
+	}
+	return rep, nil
+}
+
+// unsure turns a drifted report into an unknown one, saying why.
+func unsure(rep *Report, why string) *Report {
+	rep.Status, rep.InSync = store.AuditUnknown, false
+	rep.Drift = append(rep.Drift, TargetDrift{Error: why})
+	return rep
+}
+
+// inFlight counts the services being created or modified on the devices of target (the
+// device itself, or those the NMS target manages).
+func inFlight(ctx context.Context, st Reader, target string) (int64, error) {
+	devs := []string{target}
+	all, err := st.ListDevices(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range all {
+		if d.NMS == target {
+			devs = append(devs, d.Name)
+		}
+	}
+	var n int64
+	for _, d := range devs {
+		for _, state := range []string{store.StateCreating, store.StateModifying} {
+			c, err := st.CountServices(ctx, store.ServiceFilter{Device: d, State: state})
+			if err != nil {
+				return 0, err
+			}
+			n += c
+		}
+	}
+	return n, nil
+}
+
+// busy reports whether a service state means a request on it is in flight.
+func busy(state string) bool {
+	switch state {
+	case store.StateCreating, store.StateModifying, store.StateDeleting:
+		return true
+	}
+	return false
+}
+
+// checkTarget reads one target and compares it with the sets, extras included. A target that
+// cannot be read gives every set's service a TargetDrift with Error. It fails only when the
+// store does.
+func checkTarget(ctx context.Context, st Owners, target TargetFunc, t string, sets []store.OwnedSet) (map[string]*TargetDrift, error) {
+	tg, ok := target(t)
+	var actual map[string]string
+	var err error
+	if !ok {
+		err = fmt.Errorf("%s: %w", t, ErrUnknownTarget)
+	} else {
+		actual, err = readTarget(ctx, tg, sets)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("audit: read %s: %w", t, ctx.Err())
+		}
+		out := make(map[string]*TargetDrift, len(sets))
+		for _, s := range sets {
+			out[s.Service] = &TargetDrift{Target: t, Error: err.Error()}
+		}
+		return out, nil
+	}
+	drift, cands := compareTarget(t, sets, actual)
+	if err := checkExtras(ctx, st, t, cands, drift); err != nil {
+		return nil, err
+	}
+	return drift, nil
+}
+
+// report sums a service's parts: drifted when a target drifted, else unknown when one could not
+// be read, else in sync.
+func report(id string, parts []TargetDrift) *Report {
+	rep := &Report{Service: id, Status: store.AuditInSync, Drift: parts}
+	for _, p := range parts {
+		switch {
+		case p.drifted():
+			rep.Status = store.AuditDrifted
+		case p.Error != "" && rep.Status == store.AuditInSync:
+			rep.Status = store.AuditUnknown
+		}
+	}
+	rep.InSync = rep.Status == store.AuditInSync
+	sort.Slice(rep.Drift, func(i, j int) bool { return rep.Drift[i].Target < rep.Drift[j].Target })
+	return rep
+}
