@@ -234,7 +234,7 @@ func serviceAuditCmd(f *clientFlags) *cobra.Command {
 				return fail(err)
 			}
 			err = f.printer(cmd).print(a, func(w *tabwriter.Writer) {
-				fmt.Fprintf(w, "service\t%s\nstatus\t%s\n", a.Service, a.Status)
+				fmt.Fprintf(w, "service\t%s\nstatus\t%s\nin sync\t%v\n", a.Service, a.Status, a.InSync)
 				printDrift(w, a.Drift)
 			})
 			if err == nil && a.Status == "drifted" {

@@ -422,7 +422,7 @@ func TestCheckInFlight(t *testing.T) {
 	if err := b.st.PutServiceState(ctx, ghost); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := b.e.Audit(ctx, "s00"); err != nil || rep.Status != store.AuditUnknown || !strings.Contains(fmt.Sprint(rep.Drift), "in flight on pe1") {
+	if rep, err := b.e.Audit(ctx, "s00"); err != nil || rep.Status != store.AuditUnknown || !strings.Contains(fmt.Sprint(rep.Drift), "is in flight on pe1") {
 		t.Fatalf("extra while a create is in flight: %+v, %v", rep, err)
 	}
 	ghost.State = store.StateFailed

@@ -150,6 +150,9 @@ func (a *Auditor) failInterrupted(ctx context.Context) error {
 	}
 }
 
+// Jobs is the store the auditor keeps its jobs, results and schedules in.
+func (a *Auditor) Jobs() store.AuditJobs { return a.o.Store }
+
 // Close stops the scheduler and the running jobs (they end failed) and waits for them.
 func (a *Auditor) Close() {
 	a.mu.Lock()

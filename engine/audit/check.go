@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/engine/store"
@@ -14,7 +15,7 @@ type Reader interface {
 	Owners
 	GetService(ctx context.Context, id string) (store.Service, error)
 	Owned(ctx context.Context, service string) ([]store.OwnedLeaf, error)
-	CountServices(ctx context.Context, f store.ServiceFilter) (int64, error)
+	ListServices(ctx context.Context, f store.ServiceFilter) ([]store.Service, string, error)
 	ListDevices(ctx context.Context) ([]store.Device, error)
 }
 
@@ -67,18 +68,18 @@ func Check(ctx context.Context, st Reader, target TargetFunc, id string) (*Repor
 			id, before.Version, after.Version, after.State)), nil
 	}
 	// Extra nodes may be another service's, created by a request in flight: its ownership is
-	// recorded when it ends. While a request creates or modifies a service on a target, extra
-	// nodes there prove nothing.
+	// recorded when it ends. While a request creates or modifies a service on the port of an
+	// extra node, that node proves nothing.
 	for _, d := range rep.Drift {
 		if len(d.Extra) == 0 {
 			continue
 		}
-		n, err := inFlight(ctx, st, d.Target)
+		svc, err := inFlight(ctx, st, d.Target, d.Extra)
 		if err != nil {
 			return nil, fmt.Errorf("audit: service %s: %w", id, err)
 		}
-		if n > 0 {
-			return unsure(rep, fmt.Sprintf("%d request(s) in flight on %s may own the extra nodes", n, d.Target)), nil
+		if svc != "" {
+			return unsure(rep, fmt.Sprintf("a request on service %s is in flight on %s and may own the extra nodes", svc, d.Target)), nil
 		}
 	}
 	return rep, nil
@@ -91,39 +92,48 @@ func unsure(rep *Report, why string) *Report {
 	return rep
 }
 
-// inFlight counts the services being created or modified on the devices of target (the
-// device itself, or those the NMS target manages).
-func inFlight(ctx context.Context, st Reader, target string) (int64, error) {
-	devs := []string{target}
+// inFlight returns a service being created or modified on a device of target (the device
+// itself, or those the NMS target manages) with an endpoint whose port appears in one of the
+// extra paths (or with no port), "" when there is none.
+func inFlight(ctx context.Context, st Reader, target string, extra []DriftLeaf) (string, error) {
+	devs := map[string]bool{target: true}
 	all, err := st.ListDevices(ctx)
 	if err != nil {
-		return 0, err
+		return "", err
 	}
 	for _, d := range all {
 		if d.NMS == target {
-			devs = append(devs, d.Name)
+			devs[d.Name] = true
 		}
 	}
-	var n int64
-	for _, d := range devs {
+	for dev := range devs {
 		for _, state := range []string{store.StateCreating, store.StateModifying} {
-			c, err := st.CountServices(ctx, store.ServiceFilter{Device: d, State: state})
-			if err != nil {
-				return 0, err
+			f := store.ServiceFilter{Device: dev, State: state, Limit: store.MaxPageSize}
+			for {
+				page, next, err := st.ListServices(ctx, f)
+				if err != nil {
+					return "", err
+				}
+				for _, s := range page {
+					for _, ep := range s.Endpoints {
+						if !devs[ep.Device] {
+							continue
+						}
+						for _, x := range extra {
+							if ep.Port == "" || strings.Contains(x.Path, ep.Port) {
+								return s.ID, nil
+							}
+						}
+					}
+				}
+				if next == "" {
+					break
+				}
+				f.After = next
 			}
-			n += c
 		}
 	}
-	return n, nil
-}
-
-// busy reports whether a service state means a request on it is in flight.
-func busy(state string) bool {
-	switch state {
-	case store.StateCreating, store.StateModifying, store.StateDeleting:
-		return true
-	}
-	return false
+	return "", nil
 }
 
 // checkTarget reads one target and compares it with the sets, extras included. A target that
@@ -170,4 +180,13 @@ func report(id string, parts []TargetDrift) *Report {
 	rep.InSync = rep.Status == store.AuditInSync
 	sort.Slice(rep.Drift, func(i, j int) bool { return rep.Drift[i].Target < rep.Drift[j].Target })
 	return rep
+}
+
+// busy reports whether a service state means a request on it is in flight.
+func busy(state string) bool {
+	switch state {
+	case store.StateCreating, store.StateModifying, store.StateDeleting:
+		return true
+	}
+	return false
 }

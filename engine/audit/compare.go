@@ -175,7 +175,7 @@ func compareTarget(target string, sets []store.OwnedSet, actual map[string]strin
 	}
 	var cands []extraCand
 	for p, v := range actual {
-		if owned[p] {
+		if owned[p] || restatesKey(p, v) {
 			continue
 		}
 		// The deepest owned entry above p. Keys may hold "/" (ge-0/0/1): a cut inside a key
@@ -193,6 +193,32 @@ func compareTarget(target string, sets []store.OwnedSet, actual map[string]strin
 	}
 	sort.Slice(cands, func(i, j int) bool { return cands[i].path < cands[j].path })
 	return drift, cands
+}
+
+// restatesKey reports whether a leaf directly below a list entry holds the entry's key or a
+// part of a composite key ("1/1/1:100" has parts "1/1/1" and "100"): an NMS returns an
+// object's key properties (serviceId, portName) with it, and they are its identity, not
+// configuration anyone added.
+func restatesKey(p, v string) bool {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 || v == "" || !isEntry(p[:i]) {
+		return false
+	}
+	parent := p[:i]
+	open := strings.LastIndexByte(parent, '[')
+	if open < 0 {
+		return false
+	}
+	key := strings.ReplaceAll(parent[open+1:len(parent)-1], `\]`, "]")
+	if v == key {
+		return true
+	}
+	for _, part := range strings.Split(key, ":") {
+		if part == v {
+			return true
+		}
+	}
+	return false
 }
 
 // isEntry reports whether a path string ends in a list entry ("unit[100]"): its last segment

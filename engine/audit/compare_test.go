@@ -76,6 +76,12 @@ func TestCompareTarget(t *testing.T) {
 			[]ownedSetT{set("a", "p[1]", "", "p[1]/u[1]", ""), set("b", "p[1]", "", "p[1]/u[2]", "")},
 			map[string]string{"p[1]": "", "p[1]/u[1]": "", "p[1]/u[1]/disable": "", "p[1]/u[2]": "", "p[1]/u[3]": "", "p[1/2]/x": "1"},
 			map[string]string{}, []string{"a:p[1]/u[1]/disable"}},
+		{"an object's key properties are not extra",
+			[]ownedSetT{set("a", "epipe[1000]", "", "epipe[1000]/sap[1/1/1:100]", "")},
+			map[string]string{"epipe[1000]": "", "epipe[1000]/serviceId": "1000", "epipe[1000]/sap[1/1/1:100]": "",
+				"epipe[1000]/sap[1/1/1:100]/portName": "1/1/1", "epipe[1000]/sap[1/1/1:100]/innerEncapValue": "100",
+				"epipe[1000]/sap[1/1/1:100]/adminState": "down"},
+			map[string]string{}, []string{"a:epipe[1000]/sap[1/1/1:100]/adminState"}},
 		{"keys with slashes", []ownedSetT{set("a", "i[ge-0/0/1]", "")}, map[string]string{"i[ge-0/0/1]": "", "i[ge-0/0/1]/d": "x"},
 			map[string]string{}, []string{"a:i[ge-0/0/1]/d"}},
 	}

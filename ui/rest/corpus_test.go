@@ -121,6 +121,9 @@ func TestBadInputCorpus(t *testing.T) {
 		{"DELETE", "/api/v1/tokens/tok-nope", admin, false},
 		{"POST", "/api/v1/devices/discover", operator, false},
 		{"POST", "/api/v1/devices/pe1/ops", operator, false},
+		{"POST", "/api/v1/audits?wait=true", operator, false},
+		{"POST", "/api/v1/audit-schedules", operator, false},
+		{"DELETE", "/api/v1/audit-schedules/sched-nope", operator, false},
 	}
 	st := &corpusStats{byStatus: map[int]int{}, byRoute: map[string]int{}}
 	send := func(t *testing.T, what string, rq req, want []int) {
