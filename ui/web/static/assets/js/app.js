@@ -6,6 +6,7 @@ import { get, token, setToken, setUnauthorizedHandler } from './api.js';
 import * as pages from './pages.js';
 import * as services from './services.js';
 import * as consolePages from './console.js';
+import * as audits from './audits.js';
 import { session, navigate, setRouter } from './state.js';
 
 
@@ -23,7 +24,8 @@ const routes = [
   [/^\/inventory$/, consolePages.inventory, 'Inventory'],
   [/^\/inventory\/([^/]+)$/, consolePages.deviceDetail, 'Device'],
   [/^\/pools$/, consolePages.pools, 'Pools'],
-  [/^\/audits$/, consolePages.audits, 'Audits'],
+  [/^\/audits$/, audits.list, 'Audits'],
+  [/^\/audits\/([^/]+)$/, audits.job, 'Audit'],
   [/^\/reports$/, consolePages.reports, 'Reports'],
   [/^\/tokens$/, consolePages.tokens, 'API tokens'],
 ];
