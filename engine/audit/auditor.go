@@ -268,9 +268,13 @@ func (a *Auditor) finish(j store.AuditJob, err error) {
 	}
 }
 
-// result is one service's audit as the job builds it, target by target.
+// result is one service's audit as the job builds it, target by target, with the version and
+// state of the service when what it owns was read (version -1 when its sets on different
+// targets were read at different versions).
 type result struct {
-	parts []TargetDrift
+	parts   []TargetDrift
+	version int64
+	state   string
 }
 
 // execute runs a job: resolve the sets, read every target once (Workers at once), compare,
@@ -341,8 +345,12 @@ func (a *Auditor) execute(ctx context.Context, j store.AuditJob, scope Scope) (s
 				for _, s := range sets {
 					r := results[s.Service]
 					if r == nil {
-						r = &result{}
+						r = &result{version: s.Version, state: s.State}
 						results[s.Service] = r
+					} else if r.version != s.Version || busy(s.State) {
+						// Its sets on two targets were read at two versions: the service
+						// changed during the pass, and recheck audits it again.
+						r.version = -1
 					}
 					if d := drift[s.Service]; d != nil {
 						r.parts = append(r.parts, *d)
@@ -377,7 +385,7 @@ func (a *Auditor) execute(ctx context.Context, j store.AuditJob, scope Scope) (s
 			again = append(again, id)
 		}
 	}
-	if err := a.recheck(ctx, again, reports); err != nil {
+	if err := a.recheck(ctx, again, results, reports); err != nil {
 		return j, fmt.Errorf("audit: job %s: %w", j.ID, err)
 	}
 
@@ -436,10 +444,10 @@ func (a *Auditor) execute(ctx context.Context, j store.AuditJob, scope Scope) (s
 	return j, nil
 }
 
-// recheck audits the given services again one by one (Workers at once) and replaces their
-// reports: a request recorded between the read of what they own and the read of their targets
-// must not show as drift. A service deleted meanwhile is dropped.
-func (a *Auditor) recheck(ctx context.Context, ids []string, reports map[string]*Report) error {
+// recheck looks again at the services found drifted (Workers at once, see confirm): a request
+// recorded between the read of what they own and the read of their targets must not show as
+// drift. A service deleted meanwhile is dropped.
+func (a *Auditor) recheck(ctx context.Context, ids []string, snap map[string]*result, reports map[string]*Report) error {
 	sort.Strings(ids)
 	var mu sync.Mutex
 	var firstErr error
@@ -450,7 +458,10 @@ func (a *Auditor) recheck(ctx context.Context, ids []string, reports map[string]
 		go func() {
 			defer wg.Done()
 			for id := range work {
-				rep, err := Check(ctx, a.o.Store, a.o.Target, id)
+				mu.Lock()
+				first, was := reports[id], snap[id]
+				mu.Unlock()
+				rep, err := a.confirm(ctx, id, was, first)
 				mu.Lock()
 				switch {
 				case errors.Is(err, store.ErrNotFound):
@@ -476,6 +487,21 @@ func (a *Auditor) recheck(ctx context.Context, ids []string, reports map[string]
 		firstErr = ctx.Err()
 	}
 	return firstErr
+}
+
+// confirm is recheck's look at one service: a service at the version and out of flight as
+// when its set was read, whose drift holds no extra node, keeps its report (what it owns did
+// not change, and a request of another service neither removes nor changes a node it owns);
+// any other is audited again on its own (Check, which confirms extra nodes by a second look).
+func (a *Auditor) confirm(ctx context.Context, id string, was *result, first *Report) (*Report, error) {
+	cur, err := a.o.Store.GetService(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("audit: service %s: %w", id, err)
+	}
+	if cur.Version != was.version || busy(cur.State) || busy(was.state) || hasExtra(first) {
+		return Check(ctx, a.o.Store, a.o.Target, id)
+	}
+	return first, nil
 }
 
 // services lists the ids a (not all) scope selects.

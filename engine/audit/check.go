@@ -26,14 +26,79 @@ type TargetFunc func(name string) (adapters.Target, bool)
 // is stored. A service that changed while it was audited (another version recorded, or a
 // request in flight) is unknown when it looked drifted: what it owns and what the targets hold
 // were not read at one point of its life.
+//
+// Extra nodes are confirmed by a second look: a node is extra when nobody owned it after a
+// first read showed it, a second read still shows it, nobody owns it after that read either,
+// and no request creating or modifying a service on its port was in flight at either check.
+// A request records what it owns when it ends and marks its service busy before it touches a
+// device, so a node some request put there (or is taking away) fails one of these.
 func Check(ctx context.Context, st Reader, target TargetFunc, id string) (*Report, error) {
+	first, before, err := look(ctx, st, target, id)
+	if err != nil || first.Status != store.AuditDrifted {
+		return first, err
+	}
+	if rep, err := settled(ctx, st, id, before, first); rep != nil || err != nil {
+		return rep, err
+	}
+	if !hasExtra(first) {
+		return first, nil
+	}
+	second, again, err := look(ctx, st, target, id)
+	if err != nil {
+		return nil, err
+	}
+	if again.Version != before.Version {
+		return unsure(second, fmt.Sprintf("service %s changed while it was audited (version %d, now %d)", id, before.Version, again.Version)), nil
+	}
+	// Only extra nodes both looks saw count.
+	seen := map[string]bool{}
+	for _, d := range first.Drift {
+		for _, x := range d.Extra {
+			seen[d.Target+"\x00"+x.Path] = true
+		}
+	}
+	parts := make([]TargetDrift, 0, len(second.Drift))
+	for _, d := range second.Drift {
+		kept := d.Extra[:0:0]
+		for _, x := range d.Extra {
+			if seen[d.Target+"\x00"+x.Path] {
+				kept = append(kept, x)
+			}
+		}
+		d.Extra = kept
+		if d.drifted() || d.Error != "" {
+			parts = append(parts, d)
+		}
+	}
+	rep := report(id, parts)
+	if rep.Status != store.AuditDrifted {
+		return rep, nil
+	}
+	if r, err := settled(ctx, st, id, before, rep); r != nil || err != nil {
+		return r, err
+	}
+	return rep, nil
+}
+
+func hasExtra(rep *Report) bool {
+	for _, d := range rep.Drift {
+		if len(d.Extra) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// look reads what a service owns and its targets once and compares them (extras checked
+// against the store's owners after the read).
+func look(ctx context.Context, st Reader, target TargetFunc, id string) (*Report, store.Service, error) {
 	before, err := st.GetService(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("audit: service %s: %w", id, err)
+		return nil, before, fmt.Errorf("audit: service %s: %w", id, err)
 	}
 	owned, err := st.Owned(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("audit: service %s: %w", id, err)
+		return nil, before, fmt.Errorf("audit: service %s: %w", id, err)
 	}
 	byTarget := map[string][]store.OwnedLeaf{}
 	for _, l := range owned {
@@ -49,27 +114,27 @@ func Check(ctx context.Context, st Reader, target TargetFunc, id string) (*Repor
 		set := store.OwnedSet{Service: id, Version: before.Version, State: before.State, Target: t, Leaves: byTarget[t]}
 		d, err := checkTarget(ctx, st, target, t, []store.OwnedSet{set})
 		if err != nil {
-			return nil, err
+			return nil, before, err
 		}
 		if td := d[id]; td != nil {
 			parts = append(parts, *td)
 		}
 	}
-	rep := report(id, parts)
-	if rep.Status != store.AuditDrifted {
-		return rep, nil
-	}
+	return report(id, parts), before, nil
+}
+
+// settled returns rep made unknown when the drift it shows may be a request's doing: the
+// service changed or is busy since before, or a request in flight on the port of an extra node
+// may own it; nil when the drift stands.
+func settled(ctx context.Context, st Reader, id string, before store.Service, rep *Report) (*Report, error) {
 	after, err := st.GetService(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("audit: service %s: %w", id, err)
 	}
-	if after.Version != before.Version || busy(after.State) {
+	if after.Version != before.Version || busy(after.State) || busy(before.State) {
 		return unsure(rep, fmt.Sprintf("service %s changed while it was audited (version %d, now %d, state %s)",
 			id, before.Version, after.Version, after.State)), nil
 	}
-	// Extra nodes may be another service's, created by a request in flight: its ownership is
-	// recorded when it ends. While a request creates or modifies a service on the port of an
-	// extra node, that node proves nothing.
 	for _, d := range rep.Drift {
 		if len(d.Extra) == 0 {
 			continue
@@ -82,7 +147,7 @@ func Check(ctx context.Context, st Reader, target TargetFunc, id string) (*Repor
 			return unsure(rep, fmt.Sprintf("a request on service %s is in flight on %s and may own the extra nodes", svc, d.Target)), nil
 		}
 	}
-	return rep, nil
+	return nil, nil
 }
 
 // unsure turns a drifted report into an unknown one, saying why.
@@ -106,31 +171,30 @@ func inFlight(ctx context.Context, st Reader, target string, extra []DriftLeaf) 
 			devs[d.Name] = true
 		}
 	}
-	for dev := range devs {
-		for _, state := range []string{store.StateCreating, store.StateModifying} {
-			f := store.ServiceFilter{Device: dev, State: state, Limit: store.MaxPageSize}
-			for {
-				page, next, err := st.ListServices(ctx, f)
-				if err != nil {
-					return "", err
-				}
-				for _, s := range page {
-					for _, ep := range s.Endpoints {
-						if !devs[ep.Device] {
-							continue
-						}
-						for _, x := range extra {
-							if ep.Port == "" || strings.Contains(x.Path, ep.Port) {
-								return s.ID, nil
-							}
+	// Services in flight are few: walk them by state, not the device's services.
+	for _, state := range []string{store.StateCreating, store.StateModifying} {
+		f := store.ServiceFilter{State: state, Limit: store.MaxPageSize}
+		for {
+			page, next, err := st.ListServices(ctx, f)
+			if err != nil {
+				return "", err
+			}
+			for _, s := range page {
+				for _, ep := range s.Endpoints {
+					if !devs[ep.Device] {
+						continue
+					}
+					for _, x := range extra {
+						if ep.Port == "" || strings.Contains(x.Path, ep.Port) {
+							return s.ID, nil
 						}
 					}
 				}
-				if next == "" {
-					break
-				}
-				f.After = next
 			}
+			if next == "" {
+				break
+			}
+			f.After = next
 		}
 	}
 	return "", nil

@@ -129,8 +129,12 @@ const (
 	qGetAuditJob      = `SELECT ` + qAuditJobCols + ` FROM audit_jobs WHERE id = ?`
 	qListAuditJobs    = `SELECT ` + qAuditJobCols + ` FROM audit_jobs WHERE (created, id) < (?, ?) ORDER BY created DESC, id DESC LIMIT ?`
 	qAuditJobExists   = `SELECT 1 FROM audit_jobs WHERE id = ?`
-	qPutLatestOutcome = `INSERT INTO audit_results (service_id, in_sync, user, drift, at, status)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM services WHERE id = ?1)
+	// qPutLatestOutcomes copies a job's results for services in [?4, ?5] (one call's, just
+	// inserted) to the latest outcomes in one statement, skipping services that no longer
+	// exist.
+	qPutLatestOutcomes = `INSERT INTO audit_results (service_id, in_sync, user, drift, at, status)
+		SELECT r.service_id, r.status = 'in-sync', ?2, r.drift, ?3, r.status FROM audit_job_results r
+		WHERE r.job_id = ?1 AND r.service_id >= ?4 AND r.service_id <= ?5 AND EXISTS (SELECT 1 FROM services s WHERE s.id = r.service_id)
 		ON CONFLICT (service_id) DO UPDATE SET in_sync = excluded.in_sync, user = excluded.user, drift = excluded.drift,
 			at = excluded.at, status = excluded.status
 		WHERE audit_results.at <= excluded.at`
@@ -279,18 +283,21 @@ func (s *SQLite) PutAuditResults(ctx context.Context, job, user string, at time.
 		case err != nil:
 			return err
 		}
+		if len(rs) == 0 {
+			return nil
+		}
 		args := make([]any, 0, 4*len(rs))
+		lo, hi := rs[0].Service, rs[0].Service
 		for _, r := range rs {
 			args = append(args, job, r.Service, r.Status, jsonText(r.Drift))
+			lo, hi = min(lo, r.Service), max(hi, r.Service)
 		}
 		if err := insertRows(ctx, tx, insAuditResults, 4, args); err != nil {
 			return err
 		}
-		for _, r := range rs {
-			if _, err := tx.ExecContext(ctx, qPutLatestOutcome, r.Service, r.Status == AuditInSync, user, jsonText(r.Drift),
-				unixNano(at), r.Status); err != nil {
-				return fmt.Errorf("latest outcome of %s: %w", r.Service, err)
-			}
+		// The range may hold results an earlier call added: they are copied again, the same.
+		if _, err := tx.ExecContext(ctx, qPutLatestOutcomes, job, user, unixNano(at), lo, hi); err != nil {
+			return fmt.Errorf("latest outcomes: %w", err)
 		}
 		return nil
 	})

@@ -11,7 +11,7 @@ func auditPlanQueries() []planQuery {
 		{"get audit job", qGetAuditJob, []any{"j"}},
 		{"list audit jobs", qListAuditJobs, []any{int64(1), "j", 10}},
 		{"audit job exists", qAuditJobExists, []any{"j"}},
-		{"put latest outcome", qPutLatestOutcome, []any{"s", true, "u", nil, int64(1), "in-sync"}},
+		{"put latest outcomes", qPutLatestOutcomes, []any{"j", "u", int64(1), "a", "b"}},
 		{"audit results", qAuditResults, []any{"j", "", 10}},
 		{"audit results by status", qAuditResultsByStatus, []any{"j", "drifted", "", 10}},
 		{"prunable audit jobs", qPrunableAuditJobs, []any{5}},
