@@ -204,7 +204,38 @@ func auditCmd() *cobra.Command {
 			return nil
 		},
 	}
-	return group("audit", "Audit services at scale, now or on a schedule", f, run, list, show, schedule, schedules, unschedule)
+	targets := &cobra.Command{
+		Use:   "targets",
+		Short: "Each device's (or NMS's) sync state at its latest audit (exit 4 when one is out of sync)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			ts, err := c.TargetSyncs(cmd.Context())
+			if err != nil {
+				return fail(err)
+			}
+			var bad []string
+			err = f.printer(cmd).print(ts, func(w *tabwriter.Writer) {
+				fmt.Fprintln(w, "TARGET\tSTATE\tSERVICES\tDRIFTED\tAUDIT\tAT\tERROR")
+				for _, t := range ts {
+					fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", t.Target, t.State, t.Services, t.Drifted, t.Job, ago(t.At), orDash(t.Error))
+				}
+			})
+			for _, t := range ts {
+				if t.State == store.SyncOutOfSync {
+					bad = append(bad, t.Target)
+				}
+			}
+			if err == nil && len(bad) > 0 {
+				return &exitError{code: exitConflict, err: fmt.Errorf("out of sync: %v", bad)}
+			}
+			return err
+		},
+	}
+	return group("audit", "Audit services at scale, now or on a schedule", f, run, list, show, schedule, schedules, unschedule, targets)
 }
 
 func printSchedules(w *tabwriter.Writer, ss ...rest.AuditSchedule) {

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -433,5 +434,61 @@ func TestCheckInFlight(t *testing.T) {
 	}
 	if rep, err := b.e.Audit(ctx, "s00"); err != nil || rep.Status != store.AuditDrifted {
 		t.Fatalf("extra once the create ended: %+v, %v", rep, err)
+	}
+}
+
+// TestTargetSync: each audit records its targets' states (out of sync where a service drifted,
+// unknown where the target could not be read), and the deploy gate names the out-of-sync ones
+// until a later audit finds them repaired.
+func TestTargetSync(t *testing.T) {
+	b := setup(t)
+	ctx := t.Context()
+	b.create(t, fleet(6))
+	b.dev["pe2"].Seed(config.Leaf{Path: mustPath(t, "interfaces/interface[ge-0/0/1]/unit[101]/vlan-id"), Value: "7"}) // s01
+	b.dev["pe3"].FailNext("fetch", "connection refused")
+	j, err := b.a.Run(ctx, audit.Scope{}, "op")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := b.st.TargetSyncs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range ts {
+		got[s.Target] = fmt.Sprintf("%s %d/%d %v", s.State, s.Drifted, s.Services, s.Job == j.ID)
+	}
+	want := map[string]string{"pe1": "in-sync 0/2 true", "pe2": "out-of-sync 1/2 true", "pe3": "unknown 0/2 true", "sam1": "in-sync 0/3 true"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("target sync %v, want %v", got, want)
+	}
+	err = audit.CheckTargets(ctx, b.st, []string{"pe1", "pe2", "pe3", "pe9"})
+	var oos *audit.OutOfSyncError
+	if !errors.As(err, &oos) || !errors.Is(err, audit.ErrOutOfSync) || len(oos.Targets) != 1 || oos.Targets[0].Target != "pe2" ||
+		!strings.Contains(err.Error(), "pe2 (1 of 2 services drifted") {
+		t.Fatalf("gate: %v", err)
+	}
+	if err := audit.CheckTargets(ctx, b.st, []string{"pe1", "sam1"}); err != nil {
+		t.Fatalf("gate on in-sync targets: %v", err)
+	}
+	run, err := b.e.Submit(ctx, engine.Request{Op: engine.OpRedeploy, ServiceID: "s01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := b.e.Wait(ctx, run.ID); err != nil || r.State != store.RunSucceeded {
+		t.Fatalf("redeploy: %+v, %v", r, err)
+	}
+	// An audit of one service on pe2 cannot say pe2 is in sync; one of the device can.
+	if _, err := b.a.Run(ctx, audit.Scope{Service: "s01"}, "op"); err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.CheckTargets(ctx, b.st, []string{"pe2"}); !errors.Is(err, audit.ErrOutOfSync) {
+		t.Fatalf("gate after a one-service audit: %v", err)
+	}
+	if _, err := b.a.Run(ctx, audit.Scope{Device: "pe2"}, "op"); err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.CheckTargets(ctx, b.st, []string{"pe2"}); err != nil {
+		t.Fatalf("gate after the repair: %v", err)
 	}
 }

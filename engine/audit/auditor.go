@@ -317,6 +317,8 @@ func (a *Auditor) execute(ctx context.Context, j store.AuditJob, scope Scope) (s
 	var mu sync.Mutex
 	results := map[string]*result{}
 	failed := map[string]bool{}
+	servicesOn := map[string]int64{}
+	readErr := map[string]string{}
 	var firstErr error
 	work := make(chan string)
 	var wg sync.WaitGroup
@@ -342,6 +344,7 @@ func (a *Auditor) execute(ctx context.Context, j store.AuditJob, scope Scope) (s
 					mu.Unlock()
 					continue
 				}
+				servicesOn[t] = int64(len(sets))
 				for _, s := range sets {
 					r := results[s.Service]
 					if r == nil {
@@ -354,7 +357,9 @@ func (a *Auditor) execute(ctx context.Context, j store.AuditJob, scope Scope) (s
 					}
 					if d := drift[s.Service]; d != nil {
 						r.parts = append(r.parts, *d)
-						failed[t] = failed[t] || d.Error != ""
+						if d.Error != "" {
+							failed[t], readErr[t] = true, d.Error
+						}
 					}
 				}
 				mu.Unlock()
@@ -440,6 +445,34 @@ func (a *Auditor) execute(ctx context.Context, j store.AuditJob, scope Scope) (s
 	}
 	if err := flush(); err != nil {
 		return j, err
+	}
+	// Each target's state, from the services' final reports.
+	drifted := map[string]int64{}
+	for _, rep := range reports {
+		for _, d := range rep.Drift {
+			if d.drifted() {
+				drifted[d.Target]++
+			}
+		}
+	}
+	// A target is found in sync only by an audit of every service on it (everything, or the
+	// device itself); a narrower one can only find it out of sync or unreadable.
+	deviceOnly := scope.Device != "" && (scope == Scope{Device: scope.Device})
+	syncs := make([]store.TargetSync, 0, len(targets))
+	for _, t := range targets {
+		ts := store.TargetSync{Target: t, State: store.SyncInSync, Services: servicesOn[t], Drifted: drifted[t], Job: j.ID, At: at}
+		switch {
+		case failed[t]:
+			ts.State, ts.Error = store.SyncUnknown, readErr[t]
+		case drifted[t] > 0:
+			ts.State = store.SyncOutOfSync
+		case !scope.All() && !(deviceOnly && t == scope.Device):
+			continue
+		}
+		syncs = append(syncs, ts)
+	}
+	if err := st.PutTargetSync(ctx, syncs); err != nil {
+		return j, fmt.Errorf("audit: job %s: %w", j.ID, err)
 	}
 	return j, nil
 }

@@ -194,10 +194,15 @@ func BenchmarkAuditMemory(b *testing.B) {
 	}
 }
 
-// BenchmarkAuditJunosSim audits 10,000 services on 10 Junos simulators read over NETCONF
-// (SSH) by the real adapter.
+// BenchmarkAuditJunosSim audits 10,000 services on 10 Junos simulators and 100,000 on 20,
+// read over NETCONF (SSH) by the real adapter.
 func BenchmarkAuditJunosSim(b *testing.B) {
-	f := benchFleet{n: 10_000, devices: 10, ports: 10}
+	for _, f := range []benchFleet{{n: 10_000, devices: 10, ports: 10}, {n: 100_000, devices: 20, ports: 40}} {
+		b.Run(fmt.Sprintf("services=%d", f.n), func(b *testing.B) { benchJunosSim(b, f) })
+	}
+}
+
+func benchJunosSim(b *testing.B, f benchFleet) {
 	fleet, err := junossim.NewFleet(junossim.FleetOptions{Devices: f.devices, Listen: "127.0.0.1:0", NamePrefix: "pe",
 		Template: junossim.Options{User: "bench", Password: "bench", Ports: f.ports}})
 	if err != nil {

@@ -83,6 +83,28 @@ type OwnedSet struct {
 	Leaves  []OwnedLeaf
 }
 
+// Target sync states.
+const (
+	SyncInSync    = "in-sync"
+	SyncOutOfSync = "out-of-sync"
+	SyncUnknown   = "unknown"
+)
+
+// TargetSync is a target's state at the latest audit that read it.
+type TargetSync struct {
+	Target string `json:"target"`
+	// State is SyncInSync, SyncOutOfSync (a service there drifted) or SyncUnknown (the target
+	// could not be read).
+	State string `json:"state"`
+	// Services is how many services the audit compared there, Drifted how many drifted.
+	Services int64  `json:"services"`
+	Drifted  int64  `json:"drifted"`
+	Error    string `json:"error,omitempty"`
+	// Job is the audit job that read the target.
+	Job string    `json:"job"`
+	At  time.Time `json:"at"`
+}
+
 // AuditJobs keeps audit jobs, their per-service results and schedules, and gives audits what
 // services own target by target.
 type AuditJobs interface {
@@ -118,17 +140,24 @@ type AuditJobs interface {
 	ListAuditSchedules(ctx context.Context) ([]AuditSchedule, error)
 	// DeleteAuditSchedule removes a schedule (ErrNotFound when it does not exist).
 	DeleteAuditSchedule(ctx context.Context, id string) error
+
+	// PutTargetSync records targets' states, each replacing the target's state unless a later
+	// one (by At) is recorded.
+	PutTargetSync(ctx context.Context, ts []TargetSync) error
+	// TargetSyncs returns the recorded states of the given targets (every target when none
+	// is given), by target.
+	TargetSyncs(ctx context.Context, targets ...string) ([]TargetSync, error)
 }
 
 var _ AuditJobs = (*SQLite)(nil)
 
 const (
-	qAuditJobCols     = `id, scope, schedule_id, state, user, error, services, in_sync, drifted, unknown, targets, unreachable, created, started, finished`
-	qInsertAuditJob   = `INSERT INTO audit_jobs (` + qAuditJobCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	qUpdateAuditJob   = `UPDATE audit_jobs SET state = ?, error = ?, services = ?, in_sync = ?, drifted = ?, unknown = ?, targets = ?, unreachable = ?, started = ?, finished = ? WHERE id = ?`
-	qGetAuditJob      = `SELECT ` + qAuditJobCols + ` FROM audit_jobs WHERE id = ?`
-	qListAuditJobs    = `SELECT ` + qAuditJobCols + ` FROM audit_jobs WHERE (created, id) < (?, ?) ORDER BY created DESC, id DESC LIMIT ?`
-	qAuditJobExists   = `SELECT 1 FROM audit_jobs WHERE id = ?`
+	qAuditJobCols   = `id, scope, schedule_id, state, user, error, services, in_sync, drifted, unknown, targets, unreachable, created, started, finished`
+	qInsertAuditJob = `INSERT INTO audit_jobs (` + qAuditJobCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateAuditJob = `UPDATE audit_jobs SET state = ?, error = ?, services = ?, in_sync = ?, drifted = ?, unknown = ?, targets = ?, unreachable = ?, started = ?, finished = ? WHERE id = ?`
+	qGetAuditJob    = `SELECT ` + qAuditJobCols + ` FROM audit_jobs WHERE id = ?`
+	qListAuditJobs  = `SELECT ` + qAuditJobCols + ` FROM audit_jobs WHERE (created, id) < (?, ?) ORDER BY created DESC, id DESC LIMIT ?`
+	qAuditJobExists = `SELECT 1 FROM audit_jobs WHERE id = ?`
 	// qPutLatestOutcomes copies a job's results for services in [?4, ?5] (one call's, just
 	// inserted) to the latest outcomes in one statement, skipping services that no longer
 	// exist.
@@ -151,7 +180,17 @@ const (
 	qPutAuditSchedule   = `INSERT OR REPLACE INTO audit_schedules (id, scope, every, next_at, user, created, last_job) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	qListAuditSchedules = `SELECT id, scope, every, next_at, user, created, last_job FROM audit_schedules ORDER BY id`
 	qDeleteAuditSched   = `DELETE FROM audit_schedules WHERE id = ?`
+	qPutTargetSync      = `INSERT INTO target_sync (target, state, services, drifted, error, job, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (target) DO UPDATE SET state = excluded.state, services = excluded.services, drifted = excluded.drifted,
+			error = excluded.error, job = excluded.job, at = excluded.at
+		WHERE target_sync.at <= excluded.at`
+	qTargetSyncCols = `target, state, services, drifted, error, job, at`
+	qAllTargetSync  = `SELECT ` + qTargetSyncCols + ` FROM target_sync ORDER BY target`
 )
+
+func qTargetSyncOf(n int) string {
+	return `SELECT ` + qTargetSyncCols + ` FROM target_sync WHERE target IN (` + placeholders(n) + `) ORDER BY target`
+}
 
 // insAuditResults inserts a job's results, 4 columns a row.
 var insAuditResults = multiRow(`INSERT OR REPLACE INTO audit_job_results (job_id, service_id, status, drift) VALUES `, `(?, ?, ?, ?)`, "")
@@ -512,4 +551,59 @@ func (s *SQLite) DeleteAuditSchedule(ctx context.Context, id string) error {
 		return fmt.Errorf("store: delete audit schedule %s: %w", id, err)
 	}
 	return nil
+}
+
+// PutTargetSync records targets' sync states.
+func (s *SQLite) PutTargetSync(ctx context.Context, ts []TargetSync) error {
+	err := s.write(ctx, func(tx *wtx) error {
+		for _, t := range ts {
+			if _, err := tx.ExecContext(ctx, qPutTargetSync, t.Target, t.State, t.Services, t.Drifted, t.Error, t.Job, unixNano(nowOr(t.At))); err != nil {
+				return fmt.Errorf("target %s: %w", t.Target, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: put target sync: %w", err)
+	}
+	return nil
+}
+
+// TargetSyncs returns recorded target sync states.
+func (s *SQLite) TargetSyncs(ctx context.Context, targets ...string) ([]TargetSync, error) {
+	scan := func(sc scanner) (TargetSync, error) {
+		var t TargetSync
+		var at int64
+		err := sc.Scan(&t.Target, &t.State, &t.Services, &t.Drifted, &t.Error, &t.Job, &at)
+		t.At = fromNano(at)
+		return t, err
+	}
+	if len(targets) == 0 {
+		rows, err := s.read().QueryContext(ctx, qAllTargetSync)
+		if err != nil {
+			return nil, fmt.Errorf("store: target sync: %w", err)
+		}
+		out, err := collect(rows, scan)
+		if err != nil {
+			return nil, fmt.Errorf("store: target sync: %w", err)
+		}
+		return out, nil
+	}
+	var out []TargetSync
+	for _, c := range chunk(dedupe(targets), maxParams) {
+		args := make([]any, len(c))
+		for i, t := range c {
+			args[i] = t
+		}
+		rows, err := s.read().QueryContext(ctx, qTargetSyncOf(len(c)), args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: target sync: %w", err)
+		}
+		ts, err := collect(rows, scan)
+		if err != nil {
+			return nil, fmt.Errorf("store: target sync: %w", err)
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
 }

@@ -70,3 +70,10 @@ func (c *Client) DeleteAuditSchedule(ctx context.Context, id string) error {
 	_, err := c.Do(ctx, "DELETE", "/audit-schedules/"+url.PathEscape(id), nil, nil, nil)
 	return err
 }
+
+// TargetSyncs returns each target's sync state at its latest audit.
+func (c *Client) TargetSyncs(ctx context.Context) ([]store.TargetSync, error) {
+	var l List[store.TargetSync]
+	_, err := c.Do(ctx, "GET", "/audit-targets", nil, nil, &l)
+	return l.Items, err
+}

@@ -231,3 +231,17 @@ func (s *Server) deleteAuditSchedule(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+func (s *Server) listTargetSync(w http.ResponseWriter, r *http.Request) {
+	a, err := s.audits()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ts, err := a.Jobs().TargetSyncs(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list(ts, ""))
+}

@@ -55,6 +55,17 @@ func testAudits(t *testing.T, h *harness) {
 	wantStatus(t, h.do(t, req{method: "GET", path: "/api/v1/audits/" + job.ID + "/results?status=bogus", role: viewer}), http.StatusBadRequest)
 	wantStatus(t, h.do(t, req{method: "GET", path: "/api/v1/audits/nope/results", role: viewer}), http.StatusNotFound)
 
+	var syncs struct{ Items []store.TargetSync }
+	h.do(t, req{method: "GET", path: "/api/v1/audit-targets", role: viewer}).json(t, &syncs)
+	states := map[string]string{}
+	for _, ts := range syncs.Items {
+		states[ts.Target] = ts.State
+	}
+	// A narrower scope than the whole device finds pe2 out of sync, but not sam1 in sync.
+	if states["pe2"] != store.SyncOutOfSync || states["sam1"] != "" {
+		t.Fatalf("target sync: %+v", syncs.Items)
+	}
+
 	// Everything, in the background.
 	r = h.do(t, req{method: "POST", path: "/api/v1/audits", role: operator})
 	wantStatus(t, r, http.StatusAccepted)

@@ -273,6 +273,7 @@ func (s *Server) table() []route {
 		{"GET", "/audit-schedules", viewer, s.listAuditSchedules},
 		{"POST", "/audit-schedules", operator, s.createAuditSchedule},
 		{"DELETE", "/audit-schedules/{id}", operator, s.deleteAuditSchedule},
+		{"GET", "/audit-targets", viewer, s.listTargetSync},
 		{"GET", "/pools", viewer, s.pools},
 		{"GET", "/reports/summary", viewer, s.summary},
 		{"GET", "/events", viewer, s.events},

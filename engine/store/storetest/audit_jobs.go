@@ -297,3 +297,33 @@ func testAuditSchedules(t *testing.T, s Extended) {
 		t.Fatalf("after delete: %+v, %v", got, err)
 	}
 }
+
+// testTargetSync: a target's latest state replaces an older one, never the other way round;
+// states are read for some targets or all.
+func testTargetSync(t *testing.T, s Extended) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	put := func(ts ...store.TargetSync) {
+		t.Helper()
+		if err := s.PutTargetSync(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(store.TargetSync{Target: "pe1", State: store.SyncInSync, Services: 3, Job: "j1", At: t0},
+		store.TargetSync{Target: "pe2", State: store.SyncOutOfSync, Services: 2, Drifted: 1, Job: "j1", At: t0})
+	put(store.TargetSync{Target: "pe1", State: store.SyncUnknown, Error: "unreachable", Job: "j0", At: t0.Add(-time.Hour)}) // older: ignored
+	put(store.TargetSync{Target: "pe2", State: store.SyncInSync, Services: 2, Job: "j2", At: t0.Add(time.Hour)})
+	all, err := s.TargetSyncs(ctx)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("all: %+v, %v", all, err)
+	}
+	if all[0].Target != "pe1" || all[0].State != store.SyncInSync || all[0].Services != 3 || all[0].Job != "j1" || !all[0].At.Equal(t0) {
+		t.Fatalf("pe1: %+v", all[0])
+	}
+	if all[1].State != store.SyncInSync || all[1].Job != "j2" {
+		t.Fatalf("pe2: %+v", all[1])
+	}
+	some, err := s.TargetSyncs(ctx, "pe2", "nope")
+	if err != nil || len(some) != 1 || some[0].Target != "pe2" {
+		t.Fatalf("some: %+v, %v", some, err)
+	}
+}

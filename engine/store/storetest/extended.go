@@ -38,6 +38,7 @@ func ExerciseExtended(t *testing.T, open func(t *testing.T) Extended) {
 		{"AuditPruneJobs", testAuditPruneJobs},
 		{"AuditOwnedSets", testAuditOwnedSets},
 		{"AuditSchedules", testAuditSchedules},
+		{"TargetSync", testTargetSync},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
