@@ -59,9 +59,10 @@ func TestBrowserAudits(t *testing.T) {
 		bt.WaitJS(`document.querySelectorAll('table.results tbody tr').length === 2`),
 		bt.WaitText(`table.results`, "in-sync"),
 	)
-	p.Run("the job is listed, and a schedule is added",
+	p.Run("the job is listed, pe1 is out of sync, and a schedule is added",
 		bt.Click(`a[href="/audits"]`),
 		bt.WaitText(`table.jobs`, "device pe1"),
+		bt.WaitJS(`[...document.querySelectorAll('table.targets tbody tr')].some(r => r.cells[0].innerText === 'pe1' && r.cells[1].innerText === 'out-of-sync' && r.cells[2].innerText === '1 of 2')`),
 		bt.Fill(`#sched-type`, "eline"),
 		bt.Choose(`#sched-every`, "6h"),
 		bt.Submit(`#sched-type`),

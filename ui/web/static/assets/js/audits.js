@@ -90,11 +90,29 @@ export async function list(view, params) {
   const jobs = h('div', { 'aria-live': 'polite' });
   view.append(h('h2', 'Audit many services'), start, h('h2', 'Audit jobs'), jobs);
 
+  // Devices: their state at their latest audit.
+  const targets = h('div');
+  view.append(h('h2', 'Devices'), h('p', { class: 'muted' },
+    'Out of sync: a service there drifted at the latest audit (changed behind xprov\'s back); re-deploy it, then audit the device again. In sync is only said by an audit of everything on the device.'), targets);
+
   // Schedules.
   const scheds = h('div');
   view.append(h('h2', 'Schedules'), scheds);
 
-  await Promise.all([drawJobs(view, jobs), drawSchedules(scheds)]);
+  await Promise.all([drawJobs(view, jobs), drawTargets(targets), drawSchedules(scheds)]);
+}
+
+async function drawTargets(box) {
+  let data;
+  try { data = await get('/audit-targets'); } catch (e) { clear(box, errorBox(e)); return; }
+  clear(box, table([
+    ['Device or NMS', (t) => t.target],
+    ['State', (t) => badge(t.state)],
+    ['Drifted services', (t) => `${t.drifted} of ${t.services}`],
+    ['Audit', (t) => link(`/audits/${encodeURIComponent(t.job)}`, t.job)],
+    ['At', (t) => fmtTime(t.at)],
+    ['Why unknown', (t) => t.error || ''],
+  ], items(data), { class: 'data targets', empty: 'No device has been audited yet.' }));
 }
 
 async function drawJobs(view, box) {
