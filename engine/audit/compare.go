@@ -241,16 +241,38 @@ func checkExtras(ctx context.Context, st Owners, target string, cands []extraCan
 	sort.Strings(svcs)
 	for _, svc := range svcs {
 		cs := bySvc[svc]
-		ask := make([]string, 0, 2*len(cs))
+		// The entries first: below one somebody else owns too (a port, as one service's own
+		// look at its target sees it), nothing is anyone's extra, and its nodes need no
+		// question of their own.
+		var entries []string
+		seen := map[string]bool{}
 		for _, c := range cs {
-			ask = append(ask, c.path, c.entry)
+			if !seen[c.entry] {
+				seen[c.entry] = true
+				entries = append(entries, c.entry)
+			}
+		}
+		shared, err := st.Owners(ctx, target, entries, svc)
+		if err != nil {
+			return fmt.Errorf("audit: owners on %s: %w", target, err)
+		}
+		var ask []string
+		var alone []extraCand
+		for _, c := range cs {
+			if len(shared[c.entry]) == 0 {
+				ask = append(ask, c.path)
+				alone = append(alone, c)
+			}
+		}
+		if len(alone) == 0 {
+			continue
 		}
 		others, err := st.Owners(ctx, target, ask, svc)
 		if err != nil {
 			return fmt.Errorf("audit: owners on %s: %w", target, err)
 		}
-		for _, c := range cs {
-			if len(others[c.path]) > 0 || len(others[c.entry]) > 0 {
+		for _, c := range alone {
+			if len(others[c.path]) > 0 {
 				continue
 			}
 			d := drift[svc]
