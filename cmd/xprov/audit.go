@@ -219,10 +219,7 @@ func auditCmd() *cobra.Command {
 			}
 			var bad []string
 			err = f.printer(cmd).print(ts, func(w *tabwriter.Writer) {
-				fmt.Fprintln(w, "TARGET\tSTATE\tSERVICES\tDRIFTED\tAUDIT\tAT\tERROR")
-				for _, t := range ts {
-					fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", t.Target, t.State, t.Services, t.Drifted, t.Job, ago(t.At), orDash(t.Error))
-				}
+				printTargets(w, ts)
 			})
 			for _, t := range ts {
 				if t.State == store.SyncOutOfSync {
@@ -235,12 +232,43 @@ func auditCmd() *cobra.Command {
 			return err
 		},
 	}
-	return group("audit", "Audit services at scale, now or on a schedule", f, run, list, show, schedule, schedules, unschedule, targets)
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Read the devices' commit histories for changes made behind xprov's back (exit 4 when one is found)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			ts, err := c.CheckChanges(cmd.Context())
+			if err != nil {
+				return fail(err)
+			}
+			err = f.printer(cmd).print(ts, func(w *tabwriter.Writer) { printTargets(w, ts) })
+			if err == nil && len(ts) > 0 {
+				return &exitError{code: exitConflict, err: fmt.Errorf("%d device(s) changed behind xprov's back; audit them: xprov audit run --device NAME", len(ts))}
+			}
+			return err
+		},
+	}
+	return group("audit", "Audit services at scale, now or on a schedule", f, run, list, show, schedule, schedules, unschedule, targets, check)
 }
 
 func printSchedules(w *tabwriter.Writer, ss ...rest.AuditSchedule) {
 	fmt.Fprintln(w, "ID\tSCOPE\tEVERY\tNEXT\tLAST JOB\tUSER")
 	for _, s := range ss {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Scope, s.Every, s.Next.Format("2006-01-02 15:04:05Z07:00"), orDash(s.LastJob), orDash(s.User))
+	}
+}
+
+func printTargets(w *tabwriter.Writer, ts []store.TargetSync) {
+	fmt.Fprintln(w, "TARGET\tSTATE\tSERVICES\tDRIFTED\tAUDIT\tAT\tWHY")
+	for _, t := range ts {
+		why := t.Detail
+		if why == "" {
+			why = t.Error
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", t.Target, t.State, t.Services, t.Drifted, t.Job, ago(t.At), orDash(why))
 	}
 }

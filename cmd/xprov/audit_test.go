@@ -64,6 +64,7 @@ func TestCLIAudit(t *testing.T) {
 		{"schedules", "viewer", []string{"audit", "schedules"}, 0, []string{"device pe1", "12h0m0s"}},
 		{"unschedule unknown", "operator", []string{"audit", "unschedule", "sched-nope"}, 1, []string{"404"}},
 		{"viewer cannot run", "viewer", []string{"audit", "run"}, 1, []string{"403"}},
+		{"check (memory devices keep no history)", "operator", []string{"audit", "check"}, 0, []string{"TARGET"}},
 		{"targets", "viewer", []string{"audit", "targets"}, 4, []string{"pe1", "out-of-sync", "out of sync: [pe1]"}},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/adapters/config"
 	"github.com/xprov/xprov/engine"
 	"github.com/xprov/xprov/engine/audit"
@@ -490,5 +492,53 @@ func TestTargetSync(t *testing.T) {
 	}
 	if err := audit.CheckTargets(ctx, b.st, []string{"pe2"}); err != nil {
 		t.Fatalf("gate after the repair: %v", err)
+	}
+}
+
+// historyTarget is a target with a commit history the test writes.
+type historyTarget struct {
+	*counted
+	commits []adapters.Commit
+}
+
+func (h *historyTarget) CommitHistory(ctx context.Context) ([]adapters.Commit, error) { return h.commits, nil }
+
+// TestCheckChanges: a commit by someone else than xprov after a device's audit marks it out of
+// sync, with who and how; xprov's own commits and commits before the audit do not; an audit of
+// the whole device clears it.
+func TestCheckChanges(t *testing.T) {
+	b := setup(t)
+	ctx := t.Context()
+	h := &historyTarget{counted: b.targets["pe1"]}
+	b.e.AddTarget(h)
+	b.create(t, fleet(3))
+	j, err := b.a.Run(ctx, audit.Scope{}, "op")
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := *j.Finished
+	h.commits = []adapters.Commit{
+		{Seq: 0, At: audited.Add(time.Minute), User: "xprov", Client: "netconf", Comment: "xprov run r9 (create s9 by alice)"},
+		{Seq: 1, At: audited.Add(-time.Minute), User: "root", Client: "cli"},
+	}
+	if ch, err := b.a.CheckChanges(ctx); err != nil || len(ch) != 0 {
+		t.Fatalf("only xprov's commits since the audit: %+v, %v", ch, err)
+	}
+	h.commits = append([]adapters.Commit{{Seq: 0, At: audited.Add(2 * time.Minute), User: "jdoe", Client: "cli", Comment: "fix ge-0/0/0"}}, h.commits...)
+	ch, err := b.a.CheckChanges(ctx)
+	if err != nil || len(ch) != 1 || ch[0].Target != "pe1" || ch[0].State != store.SyncOutOfSync ||
+		!strings.Contains(ch[0].Detail, "by jdoe via cli") || !strings.Contains(ch[0].Detail, `"fix ge-0/0/0"`) {
+		t.Fatalf("a CLI commit: %+v, %v", ch, err)
+	}
+	err = audit.CheckTargets(ctx, b.st, []string{"pe1"})
+	if !errors.Is(err, audit.ErrOutOfSync) || !strings.Contains(err.Error(), "jdoe") {
+		t.Fatalf("gate: %v", err)
+	}
+	// The change touched nothing a service owns: an audit of pe1 finds it in sync again.
+	if _, err := b.a.Run(ctx, audit.Scope{Device: "pe1"}, "op"); err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.CheckTargets(ctx, b.st, []string{"pe1"}); err != nil {
+		t.Fatalf("gate after the audit: %v", err)
 	}
 }

@@ -67,6 +67,9 @@ type Options struct {
 	// ScheduleTick is how often schedules are looked at (default 30s); negative turns the
 	// scheduler off (tests call RunDue).
 	ScheduleTick time.Duration
+	// ChangeEvery is how often the targets' commit histories are looked at for changes made
+	// behind xprov's back (CheckChanges); 0 never.
+	ChangeEvery time.Duration
 	Logger       *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -123,6 +126,10 @@ func New(ctx context.Context, o Options) (*Auditor, error) {
 		a.wg.Add(1)
 		go a.schedules()
 	}
+	if o.ChangeEvery > 0 {
+		a.wg.Add(1)
+		go a.changes()
+	}
 	return a, nil
 }
 
@@ -147,6 +154,27 @@ func (a *Auditor) failInterrupted(ctx context.Context) error {
 			return nil
 		}
 		after = next
+	}
+}
+
+// changes runs CheckChanges every ChangeEvery until Close.
+func (a *Auditor) changes() {
+	defer a.wg.Done()
+	t := time.NewTicker(a.o.ChangeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if ch, err := a.CheckChanges(a.ctx); err != nil && a.ctx.Err() == nil {
+			a.o.Logger.Error("check for changes behind xprov's back", "err", err)
+		} else {
+			for _, ts := range ch {
+				a.o.Logger.Warn("target changed behind xprov's back", "target", ts.Target, "detail", ts.Detail)
+			}
+		}
 	}
 }
 

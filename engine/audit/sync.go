@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/engine/store"
 )
 
@@ -23,6 +25,9 @@ func (e *OutOfSyncError) Error() string {
 	parts := make([]string, len(e.Targets))
 	for i, t := range e.Targets {
 		parts[i] = fmt.Sprintf("%s (%d of %d services drifted at audit %s)", t.Target, t.Drifted, t.Services, t.Job)
+		if t.Detail != "" {
+			parts[i] = fmt.Sprintf("%s (%s)", t.Target, t.Detail)
+		}
 	}
 	return "out of sync: " + strings.Join(parts, ", ") + "; re-deploy the drifted services or audit again once resolved"
 }
@@ -56,4 +61,69 @@ func CheckTargets(ctx context.Context, st SyncReader, targets []string) error {
 		return &OutOfSyncError{Targets: bad}
 	}
 	return nil
+}
+
+// isXprov reports whether a commit is xprov's own: its runs comment every commit (and every
+// rollback of one) with "xprov run <id>".
+func isXprov(c adapters.Commit) bool { return strings.Contains(c.Comment, "xprov run ") }
+
+// CheckChanges asks each audited target that keeps a history (adapters.History: the Junos
+// commit history) for its recent commits, one request each and no configuration read, and
+// marks out of sync those committed by someone else than xprov since their latest audit, with
+// who, when, how and the comment. A target never audited is left alone (there is nothing to
+// compare with), and so is one that cannot be read now (its latest audit stands). An audit of
+// the whole device that finds it in sync clears the state. It returns the states it changed.
+func (a *Auditor) CheckChanges(ctx context.Context) ([]store.TargetSync, error) {
+	known, err := a.o.Store.TargetSyncs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("audit: check changes: %w", err)
+	}
+	var changed []store.TargetSync
+	for _, ts := range known {
+		tg, ok := a.o.Target(ts.Target)
+		if !ok {
+			continue
+		}
+		h, ok := tg.(adapters.History)
+		if !ok {
+			continue
+		}
+		commits, err := h.CommitHistory(ctx)
+		if err != nil {
+			a.o.Logger.Warn("commit history", "target", ts.Target, "err", err)
+			continue
+		}
+		// Commit times have a second's resolution (Junos): a commit in the second the audit
+		// ended counts, which may flag a change the audit saw (another audit clears it) but
+		// never misses one.
+		since := ts.At.Truncate(time.Second)
+		var foreign []adapters.Commit
+		for _, c := range commits {
+			if !c.At.Before(since) && !isXprov(c) {
+				foreign = append(foreign, c)
+			}
+		}
+		if len(foreign) == 0 {
+			continue
+		}
+		newest := foreign[0]
+		detail := fmt.Sprintf("%d change(s) behind xprov's back since the audit of %s; the latest by %s", len(foreign),
+			ts.At.Format(time.RFC3339), newest.User)
+		if newest.Client != "" {
+			detail += " via " + newest.Client
+		}
+		detail += " at " + newest.At.Format(time.RFC3339)
+		if newest.Comment != "" {
+			detail += fmt.Sprintf(" (%q)", newest.Comment)
+		}
+		next := ts
+		next.State, next.Detail, next.At = store.SyncOutOfSync, detail, a.o.Now().UTC()
+		changed = append(changed, next)
+	}
+	if len(changed) > 0 {
+		if err := a.o.Store.PutTargetSync(ctx, changed); err != nil {
+			return nil, fmt.Errorf("audit: check changes: %w", err)
+		}
+	}
+	return changed, nil
 }

@@ -100,6 +100,9 @@ type TargetSync struct {
 	Services int64  `json:"services"`
 	Drifted  int64  `json:"drifted"`
 	Error    string `json:"error,omitempty"`
+	// Detail says what changed and by whom when the target's history shows a change made
+	// behind xprov's back.
+	Detail string `json:"detail,omitempty"`
 	// Job is the audit job that read the target.
 	Job string    `json:"job"`
 	At  time.Time `json:"at"`
@@ -180,11 +183,11 @@ const (
 	qPutAuditSchedule   = `INSERT OR REPLACE INTO audit_schedules (id, scope, every, next_at, user, created, last_job) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	qListAuditSchedules = `SELECT id, scope, every, next_at, user, created, last_job FROM audit_schedules ORDER BY id`
 	qDeleteAuditSched   = `DELETE FROM audit_schedules WHERE id = ?`
-	qPutTargetSync      = `INSERT INTO target_sync (target, state, services, drifted, error, job, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+	qPutTargetSync      = `INSERT INTO target_sync (target, state, services, drifted, error, detail, job, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (target) DO UPDATE SET state = excluded.state, services = excluded.services, drifted = excluded.drifted,
-			error = excluded.error, job = excluded.job, at = excluded.at
+			error = excluded.error, detail = excluded.detail, job = excluded.job, at = excluded.at
 		WHERE target_sync.at <= excluded.at`
-	qTargetSyncCols = `target, state, services, drifted, error, job, at`
+	qTargetSyncCols = `target, state, services, drifted, error, detail, job, at`
 	qAllTargetSync  = `SELECT ` + qTargetSyncCols + ` FROM target_sync ORDER BY target`
 )
 
@@ -557,7 +560,7 @@ func (s *SQLite) DeleteAuditSchedule(ctx context.Context, id string) error {
 func (s *SQLite) PutTargetSync(ctx context.Context, ts []TargetSync) error {
 	err := s.write(ctx, func(tx *wtx) error {
 		for _, t := range ts {
-			if _, err := tx.ExecContext(ctx, qPutTargetSync, t.Target, t.State, t.Services, t.Drifted, t.Error, t.Job, unixNano(nowOr(t.At))); err != nil {
+			if _, err := tx.ExecContext(ctx, qPutTargetSync, t.Target, t.State, t.Services, t.Drifted, t.Error, t.Detail, t.Job, unixNano(nowOr(t.At))); err != nil {
 				return fmt.Errorf("target %s: %w", t.Target, err)
 			}
 		}
@@ -574,7 +577,7 @@ func (s *SQLite) TargetSyncs(ctx context.Context, targets ...string) ([]TargetSy
 	scan := func(sc scanner) (TargetSync, error) {
 		var t TargetSync
 		var at int64
-		err := sc.Scan(&t.Target, &t.State, &t.Services, &t.Drifted, &t.Error, &t.Job, &at)
+		err := sc.Scan(&t.Target, &t.State, &t.Services, &t.Drifted, &t.Error, &t.Detail, &t.Job, &at)
 		t.At = fromNano(at)
 		return t, err
 	}

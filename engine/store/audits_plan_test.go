@@ -22,7 +22,7 @@ func auditPlanQueries() []planQuery {
 		{"put audit schedule", qPutAuditSchedule, []any{"s", "{}", int64(1), int64(1), "", int64(1), ""}},
 		{"list audit schedules", qListAuditSchedules, nil},
 		{"delete audit schedule", qDeleteAuditSched, []any{"s"}},
-		{"put target sync", qPutTargetSync, []any{"pe1", "in-sync", 1, 0, "", "j", int64(1)}},
+		{"put target sync", qPutTargetSync, []any{"pe1", "in-sync", 1, 0, "", "", "j", int64(1)}},
 		{"all target sync", qAllTargetSync, nil},
 		{"target sync of", qTargetSyncOf(2), []any{"pe1", "pe2"}},
 	}

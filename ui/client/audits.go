@@ -77,3 +77,11 @@ func (c *Client) TargetSyncs(ctx context.Context) ([]store.TargetSync, error) {
 	_, err := c.Do(ctx, "GET", "/audit-targets", nil, nil, &l)
 	return l.Items, err
 }
+
+// CheckChanges reads the targets' commit histories for changes made behind xprov's back and
+// returns the states it changed.
+func (c *Client) CheckChanges(ctx context.Context) ([]store.TargetSync, error) {
+	var l List[store.TargetSync]
+	_, err := c.Do(ctx, "POST", "/audit-targets/check", nil, nil, &l)
+	return l.Items, err
+}

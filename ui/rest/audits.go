@@ -16,6 +16,8 @@ type Audits interface {
 	Start(ctx context.Context, scope audit.Scope, user string) (store.AuditJob, error)
 	Wait(ctx context.Context, id string) (store.AuditJob, error)
 	Schedule(ctx context.Context, scope audit.Scope, every time.Duration, user string) (store.AuditSchedule, error)
+	// CheckChanges reads the targets' commit histories for changes made behind xprov's back.
+	CheckChanges(ctx context.Context) ([]store.TargetSync, error)
 	// Jobs is where jobs, results and schedules are read.
 	Jobs() store.AuditJobs
 }
@@ -244,4 +246,19 @@ func (s *Server) listTargetSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, list(ts, ""))
+}
+
+func (s *Server) checkTargetChanges(w http.ResponseWriter, r *http.Request) {
+	a, err := s.audits()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	changed, err := a.CheckChanges(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	noteAudit(r, "audit-targets", "changed", len(changed))
+	writeJSON(w, http.StatusOK, list(changed, ""))
 }

@@ -274,6 +274,7 @@ func (s *Server) table() []route {
 		{"POST", "/audit-schedules", operator, s.createAuditSchedule},
 		{"DELETE", "/audit-schedules/{id}", operator, s.deleteAuditSchedule},
 		{"GET", "/audit-targets", viewer, s.listTargetSync},
+		{"POST", "/audit-targets/check", operator, s.checkTargetChanges},
 		{"GET", "/pools", viewer, s.pools},
 		{"GET", "/reports/summary", viewer, s.summary},
 		{"GET", "/events", viewer, s.events},

@@ -246,8 +246,9 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 	}
 
 	// Audit jobs run beside the engine, reading the same targets; scheduled ones start from
-	// the schedules kept in the store.
-	if in.audits, err = audit.New(ctx, audit.Options{Store: st, Target: eng.Target, Logger: o.Logger}); err != nil {
+	// the schedules kept in the store. Every 5 minutes the devices' commit histories are read
+	// for changes made behind xprov's back.
+	if in.audits, err = audit.New(ctx, audit.Options{Store: st, Target: eng.Target, Logger: o.Logger, ChangeEvery: 5 * time.Minute}); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/xprov/xprov/engine/audit"
 	"github.com/xprov/xprov/ui/client"
 	"github.com/xprov/xprov/ui/rest"
 	bt "github.com/xprov/xprov/ui/web/internal/browsertest"
@@ -30,6 +31,14 @@ func TestBrowserAudits(t *testing.T) {
 		}
 	}
 	if err := l.fleet.Device("pe1").LoadSet("set interfaces ge-0/0/3 unit 301 disable"); err != nil {
+		t.Fatal(err)
+	}
+	// Everything audited once (pe2 in sync), then someone changes pe2 on its CLI: nothing a
+	// service owns, but the commit history tells.
+	if j, err := api.StartAudit(t.Context(), audit.Scope{}, true); err != nil || j.Drifted != 1 {
+		t.Fatalf("audit of everything: %+v, %v", j, err)
+	}
+	if err := l.fleet.Device("pe2").LoadSet("set interfaces ge-0/0/9 description spare"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -68,6 +77,10 @@ func TestBrowserAudits(t *testing.T) {
 		bt.Submit(`#sched-type`),
 		bt.WaitText(`table.schedules`, "type eline"),
 		bt.WaitText(`table.schedules`, "6h0m0s"),
+	)
+	p.Run("the commit history shows pe2 changed behind xprov's back",
+		bt.Click(`//main//button[normalize-space()="Check for changes"]`),
+		bt.WaitJS(`[...document.querySelectorAll('table.targets tbody tr')].some(r => r.cells[0].innerText === 'pe2' && r.cells[1].innerText === 'out-of-sync' && r.cells[5].innerText.includes('by root via cli'))`),
 	)
 	p.Shot("audits")
 	p.Run("the schedule is removed",

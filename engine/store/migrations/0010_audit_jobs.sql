@@ -75,14 +75,15 @@ CREATE TABLE audit_schedules (
 );
 CREATE INDEX audit_schedules_next ON audit_schedules (next_at, id);
 
--- The sync state of each target at its latest audit: out-of-sync when a service there drifted,
--- unknown when it could not be read. A deploy gate reads it (audit.Auditor.CheckTargets).
+-- The sync state of each target at its latest audit: out-of-sync when a service there drifted
+-- or its history shows a commit by someone else since, unknown when it could not be read. A deploy gate reads it (audit.Auditor.CheckTargets).
 CREATE TABLE target_sync (
     target   TEXT    NOT NULL PRIMARY KEY,
     state    TEXT    NOT NULL,
     services INTEGER NOT NULL DEFAULT 0,
     drifted  INTEGER NOT NULL DEFAULT 0,
     error    TEXT    NOT NULL DEFAULT '',
+    detail   TEXT    NOT NULL DEFAULT '', -- what changed and by whom (a commit behind xprov's back)
     job      TEXT    NOT NULL DEFAULT '',
     at       INTEGER NOT NULL
 );

@@ -311,6 +311,10 @@ func testTargetSync(t *testing.T, s Extended) {
 	put(store.TargetSync{Target: "pe1", State: store.SyncInSync, Services: 3, Job: "j1", At: t0},
 		store.TargetSync{Target: "pe2", State: store.SyncOutOfSync, Services: 2, Drifted: 1, Job: "j1", At: t0})
 	put(store.TargetSync{Target: "pe1", State: store.SyncUnknown, Error: "unreachable", Job: "j0", At: t0.Add(-time.Hour)}) // older: ignored
+	put(store.TargetSync{Target: "pe2", State: store.SyncOutOfSync, Detail: "root via cli", Job: "j1", At: t0.Add(time.Minute)})
+	if got, err := s.TargetSyncs(ctx, "pe2"); err != nil || len(got) != 1 || got[0].Detail != "root via cli" {
+		t.Fatalf("detail: %+v, %v", got, err)
+	}
 	put(store.TargetSync{Target: "pe2", State: store.SyncInSync, Services: 2, Job: "j2", At: t0.Add(time.Hour)})
 	all, err := s.TargetSyncs(ctx)
 	if err != nil || len(all) != 2 {
@@ -319,7 +323,7 @@ func testTargetSync(t *testing.T, s Extended) {
 	if all[0].Target != "pe1" || all[0].State != store.SyncInSync || all[0].Services != 3 || all[0].Job != "j1" || !all[0].At.Equal(t0) {
 		t.Fatalf("pe1: %+v", all[0])
 	}
-	if all[1].State != store.SyncInSync || all[1].Job != "j2" {
+	if all[1].State != store.SyncInSync || all[1].Job != "j2" || all[1].Detail != "" {
 		t.Fatalf("pe2: %+v", all[1])
 	}
 	some, err := s.TargetSyncs(ctx, "pe2", "nope")

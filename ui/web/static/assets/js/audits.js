@@ -92,8 +92,19 @@ export async function list(view, params) {
 
   // Devices: their state at their latest audit.
   const targets = h('div');
+  const check = h('button', { type: 'button', class: 'btn', disabled: !session.canWrite }, 'Check for changes');
+  check.addEventListener('click', async () => {
+    check.disabled = true;
+    try {
+      const changed = items((await call('POST', '/audit-targets/check')).data);
+      toast(changed.length ? `${changed.length} device(s) changed behind xprov's back` : 'No change behind xprov\'s back');
+      await drawTargets(targets);
+    } catch (e) { targets.append(errorBox(e)); }
+    check.disabled = !session.canWrite;
+  });
   view.append(h('h2', 'Devices'), h('p', { class: 'muted' },
-    'Out of sync: a service there drifted at the latest audit (changed behind xprov\'s back); re-deploy it, then audit the device again. In sync is only said by an audit of everything on the device.'), targets);
+    'Out of sync: a service there drifted at the latest audit, or the device\'s commit history shows a change by someone else since; re-deploy or audit the device again. In sync is only said by an audit of everything on the device.'),
+  h('div', { class: 'actions' }, check), targets);
 
   // Schedules.
   const scheds = h('div');
@@ -111,7 +122,7 @@ async function drawTargets(box) {
     ['Drifted services', (t) => `${t.drifted} of ${t.services}`],
     ['Audit', (t) => link(`/audits/${encodeURIComponent(t.job)}`, t.job)],
     ['At', (t) => fmtTime(t.at)],
-    ['Why unknown', (t) => t.error || ''],
+    ['Why', (t) => t.detail || t.error || ''],
   ], items(data), { class: 'data targets', empty: 'No device has been audited yet.' }));
 }
 
