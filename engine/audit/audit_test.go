@@ -542,3 +542,36 @@ func TestCheckChanges(t *testing.T) {
 		t.Fatalf("gate after the audit: %v", err)
 	}
 }
+
+// TestExtraDeletes: the deletes of a report's extra nodes, applied on the device, bring the
+// service back in sync (what a re-deploy needs beyond its diff).
+func TestExtraDeletes(t *testing.T) {
+	b := setup(t)
+	ctx := t.Context()
+	b.create(t, fleet(1))
+	b.dev["pe1"].Seed(config.Leaf{Path: mustPath(t, "interfaces/interface[ge-0/0/0]/unit[100]/disable")})
+	rep, err := audit.Check(ctx, b.st, b.e.Target, "s00")
+	if err != nil || rep.Status != store.AuditDrifted {
+		t.Fatalf("check: %+v, %v", rep, err)
+	}
+	dels, err := audit.ExtraDeletes(rep, "pe1")
+	if err != nil || len(dels) != 1 || dels[0].Op != config.Delete || dels[0].Path.String() != "interfaces/interface[ge-0/0/0]/unit[100]/disable" {
+		t.Fatalf("deletes: %+v, %v", dels, err)
+	}
+	if other, _ := audit.ExtraDeletes(rep, "sam1"); len(other) != 0 {
+		t.Fatalf("deletes on another target: %+v", other)
+	}
+	tx, err := b.dev["pe1"].Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Prepare(ctx, config.ChangeSet{Target: "pe1", Changes: dels}, adapters.PrepareOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := audit.Check(ctx, b.st, b.e.Target, "s00"); err != nil || rep.Status != store.AuditInSync {
+		t.Fatalf("after the deletes: %+v, %v", rep, err)
+	}
+}

@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"fmt"
+
 	"github.com/xprov/xprov/adapters/config"
 )
 
@@ -39,4 +41,26 @@ func RestoreShared(cs config.ChangeSet, actual, want []config.Leaf) config.Chang
 		config.SortChanges(out.Changes)
 	}
 	return out
+}
+
+// ExtraDeletes returns the deletes that remove the extra nodes a report found on target (a
+// "disable" added under a service's unit), top-most first, for a re-deploy to add to its
+// change set: a re-deploy diffs only the nodes the service owns or wants, so without them it
+// leaves what was added under them. The request path gets the report from Check just before.
+func ExtraDeletes(rep *Report, target string) ([]config.Change, error) {
+	var out []config.Change
+	for _, d := range rep.Drift {
+		if d.Target != target {
+			continue
+		}
+		for _, x := range d.Extra {
+			p, err := config.ParsePath(x.Path)
+			if err != nil {
+				return nil, fmt.Errorf("audit: extra node on %s: %w", target, err)
+			}
+			out = append(out, config.Change{Op: config.Delete, Path: p, Old: x.Actual})
+		}
+	}
+	config.SortChanges(out)
+	return out, nil
 }
