@@ -501,7 +501,9 @@ type historyTarget struct {
 	commits []adapters.Commit
 }
 
-func (h *historyTarget) CommitHistory(ctx context.Context) ([]adapters.Commit, error) { return h.commits, nil }
+func (h *historyTarget) CommitHistory(ctx context.Context) ([]adapters.Commit, error) {
+	return h.commits, nil
+}
 
 // TestCheckChanges: a commit by someone else than xprov after a device's audit marks it out of
 // sync, with who and how; xprov's own commits and commits before the audit do not; an audit of

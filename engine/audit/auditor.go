@@ -70,7 +70,7 @@ type Options struct {
 	// ChangeEvery is how often the targets' commit histories are looked at for changes made
 	// behind xprov's back (CheckChanges); 0 never.
 	ChangeEvery time.Duration
-	Logger       *slog.Logger
+	Logger      *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
