@@ -26,21 +26,46 @@ type job struct {
 	ticket   *queue.Ticket
 	recover  *recovery // set for a recovery of a run a previous process left in flight
 	done     bool      // finished (succeeded, failed or cancelled)
+	deferred bool      // left out of its batch (it touches what an earlier request there deletes); runs next
 	claimed  bool      // holds a claim on its service until enqueued (see claim)
 }
 
 // batch carries what the requests of one batch have claimed so far, so that later requests see
 // earlier ones as owners and pools hand out distinct values, plus the pre-existing nodes found
 // on the batch's targets (owned by diff.External).
+//
+// A request that gives up configuration (a delete, a modify) shares a batch with others too.
+// The store still names the requests planned earlier in the batch as owners of what they held
+// before; their stored ownership is replaced by what they want now (replaced, replacedBelow),
+// so a shared node the batch's requests all give up is removed by the last of them. A request
+// whose changes meet a node an earlier request of the batch deletes (the same node, above or
+// below it) is deferred to the next batch, where it is planned against the recorded outcome:
+// one change set per target never deletes and re-creates a node.
 type batch struct {
 	owners   map[string]map[string][]diff.Owner // target -> path -> owners in this batch
 	cursor   map[string]int64                   // pool\x00scope -> last value peeked
 	values   map[string]string                  // pool\x00scope\x00value -> service\x00key
 	external map[string]map[string]string       // target -> path -> value found before any service
+
+	replaced      map[string]map[string]bool // target -> services planned earlier whose stored ownership there is replaced
+	replacedBelow map[string]map[string]int  // target -> path -> replaced services owning a node strictly below it
+	changed       map[string]map[string]bool // target -> path -> changed by an earlier request (true: deleted)
+	changedBelow  map[string]map[string]int  // target -> path -> changes strictly below it (any op)
+	deletedBelow  map[string]map[string]int  // target -> path -> deletes strictly below it
+}
+
+// ownView is what a computation sees of the requests planned before it in its batch on one
+// target (zero outside a batch).
+type ownView struct {
+	owners        map[string][]diff.Owner
+	replaced      map[string]bool
+	replacedBelow map[string]int
 }
 
 func newBatch(external map[string]map[string]string) *batch {
-	b := &batch{owners: map[string]map[string][]diff.Owner{}, cursor: map[string]int64{}, values: map[string]string{}, external: external}
+	b := &batch{owners: map[string]map[string][]diff.Owner{}, cursor: map[string]int64{}, values: map[string]string{}, external: external,
+		replaced: map[string]map[string]bool{}, replacedBelow: map[string]map[string]int{},
+		changed: map[string]map[string]bool{}, changedBelow: map[string]map[string]int{}, deletedBelow: map[string]map[string]int{}}
 	for t, m := range external {
 		om := map[string][]diff.Owner{}
 		for p, v := range m {
@@ -51,12 +76,53 @@ func newBatch(external map[string]map[string]string) *batch {
 	return b
 }
 
-// ownersOn returns the batch's owners on one target (nil outside a batch).
-func (b *batch) ownersOn(t string) map[string][]diff.Owner {
+// on returns what the batch holds on one target.
+func (b *batch) on(t string) ownView {
 	if b == nil {
-		return nil
+		return ownView{}
 	}
-	return b.owners[t]
+	return ownView{owners: b.owners[t], replaced: b.replaced[t], replacedBelow: b.replacedBelow[t]}
+}
+
+// ancestors calls f with the string form of every proper ancestor of p, nearest last.
+func ancestors(p config.Path, f func(string)) {
+	for i := 1; i < len(p); i++ {
+		f(p[:i].String())
+	}
+}
+
+// meetsDelete reports whether c's changes meet what an earlier request of the batch deletes,
+// or delete what an earlier request changes: the same node, one above or one below the other.
+func (b *batch) meetsDelete(c *computed) bool {
+	if b == nil {
+		return false
+	}
+	for _, tp := range c.plan.Targets {
+		changed, cb, db := b.changed[tp.Target], b.changedBelow[tp.Target], b.deletedBelow[tp.Target]
+		if len(changed) == 0 {
+			continue
+		}
+		for _, ch := range tp.ChangeSet.Changes {
+			k := ch.Path.String()
+			del := ch.Op == config.Delete
+			if d, ok := changed[k]; ok && (d || del) {
+				return true
+			}
+			if (del && cb[k] > 0) || db[k] > 0 {
+				return true
+			}
+			hit := false
+			ancestors(ch.Path, func(a string) {
+				if d, ok := changed[a]; ok && (d || del) {
+					hit = true
+				}
+			})
+			if hit {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // externalIn returns the pre-existing nodes among want on target t.
@@ -84,6 +150,37 @@ func (b *batch) taken(pool, scope, service, key string, v int64) bool {
 
 // add records one computed request in the batch.
 func (b *batch) add(c *computed) {
+	for t, ls := range c.old {
+		if b.replaced[t] == nil {
+			b.replaced[t], b.replacedBelow[t] = map[string]bool{}, map[string]int{}
+		}
+		b.replaced[t][c.req.ServiceID] = true
+		seen := map[string]bool{}
+		for _, l := range ls {
+			ancestors(l.Path, func(a string) {
+				if !seen[a] {
+					seen[a] = true
+					b.replacedBelow[t][a]++
+				}
+			})
+		}
+	}
+	for _, tp := range c.plan.Targets {
+		t := tp.Target
+		if b.changed[t] == nil {
+			b.changed[t], b.changedBelow[t], b.deletedBelow[t] = map[string]bool{}, map[string]int{}, map[string]int{}
+		}
+		for _, ch := range tp.ChangeSet.Changes {
+			del := ch.Op == config.Delete
+			b.changed[t][ch.Path.String()] = b.changed[t][ch.Path.String()] || del
+			ancestors(ch.Path, func(a string) {
+				b.changedBelow[t][a]++
+				if del {
+					b.deletedBelow[t][a]++
+				}
+			})
+		}
+	}
 	for t, ls := range c.want {
 		m := b.owners[t]
 		if m == nil {
@@ -138,6 +235,7 @@ type planned struct {
 	computed []*computed
 	failed   []error
 	read     map[string]map[string]string // target -> path -> value read before planning
+	deferred []bool                       // left for the next batch (see batch)
 }
 
 // planBatch plans the jobs of one batch in order, each against the store and the jobs before
@@ -145,7 +243,7 @@ type planned struct {
 // nobody owns as pre-existing, and checks applied plans against the values they saw. A job that
 // fails is left out and the rest re-planned without it.
 func (e *Engine) planBatch(ctx context.Context, jobs []*job, lead string, dry bool) (*planned, error) {
-	pb := &planned{computed: make([]*computed, len(jobs)), failed: make([]error, len(jobs))}
+	pb := &planned{computed: make([]*computed, len(jobs)), failed: make([]error, len(jobs)), deferred: make([]bool, len(jobs))}
 	external := map[string]map[string]string{}
 	var readErr map[string]error
 	for round := 0; ; round++ {
@@ -157,7 +255,7 @@ func (e *Engine) planBatch(ctx context.Context, jobs []*job, lead string, dry bo
 			return nil, e.storeFailed(fmt.Errorf("engine: plan: %w", err))
 		}
 		for i, j := range jobs {
-			pb.computed[i] = nil
+			pb.computed[i], pb.deferred[i] = nil, false
 			if pb.failed[i] != nil {
 				continue
 			}
@@ -170,6 +268,10 @@ func (e *Engine) planBatch(ctx context.Context, jobs []*job, lead string, dry bo
 			}
 			if err != nil {
 				pb.failed[i] = err
+				continue
+			}
+			if b.meetsDelete(c) {
+				pb.deferred[i] = true
 				continue
 			}
 			b.add(c)
@@ -380,6 +482,10 @@ func (e *Engine) applyBatch(ctx context.Context, jobs []*job) error {
 		if err := pb.failed[i]; err != nil {
 			_ = e.step(bg, m, lead.ID, "compute", "failed", map[string]string{"service": j.req.ServiceID, "error": err.Error()})
 			e.finishJob(bg, j, store.RunFailed, err, nil)
+			continue
+		}
+		if pb.deferred[i] {
+			j.deferred = true
 			continue
 		}
 		cs = append(cs, pb.computed[i])

@@ -118,6 +118,7 @@ type Engine struct {
 	mu       sync.Mutex
 	targets  map[string]adapters.Target
 	cancels  map[string]context.CancelFunc // runs in a batch -> the batch's cancel
+	tickets  map[string]*queue.Ticket      // runs in a batch -> their place in the order
 	waiting  map[string]*job               // runs waiting for their place in the order
 	ended    map[string]*endWait           // runs someone waits for -> closed when they end
 	claims   map[string]int                // services with requests being admitted
@@ -176,6 +177,7 @@ func New(o Options) (*Engine, error) {
 		o: o, st: o.Store, log: o.Logger,
 		targets:    map[string]adapters.Target{},
 		cancels:    map[string]context.CancelFunc{},
+		tickets:    map[string]*queue.Ticket{},
 		waiting:    map[string]*job{},
 		ended:      map[string]*endWait{},
 		claims:     map[string]int{},
@@ -482,10 +484,22 @@ func (e *Engine) forgetEnd(runID string, ch <-chan struct{}) {
 	}
 }
 
-// runsEnded wakes the waiters of runs whose end was just written to the store.
+// runsEnded lets the order go of runs whose end was just written to the store, then wakes
+// their waiters. A run's place in the order is given up at its end, not at its batch's end, so
+// a client told its run ended can base its next request on that version at once (the claim
+// check would otherwise find the service still held).
 func (e *Engine) runsEnded(ids ...string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	var ts []*queue.Ticket
+	for _, id := range ids {
+		if t := e.tickets[id]; t != nil {
+			ts = append(ts, t)
+		}
+	}
+	if len(ts) > 0 {
+		e.q.Done(ts...)
+	}
 	for _, id := range ids {
 		if w := e.ended[id]; w != nil {
 			close(w.ch)

@@ -40,16 +40,76 @@ type computed struct {
 
 // state is the part of a computation the journal keeps, so recovery can finish or revert.
 type journalPlan struct {
-	Service  store.Service            `json:"service"`
-	Exists   bool                     `json:"exists"`
-	BaseVer  int64                    `json:"base_version"`
-	Old      map[string][]config.Leaf `json:"old"`
-	Want     map[string][]config.Leaf `json:"want"`
-	External map[string][]config.Leaf `json:"external,omitempty"`
-	Release  []store.Allocation       `json:"release,omitempty"`
-	Hash     string                   `json:"hash"`
-	Delete   bool                     `json:"delete"`
-	Prior    string                   `json:"prior_state"`
+	Service  store.Service      `json:"service"`
+	Exists   bool               `json:"exists"`
+	BaseVer  int64              `json:"base_version"`
+	Old      journalLeaves      `json:"old"`
+	Want     journalLeaves      `json:"want"`
+	External journalLeaves      `json:"external,omitempty"`
+	Release  []store.Allocation `json:"release,omitempty"`
+	Hash     string             `json:"hash"`
+	Delete   bool               `json:"delete"`
+	Prior    string             `json:"prior_state"`
+}
+
+// journalLeaves is a service's configuration per target as the journal keeps it: each leaf
+// as ["path"] or ["path", "value"], the path in its string form. Spelled out as segment
+// objects (config.Leaf's own JSON) a journal entry was five times larger, and journaling was
+// an eighth of the server's time. Entries journaled in that older form still decode.
+type journalLeaves map[string][]config.Leaf
+
+// MarshalJSON writes the compact form.
+func (j journalLeaves) MarshalJSON() ([]byte, error) {
+	out := make(map[string][][]string, len(j))
+	for t, ls := range j {
+		xs := make([][]string, len(ls))
+		for i, l := range ls {
+			if l.Value == "" {
+				xs[i] = []string{l.Path.String()}
+			} else {
+				xs[i] = []string{l.Path.String(), l.Value}
+			}
+		}
+		out[t] = xs
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads the compact form, or the older one (config.Leaf objects).
+func (j *journalLeaves) UnmarshalJSON(b []byte) error {
+	var raw map[string][]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("journal leaves: %w", err)
+	}
+	out := make(journalLeaves, len(raw))
+	for t, xs := range raw {
+		ls := make([]config.Leaf, 0, len(xs))
+		for _, x := range xs {
+			var l config.Leaf
+			if len(x) > 0 && x[0] == '{' {
+				if err := json.Unmarshal(x, &l); err != nil {
+					return fmt.Errorf("journal leaves on %s: %w", t, err)
+				}
+			} else {
+				var pv []string
+				if err := json.Unmarshal(x, &pv); err != nil || len(pv) == 0 || len(pv) > 2 {
+					return fmt.Errorf("journal leaves on %s: bad leaf %s", t, x)
+				}
+				p, err := config.ParsePath(pv[0])
+				if err != nil {
+					return fmt.Errorf("journal leaves on %s: %w", t, err)
+				}
+				l.Path = p
+				if len(pv) == 2 {
+					l.Value = pv[1]
+				}
+			}
+			ls = append(ls, l)
+		}
+		out[t] = ls
+	}
+	*j = out
+	return nil
 }
 
 // Plan computes what req would do (a dry-run) and saves the plan so it can be applied later.
@@ -268,7 +328,7 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 			}
 			base = actual
 		}
-		cs, err := e.diffTarget(ctx, st, t, req.ServiceID, base, c.want[t], b.ownersOn(t))
+		cs, err := e.diffTarget(ctx, st, t, req.ServiceID, base, c.want[t], b.on(t))
 		if err != nil {
 			return nil, err
 		}
@@ -312,7 +372,7 @@ func (e *Engine) compute(ctx context.Context, req Request, o computeOpts) (*comp
 // diffTarget diffs one target, respecting other owners: the store's, and extra (the requests
 // planned before this one in its batch, the pre-existing nodes the batch found on the device,
 // or a journaled run's external nodes), which are consulted in place rather than copied.
-func (e *Engine) diffTarget(ctx context.Context, st store.Store, t, service string, old, want []config.Leaf, extra map[string][]diff.Owner) (config.ChangeSet, error) {
+func (e *Engine) diffTarget(ctx context.Context, st store.Store, t, service string, old, want []config.Leaf, bv ownView) (config.ChangeSet, error) {
 	paths := make([]string, 0, len(old)+len(want))
 	seen := map[string]bool{}
 	for _, ls := range [][]config.Leaf{old, want} {
@@ -324,7 +384,14 @@ func (e *Engine) diffTarget(ctx context.Context, st store.Store, t, service stri
 			}
 		}
 	}
-	owners, err := st.Owners(ctx, t, paths, service)
+	// Services planned earlier in the batch own what they want now (bv.owners), not what the
+	// store still records for them.
+	exclude := make([]string, 0, 1+len(bv.replaced))
+	exclude = append(exclude, service)
+	for svc := range bv.replaced {
+		exclude = append(exclude, svc)
+	}
+	owners, err := st.Owners(ctx, t, paths, exclude...)
 	if err != nil {
 		return config.ChangeSet{}, fmt.Errorf("engine: owners on %s: %w", t, err)
 	}
@@ -340,11 +407,17 @@ func (e *Engine) diffTarget(ctx context.Context, st store.Store, t, service stri
 	}
 	below := map[string]bool{}
 	if len(delCands) > 0 {
-		if below, err = st.OwnedBelow(ctx, t, delCands, service); err != nil {
+		counts, err := st.OwnedBelow(ctx, t, delCands, service)
+		if err != nil {
 			return config.ChangeSet{}, fmt.Errorf("engine: owners below on %s: %w", t, err)
 		}
+		for p, n := range counts {
+			if n-bv.replacedBelow[p] > 0 {
+				below[p] = true
+			}
+		}
 	}
-	others := storeOthers{owners: map[string][]diff.Owner{}, below: below, extra: extra}
+	others := storeOthers{owners: map[string][]diff.Owner{}, below: below, extra: bv.owners}
 	for k, os := range owners {
 		for _, o := range os {
 			others.owners[k] = append(others.owners[k], diff.Owner{Service: o.Service, Value: o.Value})
@@ -385,29 +458,19 @@ func (e *Engine) fetchActual(ctx context.Context, t string, old, want []config.L
 	return out, nil
 }
 
-// roots returns the nodes to read for paths: each path from its first keyed entry (a port, a
-// neighbor, a SAM object), top-most only; plain containers such as "interfaces" are never read
-// whole. Reading exactly the changed nodes would make a request's read independent of how many
-// other units a port holds; it is not done yet because the Junos adapter's answers for an
-// exact presence leaf (a policer's "then discard") differ from a read of its entry, which made
-// shared nodes look pre-existing.
+// roots returns the top-most of paths (a path below another one is covered by it). Exactly
+// these nodes are read, so a request reads what it touches and never a whole port or
+// neighbor holding thousands of other services' units: its read costs the same on an empty
+// device and on a full one.
 func roots(ps []config.Path) []config.Path {
 	sorted := append([]config.Path(nil), ps...)
 	sort.Slice(sorted, func(i, j int) bool { return config.Compare(sorted[i], sorted[j]) < 0 })
 	var out []config.Path
 	for _, p := range sorted {
-		cut := len(p)
-		for i, s := range p {
-			if s.IsEntry() {
-				cut = i + 1
-				break
-			}
-		}
-		r := p[:cut]
-		if len(out) > 0 && r.HasPrefix(out[len(out)-1]) {
+		if len(out) > 0 && p.HasPrefix(out[len(out)-1]) {
 			continue
 		}
-		out = append(out, r)
+		out = append(out, p)
 	}
 	return out
 }

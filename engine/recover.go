@@ -186,11 +186,11 @@ func (e *Engine) runRecovery(ctx context.Context, j *job) {
 	for {
 		var errs []error
 		for i := range bj.Plans {
-			goal := bj.Plans[i].Old
+			goal := oldOf
 			if rec.decided {
-				goal = bj.Plans[i].Want
+				goal = wantOf
 			}
-			if err := e.converge(ctx, lead.ID, &bj.Plans[i], goal); err != nil {
+			if err := e.converge(ctx, lead.ID, bj.Plans, i, goal); err != nil {
 				errs = append(errs, fmt.Errorf("service %s: %w", bj.Plans[i].Service.ID, err))
 			}
 		}

@@ -118,11 +118,10 @@ func (j *job) declare(c *computed) {
 	for _, a := range c.pools.touched {
 		keys = append(keys, poolKey(a.Pool))
 	}
-	// A request that gives up configuration (delete, modify, redeploy) is planned in a batch of
-	// its own: within a batch, requests see the earlier ones' wanted config as owners but the
-	// store still names the earlier ones as owners of what they give up, so two requests
-	// giving up one shared node could each keep it for the other.
-	alone := j.req.Op != OpCreate
+	// A re-deploy diffs against what the devices hold, which the requests ahead of it in a
+	// batch have not changed yet: it is planned in a batch of its own. Deletes and modifies
+	// share batches (see batch).
+	alone := j.req.Op == OpRedeploy
 	j.ticket = &queue.Ticket{Keys: keys, Exclusive: []string{j.req.ServiceID}, Alone: alone}
 }
 
@@ -231,6 +230,9 @@ func (e *Engine) runBatch(ts []*queue.Ticket, jobs []*job) {
 	for _, j := range jobs {
 		delete(e.waiting, j.run.ID)
 		e.cancels[j.run.ID] = cancel
+		if j.ticket != nil {
+			e.tickets[j.run.ID] = j.ticket
+		}
 	}
 	fails := e.storeFails
 	e.mu.Unlock()
@@ -238,6 +240,7 @@ func (e *Engine) runBatch(ts []*queue.Ticket, jobs []*job) {
 		e.mu.Lock()
 		for _, j := range jobs {
 			delete(e.cancels, j.run.ID)
+			delete(e.tickets, j.run.ID)
 			if e.storeFails != fails {
 				// The store refused a write meanwhile: whatever it could not record is
 				// recovered from the journal once it writes again.
@@ -250,22 +253,35 @@ func (e *Engine) runBatch(ts []*queue.Ticket, jobs []*job) {
 		e.runRecovery(ctx, jobs[0])
 		return
 	}
-	err := e.applyBatch(ctx, jobs)
-	if errors.Is(err, errCrash) {
-		e.crash()
-		return
-	}
-	if errors.Is(err, errTxFailed) {
-		e.log.Info("batch failed; retrying its requests one by one", "requests", len(jobs), "err", err)
-		for _, j := range jobs {
-			if j.done || ctx.Err() != nil {
-				continue
-			}
-			if err := e.applyBatch(ctx, []*job{j}); errors.Is(err, errCrash) {
-				e.crash()
-				return
+	// Requests deferred by their batch (they meet a node an earlier one deletes) run in the
+	// next round, still holding their places: each round finishes at least its first request.
+	for pending := jobs; len(pending) > 0 && ctx.Err() == nil; {
+		err := e.applyBatch(ctx, pending)
+		if errors.Is(err, errCrash) {
+			e.crash()
+			return
+		}
+		if errors.Is(err, errTxFailed) {
+			e.log.Info("batch failed; retrying its requests one by one", "requests", len(pending), "err", err)
+			for _, j := range pending {
+				if j.done || ctx.Err() != nil {
+					continue
+				}
+				j.deferred = false
+				if err := e.applyBatch(ctx, []*job{j}); errors.Is(err, errCrash) {
+					e.crash()
+					return
+				}
 			}
 		}
+		var next []*job
+		for _, j := range pending {
+			if !j.done && j.deferred {
+				j.deferred = false
+				next = append(next, j)
+			}
+		}
+		pending = next
 	}
 	bg := context.WithoutCancel(ctx)
 	for _, j := range jobs {
@@ -434,16 +450,55 @@ func (e *Engine) revert(ctx context.Context, runID string) error {
 	}
 	var errs []error
 	for i := range bj.Plans {
-		if err := e.converge(ctx, runID, &bj.Plans[i], bj.Plans[i].Old); err != nil {
+		if err := e.converge(ctx, runID, bj.Plans, i, oldOf); err != nil {
 			errs = append(errs, fmt.Errorf("service %s: %w", bj.Plans[i].Service.ID, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// converge makes each target hold goal for the paths the service owned or wanted in jp,
-// reading the target first (recovery does not know how far a run got).
-func (e *Engine) converge(ctx context.Context, runID string, jp *journalPlan, goal map[string][]config.Leaf) error {
+func oldOf(jp *journalPlan) map[string][]config.Leaf  { return jp.Old }
+func wantOf(jp *journalPlan) map[string][]config.Leaf { return jp.Want }
+
+// priorView is what the plans before plans[i] of one journaled batch hold on target t, as the
+// batch saw them when it planned: what they own is goal's, not what the store records for
+// them; the batch's pre-existing nodes are the device's.
+func priorView(plans []journalPlan, i int, t string, goal func(*journalPlan) map[string][]config.Leaf) ownView {
+	v := ownView{owners: map[string][]diff.Owner{}, replaced: map[string]bool{}, replacedBelow: map[string]int{}}
+	for k := range plans {
+		for _, l := range plans[k].External[t] {
+			p := l.Path.String()
+			v.owners[p] = append(v.owners[p], diff.Owner{Service: diff.External, Value: l.Value})
+		}
+	}
+	for k := 0; k < i; k++ {
+		jp := &plans[k]
+		if ls, ok := jp.Old[t]; ok {
+			v.replaced[jp.Service.ID] = true
+			seen := map[string]bool{}
+			for _, l := range ls {
+				ancestors(l.Path, func(a string) {
+					if !seen[a] {
+						seen[a] = true
+						v.replacedBelow[a]++
+					}
+				})
+			}
+		}
+		for _, l := range goal(jp)[t] {
+			p := l.Path.String()
+			v.owners[p] = append(v.owners[p], diff.Owner{Service: jp.Service.ID, Value: l.Value})
+		}
+	}
+	return v
+}
+
+// converge makes each target hold goal for the paths the service of plans[i] owned or
+// wanted, reading the target first (recovery does not know how far a run got). The plans
+// before it in its batch count as owners of their goal, as when the batch was planned.
+func (e *Engine) converge(ctx context.Context, runID string, plans []journalPlan, i int, goalOf func(*journalPlan) map[string][]config.Leaf) error {
+	jp := &plans[i]
+	goal := goalOf(jp)
 	targets := map[string]bool{}
 	for t := range jp.Old {
 		targets[t] = true
@@ -463,11 +518,7 @@ func (e *Engine) converge(ctx context.Context, runID string, jp *journalPlan, go
 			errs = append(errs, err)
 			continue
 		}
-		extra := map[string][]diff.Owner{}
-		for _, l := range jp.External[t] {
-			extra[l.Path.String()] = append(extra[l.Path.String()], diff.Owner{Service: diff.External, Value: l.Value})
-		}
-		cs, err := e.diffTarget(ctx, e.st, t, jp.Service.ID, actual, goal[t], extra)
+		cs, err := e.diffTarget(ctx, e.st, t, jp.Service.ID, actual, goal[t], priorView(plans, i, t, goalOf))
 		if err != nil {
 			errs = append(errs, err)
 			continue

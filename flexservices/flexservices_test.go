@@ -272,14 +272,48 @@ func TestSimulatorCommit(t *testing.T) {
 				if err := p.Validate(intent); err != nil {
 					t.Fatal(err)
 				}
-				out, err := p.Render(ctx, pack.RenderInput{ServiceID: "svc-sim", Intent: intent,
-					Pools: memory.NewPools().Service("svc-sim"), Inventory: l.inv})
+				in := pack.RenderInput{ServiceID: "svc-sim", Intent: intent,
+					Pools: memory.NewPools().Service("svc-sim"), Inventory: l.inv}
+				out, err := p.Render(ctx, in)
 				if err != nil {
 					t.Fatal(err)
 				}
 				l.apply(t, ctx, out.Config, false)
+				l.runSROSOps(t, ctx, p, in)
 				l.apply(t, ctx, out.Config, true)
 			})
+		}
+	}
+}
+
+// runSROSOps runs the pack's ops on its Nokia endpoints through the SAM, after the service was
+// created: each command is real SR OS CLI the simulated SAM answers from what was applied
+// (a pseudowire's SDP answers, a VPRN's CE answers ping).
+func (l *lab) runSROSOps(t *testing.T, ctx context.Context, p *pack.Pack, in pack.RenderInput) {
+	t.Helper()
+	eps, err := p.Endpoints(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range p.Meta.Ops {
+		for i := range eps {
+			c, err := p.Op(ctx, op.Name, in, i)
+			if err != nil {
+				t.Fatalf("op %s endpoint %d: %v", op.Name, i, err)
+			}
+			if c.Vendor != "sros" || c.Command == "" {
+				continue
+			}
+			r, err := l.sam.Op(ctx, c.Device, c.Command)
+			if err != nil {
+				t.Fatalf("op %s on %s: %s: %v", op.Name, c.Device, c.Command, err)
+			}
+			t.Logf("%s on %s: %s", op.Name, c.Device, c.Command)
+			for _, bad := range []string{"Request timed out", "Request Timeout", "100% packet loss", "00h00m00s Active"} {
+				if strings.Contains(r.Text, bad) {
+					t.Errorf("op %s on %s: %s failed on the service it was made for:\n%s", op.Name, c.Device, c.Command, r.Text)
+				}
+			}
 		}
 	}
 }

@@ -113,6 +113,10 @@ type Client struct {
 	junos   bool
 	caps    []string
 	framing Framing
+	// settledGen is the session generation settleOrphan last looked at; ownConfirmed says a
+	// transaction of this client holds a confirmed commit it has not confirmed or undone.
+	settledGen   int
+	ownConfirmed bool
 }
 
 var _ adapters.Target = (*Client)(nil)

@@ -14,6 +14,15 @@
 // confirming commit and unlock, or, on rollback, discard-changes and unlock before the
 // confirmed commit, or rollback 1 and commit after it.
 //
+// A confirmed commit on Junos outlives its session: Junos documents only the automatic
+// rollback at the confirm deadline, so a confirmed commit whose session dropped (or whose
+// process crashed) stays pending, and running holds a change that will vanish by itself. The
+// adapter never assumes it vanished (pending.go): a transaction whose session ended confirms it
+// (Commit) or undoes it (Rollback) on a new session, and a confirmed commit of xprov's user
+// left by an ended session is confirmed when a new session first reads or prepares, so that
+// what the engine's recovery reads is stable. Other NETCONF servers roll a confirmed commit
+// back when its session ends (RFC 6241 §8.4.1), as the adapter assumes for them.
+//
 // go-netconf v0.1.1 has traps this package works around (PROTOCOLS.md §0 and §3):
 //   - RPCReply.Ok is never set: the adapter looks for <ok/> itself.
 //   - rpc-error elements nested in load-configuration-results or commit-results are not
@@ -30,3 +39,7 @@
 //     size of a reply. It also replaces DialSSHTimeout, keeping its per-I/O deadlines and
 //     keepalives.
 package junos
+
+// The Junos device model registers itself with adapters/model when this package is linked in,
+// so a process that can talk to Junos devices checks what packs render for them (pack.Render).
+import _ "github.com/xprov/xprov/adapters/junos/model"

@@ -20,6 +20,8 @@ func TestSessionDropSaysWhatXprovDid(t *testing.T) {
 		inCommit bool   // dropped in Commit rather than Prepare
 		want     error
 		msg      string
+		// committed: the transaction still commits (the change stays, confirmed).
+		committed bool
 	}{
 		{name: "lock", rpc: "lock", want: adapters.ErrUnreachable,
 			msg: "pe1: prepare: NETCONF session closed during <lock> (EOF); nothing was locked or changed: unreachable"},
@@ -28,9 +30,10 @@ func TestSessionDropSaysWhatXprovDid(t *testing.T) {
 		{name: "commit check", rpc: "commit-configuration", want: adapters.ErrUnreachable,
 			msg: "pe1: prepare: NETCONF session closed during <commit-configuration> (EOF); the candidate is discarded with the session (and its lock released), nothing was committed: unreachable"},
 		{name: "confirmed commit", rpc: "commit", want: adapters.ErrPossiblyApplied,
-			msg: "pe1: prepare: NETCONF session closed during <commit> (EOF); if the device took the confirmed commit, it rolls it back by itself because its session ended (no persist); the engine reads the device before going on: possibly applied"},
-		{name: "confirming commit", rpc: "commit-configuration", inCommit: true, want: adapters.ErrPossiblyApplied,
-			msg: "pe1: commit: NETCONF session closed during <commit-configuration> (EOF); the device either confirmed the commit or, its session gone, rolls it back; the engine reads the device to know which: possibly applied"},
+			msg: "pe1: prepare: NETCONF session closed during <commit> (EOF); if the device took the confirmed commit, Junos keeps it pending until its confirm timeout although the session ended; rolling back undoes it explicitly, and the engine reads the device before going on: possibly applied"},
+		// The confirming commit is lost with its session; Junos keeps the confirmed commit
+		// pending, and Commit confirms it on a new session.
+		{name: "confirming commit", rpc: "commit-configuration", inCommit: true, committed: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,6 +56,15 @@ func TestSessionDropSaysWhatXprovDid(t *testing.T) {
 				}
 				d.DropSessionOnNextRPC(tc.rpc)
 				err = tx.Commit(ctx)
+			}
+			if tc.committed {
+				if err != nil {
+					t.Fatalf("commit: %v", err)
+				}
+				if !d.RunningHas(vcLine) || d.PendingConfirm() || d.LockHolder() != 0 {
+					t.Fatalf("after commit: change %v, pending %v, lock %d", d.RunningHas(vcLine), d.PendingConfirm(), d.LockHolder())
+				}
+				return
 			}
 			if !errors.Is(err, tc.want) || err.Error() != tc.msg {
 				t.Fatalf("error:\n%v\nwant %v:\n%s", err, tc.want, tc.msg)

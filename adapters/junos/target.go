@@ -21,6 +21,12 @@ func (c *Client) fetch(ctx context.Context, op, source string, paths []config.Pa
 	if err := c.connect(ctx, "fetch"); err != nil {
 		return nil, err
 	}
+	if op == "fetch" {
+		// A read must not see a state that changes by itself (pending.go).
+		if err := c.settleOrphan(ctx, "fetch"); err != nil {
+			return nil, err
+		}
+	}
 	dl := c.dialect()
 	filter, filtered, err := dl.filterXML(paths)
 	if err != nil {

@@ -31,6 +31,9 @@ type tx struct {
 	gen   int
 	once  sync.Once
 	log   string
+	// lost says the session of the confirmed commit ended before it was confirmed or undone
+	// (or its reply was lost): on Junos it may still be pending (pending.go).
+	lost bool
 	// expires is when the device rolls the confirmed commit back by itself.
 	expires time.Time
 }
@@ -48,7 +51,16 @@ func (c *Client) Begin(ctx context.Context) (adapters.Tx, error) {
 
 func (t *tx) end() {
 	t.state = txDone
-	t.once.Do(func() { <-t.c.txSem })
+	t.once.Do(func() {
+		t.c.setOwnConfirmed(false)
+		<-t.c.txSem
+	})
+}
+
+func (c *Client) setOwnConfirmed(on bool) {
+	c.mu.Lock()
+	c.ownConfirmed = on
+	c.mu.Unlock()
 }
 
 // candidateGone is what a session failure before the confirmed commit means.
@@ -84,6 +96,9 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 	t.log = opts.Comment
 	if err := c.connect(ctx, "prepare"); err != nil {
 		return err
+	}
+	if err := c.settleOrphan(ctx, "prepare"); err != nil {
+		return explain(err, "nothing was locked or changed")
 	}
 	dl := c.dialect()
 	doc, err := dl.editXML(cs)
@@ -129,8 +144,16 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 	}
 	o.mutating = true
 	sent := time.Now()
+	t.expires = sent.Add(time.Duration(secs) * time.Second)
 	if _, _, err := c.call(ctx, "prepare", rpcCommitConfirmed(secs), o); err != nil {
 		var ae *adapters.Error
+		if errors.As(err, &ae) && errors.Is(err, adapters.ErrPossiblyApplied) && dl.junos {
+			// Junos keeps a confirmed commit it took pending past the end of its session:
+			// Rollback undoes it explicitly (pending.go).
+			t.state, t.lost = txConfirmed, true
+			c.setOwnConfirmed(true)
+			return explain(err, "if the device took the confirmed commit, Junos keeps it pending until its confirm timeout although the session ended; rolling back undoes it explicitly, and the engine reads the device before going on")
+		}
 		if errors.As(err, &ae) && errors.Is(err, adapters.ErrPossiblyApplied) {
 			// The session is gone with the timeout, and with it the confirmed commit rolls
 			// back on the device (no persist); the caller still has to check.
@@ -139,7 +162,8 @@ func (t *tx) Prepare(ctx context.Context, cs config.ChangeSet, opts adapters.Pre
 		}
 		return explain(err, "if the device took the confirmed commit, it rolls it back by itself because its session ended (no persist); the engine reads the device before going on")
 	}
-	t.state, t.expires = txConfirmed, sent.Add(time.Duration(secs)*time.Second)
+	t.state = txConfirmed
+	c.setOwnConfirmed(true)
 	return nil
 }
 
@@ -156,11 +180,17 @@ func (t *tx) Commit(ctx context.Context) error {
 		_ = t.Rollback(ctx)
 		return c.errf("commit", adapters.ErrRejected, "the confirmed commit expired before it was confirmed; the device rolled it back")
 	}
+	if t.lost {
+		return t.confirmLost(ctx, c.errf("commit", errSessionLost, "the session of the confirmed commit ended"))
+	}
 	confirm := rpcCommit()
 	if c.isJunos() {
 		confirm = rpcCommitConfiguration(false, t.log)
 	}
 	_, _, err := c.call(ctx, "commit", confirm, callOpts{gen: t.gen, timeout: c.cfg.CommitTimeout, mutating: true})
+	if err != nil && c.isJunos() && (errors.Is(err, errSessionLost) || errors.Is(err, adapters.ErrPossiblyApplied)) {
+		return t.confirmLost(ctx, err)
+	}
 	if err != nil {
 		if errors.Is(err, errSessionLost) {
 			t.end()
@@ -209,6 +239,9 @@ func (t *tx) Rollback(ctx context.Context) error {
 		t.state = txLocked
 		return t.Rollback(ctx)
 	}
+	if t.lost {
+		return t.undoLost(ctx)
+	}
 	o := callOpts{gen: t.gen, timeout: c.cfg.CommitTimeout, mutating: true}
 	var err error
 	if c.isJunos() {
@@ -224,9 +257,14 @@ func (t *tx) Rollback(ctx context.Context) error {
 			err = nil
 		}
 	}
+	var sf *sessionFailure
+	if err != nil && c.isJunos() && (errors.Is(err, errSessionLost) || errors.As(err, &sf)) {
+		// The session ended (before or during the undo): the commit may still be pending.
+		return t.undoLost(ctx)
+	}
 	if err != nil {
 		if errors.Is(err, errSessionLost) {
-			return nil // the confirmed commit rolled back when its session ended
+			return nil // the confirmed commit rolled back when its session ended (RFC 6241)
 		}
 		c.drop(t.gen)
 		return &adapters.Error{Target: c.cfg.Name, Op: "rollback", Msg: fmt.Sprintf("undoing the confirmed commit failed (%s); xprov closed the session, and the device rolls the change back by itself when its confirm timeout expires", detail(err)), Err: &sessionFailure{sentinel: adapters.ErrRollbackFailed, cause: err}}
@@ -264,4 +302,51 @@ func (t *tx) presentDeletes(ctx context.Context, cs config.ChangeSet, o callOpts
 		out.Changes = append(out.Changes, ch)
 	}
 	return out, nil
+}
+
+// confirmLost confirms, on a new session, the confirmed commit whose session ended before
+// its confirming commit answered (Junos keeps it pending until its deadline). cause is what
+// ended the session.
+func (t *tx) confirmLost(ctx context.Context, cause error) error {
+	c := t.c
+	defer t.end()
+	h, err := c.head(ctx, "commit")
+	if err != nil {
+		return c.errf("commit", adapters.ErrPossiblyApplied, "%s, and the device cannot be asked now (%s); Junos keeps an unconfirmed commit pending until %s and then rolls it back; the engine reads the device to know which",
+			detail(cause), detail(err), t.expires.UTC().Format(time.RFC3339))
+	}
+	switch {
+	case c.ours(h):
+		if err := c.resolvePending(ctx, "commit", false, t.log, true); err != nil {
+			return c.errf("commit", adapters.ErrPossiblyApplied, "%s; confirming the pending commit on a new session failed (%s); the engine reads the device", detail(cause), detail(err))
+		}
+		if c.cfg.Logf != nil {
+			c.cfg.Logf("junos: %s: confirmed the pending commit on a new session after: %s", c.cfg.Name, detail(cause))
+		}
+		return nil
+	case t.log != "" && h.user == c.cfg.User && h.log == t.log:
+		return nil // the confirming commit took effect before the session ended
+	}
+	return c.errf("commit", adapters.ErrPossiblyApplied, "%s, and the device no longer holds the confirmed commit (its confirm timeout passed, or another commit confirmed it); the engine reads the device to know which", detail(cause))
+}
+
+// undoLost undoes, on a new session, the confirmed commit whose session ended: `rollback 1`
+// and a commit while it is still pending; nothing when the device no longer holds it (rolled
+// back at its deadline, or never taken).
+func (t *tx) undoLost(ctx context.Context) error {
+	c := t.c
+	h, err := c.head(ctx, "rollback")
+	if err != nil {
+		return &adapters.Error{Target: c.cfg.Name, Op: "rollback", Msg: fmt.Sprintf("the session of the confirmed commit ended and the device cannot be asked now (%s); Junos keeps the commit pending until %s and then rolls it back by itself", detail(err), t.expires.UTC().Format(time.RFC3339)), Err: &sessionFailure{sentinel: adapters.ErrRollbackFailed, cause: err}}
+	}
+	if !c.ours(h) {
+		return nil
+	}
+	if err := c.resolvePending(ctx, "rollback", true, "rollback: "+t.log, true); err != nil {
+		return &adapters.Error{Target: c.cfg.Name, Op: "rollback", Msg: fmt.Sprintf("undoing the pending confirmed commit on a new session failed (%s); Junos rolls it back by itself at %s", detail(err), t.expires.UTC().Format(time.RFC3339)), Err: &sessionFailure{sentinel: adapters.ErrRollbackFailed, cause: err}}
+	}
+	if c.cfg.Logf != nil {
+		c.cfg.Logf("junos: %s: undid the pending confirmed commit on a new session", c.cfg.Name)
+	}
+	return nil
 }

@@ -14,51 +14,27 @@
 //
 // Every object segment is class[key]; its properties are plain leaves below it. The key stands
 // for the object's naming properties (the adapter fills them in when a pack leaves them out,
-// and refuses a pack value that contradicts the key). Supported classes:
+// and refuses a pack value that contradicts the key).
 //
-//	class                   parent                          key                   naming properties
-//	epipe.Epipe             (top)                           <serviceId>           serviceId
-//	vpls.Vpls               (top)                           <serviceId>           serviceId
-//	vprn.Vprn               (top)                           <serviceId>           serviceId
-//	epipe.Site              epipe.Epipe                     <node system IP>      siteId
-//	vpls.Site               vpls.Vpls                       <node system IP>      siteId
-//	vprn.Site               vprn.Vprn                       <node system IP>      siteId
-//	vll.L2AccessInterface   epipe.Site                      <port>[:<vlan>[.<inner>]] portName, innerEncapValue, outerEncapValue
-//	vpls.L2AccessInterface  vpls.Site                       <port>[:<vlan>[.<inner>]] portName, innerEncapValue, outerEncapValue
-//	svt.SpokeSdpBinding     epipe.Site, vpls.Site, vprn.Site <far-end IP>:<vcId>  tunnelSelectionTerminationSiteId, vcId
-//	svt.MeshSdpBinding      vpls.Site                       <far-end IP>:<vcId>   tunnelSelectionTerminationSiteId, vcId
-//	vprn.L3AccessInterface  vprn.Site                       <interface name>      interfaceName
-//	rtr.StaticRoute         vprn.Site                       <prefix a.b.c.d/len>  destination
-//	bgp.Peer                vprn.Site                       <neighbour IP>        peerAddress
-//	pim.Interface           vprn.Site                       <interface name>      interfaceName
-//	mvpn.Mvpn               vprn.Site                       default               (none)
+// The classes, their parents, keys, FDNs, properties (types, ranges, enums, required and
+// fixed ones) and references are data: the SAM-O class model of package
+// adapters/sam/model (file sam.model), rendered for designers as docs/sam-model.md. It covers
+// epipe, VPLS, VPRN and IES services with their sites, SAPs, L3 interfaces (IPv4 and IPv6),
+// SDP bindings, static routes, BGP peers (with prefix limits), PIM interfaces, static PIM RPs
+// and MVPN, and the SAP ingress/egress QoS policies with their queues and policers. The
+// same model is what the simulator accepts and what `xprov pack test` checks renderings
+// against (adapters/model, vendor "sros").
 //
-// A SAP key "1/1/3:100" is dot1q VLAN 100 (innerEncapValue=100); "1/1/3:100.200" is QinQ
-// (outerEncapValue=100, innerEncapValue=200); "1/1/3" is null encapsulation.
+// Before anything is sent, Prepare and Render check every create (all properties, required
+// ones, rules) and modify (the values given, fixed properties) against the model and refuse
+// the change set as a whole, naming the path, the value and the model path
+// (class.property). References between objects order the requests: QoS policies are
+// created before, and deleted after, the services whose SAPs name them.
 //
-// Further properties (all values are strings; "" or a Delete resets a property):
-//
-//	services:  customerId (required, an existing subscr.Subscriber id; fixed after creation),
-//	           displayedName, description, administrativeState (up|down), mtu
-//	sites:     description, administrativeState
-//	vprn.Site: routeDistinguisher (required, asn:n or ip:n), vrfTarget, vrfImportTarget,
-//	           vrfExportTarget (target:asn:n), autonomousSystemNumber, routerId,
-//	           autoBindType (none|ldp|rsvp-te|gre)
-//	SAPs:      description, administrativeState, ingressQosPolicyId, egressQosPolicyId
-//	SDP bindings: description, administrativeState (the far end must be a managed node)
-//	vprn.L3AccessInterface: portName (required), innerEncapValue, outerEncapValue,
-//	           ipAddress (required, a.b.c.d/len), description, administrativeState, mtu
-//	rtr.StaticRoute: nextHop (required), preference, description
-//	bgp.Peer:  peerAS (required), groupName, description, administrativeState
-//	pim.Interface: mode (sparse|ssm), administrativeState (the interface must exist in the site)
-//	mvpn.Mvpn: providerTunnel (rsvp-te|ldp-p2mp|ingress-replication|pim-asm), autoDiscovery
-//	           (true|false), description
-//
-// The adapter names objects by FDN itself: svc-mgr:service-<serviceId> for a service,
-// <service>:<siteId> for a site, <site>:sap-<port>[:<encap>], <site>:spoke-<far>:<vc>,
-// <site>:mesh-<far>:<vc>, <site>:interface-<name>, <site>:static-route-<prefix>,
-// <site>:bgp-peer-<ip>, <site>:pim-interface-<name> and <site>:mvpn. (A real SAM numbers
-// services with its own database id; the simulator uses the service id.)
+// The adapter names objects by FDN itself, with the model's templates: svc-mgr:service-<id>
+// for a service, <service>:<siteId> for a site, <site>:sap-<port>[:<encap>], and so on;
+// qos-mgr:sap-ingress-<id> for a policy. (A real SAM numbers services with its own database
+// id; the simulator uses the service id.)
 //
 // # Transactions
 //
@@ -97,6 +73,6 @@
 //
 //	create epipe.Site[10.255.2.1] under epipe.Epipe[100] {siteId=10.255.2.1}
 //
-// and the SOAP method bodies in Extra["samo-xml"]. Op answers "show port [<port>]",
-// "show service <id>" and "show services" for one node from SAM's database.
+// and the SOAP method bodies in Extra["samo-xml"]. Op answers operational commands for one
+// node (see Target.Op).
 package sam

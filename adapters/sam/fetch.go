@@ -10,6 +10,7 @@ import (
 
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/adapters/config"
+	"github.com/xprov/xprov/adapters/sam/samo"
 	"github.com/xprov/xprov/adapters/xmltree"
 )
 
@@ -72,12 +73,16 @@ func (t *Target) Fetch(ctx context.Context, paths []config.Path) ([]config.Leaf,
 
 // leavesOf flattens a find result object (and its children) below parent.
 func leavesOf(n *xmltree.Node, parent config.Path) []config.Leaf {
-	ci := classTable[n.Name.Local]
-	if ci == nil {
+	cl := classes.Class(n.Name.Local)
+	if cl == nil {
 		return nil
 	}
 	props := configProps(n)
-	p := parent.Child(config.Seg{Name: n.Name.Local, Key: ci.keyOf(props), Keyed: true})
+	key := cl.KeyOf(props)
+	if parent == nil && classes.ExistsAlways(cl.Name, key) {
+		return nil // a default policy every SAM has: no service's configuration
+	}
+	p := parent.Child(config.Seg{Name: n.Name.Local, Key: key, Keyed: true})
 	out := []config.Leaf{{Path: p}}
 	for _, k := range sortedKeys(props) {
 		out = append(out, config.Leaf{Path: p.Child(config.Seg{Name: k}), Value: props[k]})
@@ -154,7 +159,15 @@ func portLess(a, b string) bool {
 	return len(as) < len(bs)
 }
 
-// Op answers an operational command about one node from SAM's database:
+// Op answers an operational command about one node. SR OS commands run on the node through
+// the SAM (script.ScriptManager.executeCli) and come back as SR OS prints them:
+//
+//	show service id <id> base     the service, its SAPs and SDP bindings on the node
+//	show router <id> route-table  a VPRN's routes
+//	oam sdp-ping <sdp-id>         the SDP to a far end
+//	ping <address> [router <id>]  reachability, in a VPRN with router <id>
+//
+// and these are answered from SAM's database:
 //
 //	show port [<port>]        ports of the node with admin/oper state
 //	show service <serviceId>  the service's objects on the node with their oper state
@@ -172,6 +185,20 @@ func (t *Target) Op(ctx context.Context, device, command string) (adapters.OpRes
 		return fail(fmt.Sprintf("SAM %s manages no node named %q", t.opts.Name, device))
 	}
 	addr := nes[0].ChildText("siteId")
+	if isCLI(command) {
+		var out string
+		err := t.call(ctx, "op", device, "executeCli", false, func(ctx context.Context, api samo.XmlApi) error {
+			r, err := api.Script_ScriptManager_executeCliContext(ctx, &samo.Script_ScriptManager_executeCli{SiteId: addr, Command: command})
+			if r != nil {
+				out = r.Result
+			}
+			return err
+		})
+		if err != nil {
+			return adapters.OpResult{}, err
+		}
+		return adapters.OpResult{Text: out}, nil
+	}
 	f := strings.Fields(command)
 	if len(f) > 0 && f[0] == "show" {
 		f = f[1:]
@@ -236,13 +263,26 @@ func (t *Target) Op(ctx context.Context, device, command string) (adapters.OpRes
 			return fail(fmt.Sprintf("no service %s", f[1]))
 		}
 	default:
-		return fail(fmt.Sprintf("unknown command %q (try: show port [<port>], show service <id>, show services)", command))
+		return fail(fmt.Sprintf("unknown command %q (try: show service id <id> base, show router <id> route-table, oam sdp-ping <sdp-id>, ping <address> [router <id>], show port [<port>], show services)", command))
 	}
 	var xb strings.Builder
 	for _, o := range objs {
 		writeNode(&xb, o)
 	}
 	return adapters.OpResult{Text: text.String(), XML: xb.String()}, nil
+}
+
+// isCLI tells the SR OS commands that run on the node (through the SAM) from those answered
+// from SAM's database.
+func isCLI(command string) bool {
+	f := strings.Fields(command)
+	switch {
+	case len(f) >= 3 && f[0] == "show" && f[1] == "service" && f[2] == "id",
+		len(f) >= 2 && f[0] == "show" && f[1] == "router",
+		len(f) >= 1 && (f[0] == "oam" || f[0] == "ping"):
+		return true
+	}
+	return false
 }
 
 func orUp(s string) string {
@@ -253,10 +293,9 @@ func orUp(s string) string {
 }
 
 func writeOpTree(b *strings.Builder, n *xmltree.Node, indent string) {
-	ci := classTable[n.Name.Local]
 	key := ""
-	if ci != nil {
-		key = ci.keyOf(configProps(n))
+	if cl := classes.Class(n.Name.Local); cl != nil {
+		key = cl.KeyOf(configProps(n))
 	}
 	fmt.Fprintf(b, "%s%s[%s] admin %s oper %s\n", indent, n.Name.Local, key, orUp(n.ChildText("administrativeState")), n.ChildText("operationalState"))
 	for _, c := range n.Child("children-Set").Elements() {

@@ -3,12 +3,14 @@ package sam
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/adapters/config"
+	"github.com/xprov/xprov/adapters/sam/model"
 	"github.com/xprov/xprov/adapters/sam/samo"
 )
 
@@ -129,12 +131,33 @@ func plan(cs config.ChangeSet) ([]planOp, error) {
 	}
 	sort.SliceStable(dels, func(i, j int) bool { return compareOps(dels[i].ref.path, dels[j].ref.path) > 0 })
 	sort.SliceStable(rest, func(i, j int) bool { return compareOps(rest[i].ref.path, rest[j].ref.path) < 0 })
-	return append(dels, rest...), nil
+	for _, o := range rest {
+		if err := checkOp(o); err != nil {
+			return nil, err
+		}
+	}
+	// Objects others refer to (QoS policies, negative order) are deleted last, after the
+	// SAPs that named them moved to their new policies.
+	var early, late []planOp
+	for _, o := range dels {
+		if rank(o.ref.path[0].Name) < 0 {
+			late = append(late, o)
+		} else {
+			early = append(early, o)
+		}
+	}
+	return append(append(early, rest...), late...), nil
 }
 
-// rank orders siblings whose creation depends on others: a PIM interface names an L3
-// interface of its site, so it comes after every other child (and is deleted before them).
-var rank = map[string]int{"pim.Interface": 1, "mvpn.Mvpn": 1}
+// rank orders siblings whose creation depends on others (the model's order): a PIM
+// interface names an L3 interface of its site, so it comes after every other child (and is
+// deleted before them); a QoS policy comes before the services whose SAPs name it.
+func rank(class string) int {
+	if c := classes.Class(class); c != nil {
+		return c.Order
+	}
+	return 0
+}
 
 // compareOps orders paths parents first, and siblings by rank, then as config.Compare does.
 func compareOps(a, b config.Path) int {
@@ -142,7 +165,7 @@ func compareOps(a, b config.Path) int {
 		if a[i] == b[i] {
 			continue
 		}
-		if ra, rb := rank[a[i].Name], rank[b[i].Name]; ra != rb {
+		if ra, rb := rank(a[i].Name), rank(b[i].Name); ra != rb {
 			return ra - rb
 		}
 		break
@@ -150,10 +173,51 @@ func compareOps(a, b config.Path) int {
 	return config.Compare(a, b)
 }
 
+// checkOp checks an op against the model before anything is sent: on create every
+// property (with the naming ones) and the rules, on modify the values given. The error names
+// the object, the property, the value and the model path.
+func checkOp(o planOp) error {
+	cl := classes.Class(o.ref.class)
+	if cl == nil || o.kind == opDelete {
+		return nil
+	}
+	errs := cl.CheckProps(o.props, o.kind == opCreate)
+	if o.kind == opModify {
+		for _, k := range sortedKeys(o.props) {
+			if p := cl.Props[k]; p != nil && p.Fixed {
+				errs = append(errs, model.PropError{Prop: k, Value: o.props[k], Err: fmt.Errorf("attribute %s of class %s cannot be modified after creation", k, cl.Name)})
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	e := errs[0]
+	pe := &pathError{path: o.ref.path.String(), msg: fmt.Sprintf("%v (model: %s.%s)", e.Err, cl.Name, e.Prop)}
+	if _, given := o.props[e.Prop]; given && e.Value != "" {
+		pe.path += "/" + e.Prop
+	}
+	return pe
+}
+
+// pathError is a refusal of the model, naming the configuration path it refers to.
+type pathError struct{ path, msg string }
+
+func (e *pathError) Error() string { return e.path + ": " + e.msg }
+
+// errorAt splits an error of plan into the path it names and its message.
+func errorAt(err error) (path, msg string) {
+	var pe *pathError
+	if errors.As(err, &pe) {
+		return pe.path, pe.msg
+	}
+	return "", err.Error()
+}
+
 // createProps merges the naming properties the key stands for into the rendered ones and
 // refuses a key that contradicts them.
 func createProps(ref objectRef, rendered map[string]string) (map[string]string, error) {
-	kp, err := classTable[ref.class].keyProps(ref.key)
+	kp, err := classes.Class(ref.class).KeyProps(ref.key)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", ref.path, err)
 	}
@@ -295,7 +359,8 @@ func (o planOp) line() string {
 func (t *Target) Render(cs config.ChangeSet) (adapters.Rendering, error) {
 	ops, err := plan(cs)
 	if err != nil {
-		return adapters.Rendering{}, &adapters.Error{Target: t.opts.Name, Op: "render", Msg: err.Error(), Err: adapters.ErrRejected}
+		path, msg := errorAt(err)
+		return adapters.Rendering{}, &adapters.Error{Target: t.opts.Name, Op: "render", Path: path, Msg: msg, Err: adapters.ErrRejected}
 	}
 	var text, xb strings.Builder
 	for _, o := range ops {

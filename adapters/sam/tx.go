@@ -53,7 +53,8 @@ func (x *tx) Prepare(ctx context.Context, cs config.ChangeSet, _ adapters.Prepar
 	}
 	ops, err := plan(cs)
 	if err != nil {
-		return &adapters.Error{Target: t.opts.Name, Op: "prepare", Msg: err.Error(), Err: adapters.ErrRejected}
+		path, msg := errorAt(err)
+		return &adapters.Error{Target: t.opts.Name, Op: "prepare", Path: path, Msg: msg + "; nothing of this change set was applied", Err: adapters.ErrRejected}
 	}
 	mark := len(x.undo)
 	for _, o := range ops {
@@ -296,7 +297,7 @@ func specOf(n *xmltree.Node, action string) *objSpec {
 	s := &objSpec{class: n.Name.Local, action: action, props: configProps(n)}
 	if cs := n.Child("children-Set"); cs != nil {
 		for _, c := range cs.Children {
-			if classTable[c.Name.Local] != nil {
+			if classes.Class(c.Name.Local) != nil {
 				s.children = append(s.children, specOf(c, action))
 			}
 		}

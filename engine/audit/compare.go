@@ -49,7 +49,7 @@ func (d *TargetDrift) drifted() bool {
 
 // Owners is what the comparison asks of the store about nodes owned outside the audited sets.
 type Owners interface {
-	Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]store.Owner, error)
+	Owners(ctx context.Context, target string, paths []string, exclude ...string) (map[string][]store.Owner, error)
 }
 
 // coarseAt is how many nodes below one container are read as the container itself: a target

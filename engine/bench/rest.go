@@ -454,8 +454,9 @@ func startLab(ctx context.Context, o Options, dir string) (_ *lab, err error) {
 		return nil, err
 	}
 	defer samlog.Close()
-	if l.sam, err = startChild("SAM simulator", o.Exe, profile("sim-sam"), samlog, "sim", "sam", "--nodes", strconv.Itoa(o.SR),
-		"--listen", "127.0.0.1:0", "--user", "bench", "--password", l.password, "--ports", "10"); err != nil {
+	// The SAM simulator takes its password from the environment, never the command line.
+	if l.sam, err = startChild("SAM simulator", o.Exe, append(profile("sim-sam"), "XPROV_SAM_PASSWORD="+l.password), samlog, "sim", "sam",
+		"--nodes", strconv.Itoa(o.SR), "--listen", "127.0.0.1:0", "--user", "bench", "--ports", "10"); err != nil {
 		return nil, err
 	}
 

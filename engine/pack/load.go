@@ -383,15 +383,18 @@ func (l *loader) loadScripts(p *Pack) {
 		}
 	}
 	sort.Strings(names)
-	predeclared := builtins.Predeclared()
+	predecl := predeclared()
 	for _, n := range names {
 		if !starName.MatchString(n) {
 			l.addf(n, "script names are lower case letters, digits, - and _, ending in .star")
 			continue
 		}
-		f, prog, err := starlark.SourceProgramOptions(fileOptions, n, l.files[n], predeclared.Has)
-		if f != nil {
+		f, err := fileOptions.Parse(n, l.files[n], 0)
+		var prog *starlark.Program
+		if err == nil {
 			l.parsed[n] = f
+			instrument(f) // dicts record where their entries were produced (origin.go)
+			prog, err = starlark.FileProgram(f, predecl.Has)
 		}
 		if err != nil {
 			l.compileError(n, err)
@@ -474,7 +477,7 @@ func (l *loader) initScript(file string) (starlark.StringDict, error) {
 		}
 		return g, nil
 	}
-	g, err := s.prog.Init(thread, builtins.Predeclared())
+	g, err := s.prog.Init(thread, predeclared())
 	g.Freeze()
 	st.busy = false
 	st.globals, st.err = g, err

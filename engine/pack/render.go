@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/xprov/xprov/adapters/config"
+	"github.com/xprov/xprov/adapters/model"
 	"github.com/xprov/xprov/builtins"
 	"go.starlark.net/starlark"
 )
@@ -46,6 +47,11 @@ func (p *Pack) Render(ctx context.Context, in RenderInput) (*Rendered, error) {
 		ep    int
 	}
 	merged := map[string]map[string]owner{}
+	type result struct {
+		res    starlark.Value
+		origin originTable
+	}
+	results := make([]result, len(eps))
 	for i, ep := range eps {
 		file := ep.Vendor + ".star"
 		epV, err := builtins.ToStarlark(ep.Data)
@@ -53,10 +59,15 @@ func (p *Pack) Render(ctx context.Context, in RenderInput) (*Rendered, error) {
 			return nil, fmt.Errorf("pack %s: render: endpoint %d: %w", p.Meta.Name, i, err)
 		}
 		epV.Freeze()
-		res, err := p.call(ctx, run(), p.scripts[file], "render", svcV, epV)
+		var ot originTable
+		if model.For(ep.Vendor) != nil {
+			ot = originTable{} // a model checks this vendor: record where values come from
+		}
+		res, err := p.callWith(ctx, run(), p.scripts[file], "render", ot, svcV, epV)
 		if err != nil {
 			return nil, err
 		}
+		results[i] = result{res, ot}
 		leaves, err := toLeaves(ep.Vendor, res)
 		if err != nil {
 			return nil, &ScriptError{File: file, Msg: fmt.Sprintf("render() for endpoint %d (%s): %v", i, ep.Device, err)}
@@ -80,6 +91,50 @@ func (p *Pack) Render(ctx context.Context, in RenderInput) (*Rendered, error) {
 	}
 	for d := range out.Config {
 		config.SortLeaves(out.Config[d])
+	}
+	// The device models (adapters/model) check each device's rendering; a refusal names the
+	// model path, the value and where the pack produced it.
+	devices := make([]string, 0, len(out.Config))
+	for d := range out.Config {
+		devices = append(devices, d)
+	}
+	sort.Strings(devices)
+	for _, d := range devices {
+		vendor := ""
+		for _, ep := range eps {
+			if ep.Device == d {
+				vendor = ep.Vendor
+				break
+			}
+		}
+		c := model.For(vendor)
+		if c == nil {
+			continue
+		}
+		vs := c.Check(out.Config[d])
+		if len(vs) == 0 {
+			continue
+		}
+		me := &ModelError{Device: d, Vendor: vendor}
+		for _, v := range vs {
+			mv := ModelViolation{Violation: v}
+			if path, err := config.ParsePath(v.Path); err == nil {
+				for i, ep := range eps {
+					if ep.Device == d && results[i].res != nil {
+						find := originOf
+						if shapes[vendor] == "objects" {
+							find = originOfObjects
+						}
+						if o := find(results[i].origin, results[i].res, path); o.File != "" {
+							mv.Origin = o
+							break
+						}
+					}
+				}
+			}
+			me.Violations = append(me.Violations, mv)
+		}
+		return nil, me.scriptError()
 	}
 	return out, nil
 }
@@ -348,6 +403,11 @@ func scalarString(v any) (string, error) {
 // call runs fn of script s on a fresh thread: step limit set before it starts, cancelled when
 // ctx ends, run data attached as a thread-local.
 func (p *Pack) call(ctx context.Context, run *builtins.Run, s *script, fn string, args ...starlark.Value) (starlark.Value, error) {
+	return p.callWith(ctx, run, s, fn, nil, args...)
+}
+
+// callWith is call with an origin table the script's dicts record into (nil: none).
+func (p *Pack) callWith(ctx context.Context, run *builtins.Run, s *script, fn string, ot originTable, args ...starlark.Value) (starlark.Value, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &ScriptError{File: s.file, Msg: fmt.Sprintf("%s() not started: %v", fn, err), Err: err}
 	}
@@ -361,6 +421,9 @@ func (p *Pack) call(ctx context.Context, run *builtins.Run, s *script, fn string
 		th.Cancel(fmt.Sprintf("too many steps (limit %d)", max))
 	}
 	run.Attach(thread)
+	if ot != nil {
+		thread.SetLocal(originKey, ot)
+	}
 	stop := context.AfterFunc(ctx, func() { thread.Cancel(context.Cause(ctx).Error()) })
 	defer stop()
 	res, err := starlark.Call(thread, f, args, nil)

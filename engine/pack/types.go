@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xprov/xprov/adapters/config"
+	"github.com/xprov/xprov/adapters/model"
 	"github.com/xprov/xprov/builtins"
 )
 
@@ -111,6 +112,68 @@ func (e *ScriptError) Error() string {
 }
 
 func (e *ScriptError) Unwrap() error { return e.Err }
+
+// ModelError is a device's rendered configuration that its vendor's device model
+// (adapters/model) refuses. Render returns it as the cause (Err) of a *ScriptError positioned
+// at the first refused value's origin in the pack.
+type ModelError struct {
+	Device     string           `json:"device"`
+	Vendor     string           `json:"vendor"`
+	Violations []ModelViolation `json:"violations"`
+}
+
+// ModelViolation is one refusal and where the pack produced the refused value.
+type ModelViolation struct {
+	model.Violation
+	Origin Origin `json:"origin"`
+}
+
+// Line renders the violation as one line: "<file:line:col>: <device>: <path> = "<value>":
+// <message> (model: <model path>)", followed by "[called from <file:line function> > ...]"
+// when the value was produced in a function another one called.
+func (v ModelViolation) Line(device string) string {
+	where := v.Origin.String()
+	if where == "" {
+		where = "(origin unknown)"
+	}
+	line := fmt.Sprintf("%s: %s: %s", where, device, v.Violation.String())
+	if frames := strings.Split(v.Origin.Stack, " > "); len(frames) > 1 {
+		// The calls that led to the position, outermost first (a helper in a loaded file).
+		line += " [called from " + strings.Join(frames[:len(frames)-1], " > ") + "]"
+	}
+	return line
+}
+
+func (e *ModelError) Error() string {
+	lines := make([]string, len(e.Violations))
+	for i, v := range e.Violations {
+		lines[i] = v.Line(e.Device)
+	}
+	return fmt.Sprintf("the %s device model refuses the configuration rendered for %s:\n%s", e.Vendor, e.Device, strings.Join(lines, "\n"))
+}
+
+func (e *ModelError) scriptError() *ScriptError {
+	first := e.Violations[0]
+	se := &ScriptError{File: e.Vendor + ".star", Err: e}
+	se.Msg = fmt.Sprintf("%s: the %s device model refuses %s", e.Device, e.Vendor, first.Violation.String())
+	if n := len(e.Violations) - 1; n > 0 {
+		se.Msg += fmt.Sprintf(" (and %d more)", n)
+	}
+	if o := first.Origin; o.File != "" {
+		se.File, se.Line, se.Col = o.File, o.Line, o.Col
+		// The calls that produced the value, as Starlark prints a traceback.
+		var b strings.Builder
+		b.WriteString("Traceback (most recent call last):\n")
+		for _, f := range strings.Split(o.Stack, " > ") {
+			if pos, fn, ok := strings.Cut(f, " "); ok {
+				fmt.Fprintf(&b, "  %s: in %s\n", pos, fn)
+			}
+		}
+		fmt.Fprintf(&b, "Error: %s", se.Msg)
+		se.Backtrace = b.String()
+	}
+	return se
+}
 
 // RenderInput is what the engine gives a pack to render one service.
 type RenderInput struct {

@@ -13,13 +13,18 @@
 //	                         "key", "value"}]; the service under test is "svc-test"
 //	-- want/<device>.txt --  the expected change set of one device, one change per line
 //	-- want/error.txt --     or: the expected error, one line per field or script error
+//	-- want/ops.txt --       optional: the commands the pack's ops (ops.star) send for the
+//	                         created service, "<op> <endpoint> <device> (<vendor>): <command>"
+//	                         per op and endpoint; checked only in cases that have the section
 //
 // A change line is "create <path>[ = <value>]", "update <path> = <new> (was <old>)" or
 // "delete <path>", in the order the engine applies them (diff.Compute). Values that would be
 // ambiguous (empty, surrounding spaces, quotes, newlines) are written as Go-quoted strings.
-// Error lines are "<json pointer>: <message>" for field errors ("(root)" for the whole intent)
-// and "<file>:<line>:<col>: <message>" for script errors; errors of the modify step start with
-// "modify: ". With Update, the want sections are rewritten from what the pack produces.
+// Error lines are "<json pointer>: <message>" for field errors ("(root)" for the whole intent),
+// "<file>:<line>:<col>: <message>" for script errors and, for configuration a device model
+// (adapters/model) refuses, "<file>:<line>:<col>: <device>: <path> = "<value>": <reason>
+// (model: <model path>)", one per refused value, at the position in the pack that produced it;
+// errors of the modify step start with "modify: ". With Update, the want sections are rewritten from what the pack produces.
 package packtest
 
 import (
@@ -36,6 +41,11 @@ import (
 	"testing"
 
 	"github.com/xprov/xprov/adapters/config"
+	// The device models pack tests check renderings against (adapters/model): the Junos
+	// model, and the SAM adapter, which registers the SR OS model when it has one; a vendor
+	// without a registered model is not checked.
+	_ "github.com/xprov/xprov/adapters/junos/model"
+	_ "github.com/xprov/xprov/adapters/sam"
 	"github.com/xprov/xprov/builtins/memory"
 	"github.com/xprov/xprov/engine/diff"
 	"github.com/xprov/xprov/engine/pack"
@@ -212,6 +222,7 @@ func run(ctx context.Context, p *pack.Pack, c *testCase, r *Result) (map[string]
 			return nil, fmt.Errorf("allocations.json: %w", err)
 		}
 	}
+	var lastIn pack.RenderInput
 	render := func(src []byte, section string) (*pack.Rendered, error) {
 		intent, err := pack.DecodeIntent(src)
 		if err != nil {
@@ -220,10 +231,11 @@ func run(ctx context.Context, p *pack.Pack, c *testCase, r *Result) (map[string]
 		if err := p.Validate(intent); err != nil {
 			return nil, scriptErr{err}
 		}
-		out, err := p.Render(ctx, pack.RenderInput{
+		lastIn = pack.RenderInput{
 			ServiceID: ServiceID, Intent: intent, Pools: pools.Service(ServiceID), Inventory: inv,
 			Log: func(level, msg string) { r.Log = append(r.Log, level+": "+msg) },
-		})
+		}
+		out, err := p.Render(ctx, lastIn)
 		if err != nil {
 			return nil, scriptErr{err}
 		}
@@ -233,6 +245,14 @@ func run(ctx context.Context, p *pack.Pack, c *testCase, r *Result) (map[string]
 	first, err := render(c.intent, "intent.json")
 	if err != nil {
 		return errorOutput(err, "")
+	}
+	if _, ok := c.want[wantOps]; ok {
+		// The ops of the created service, on every endpoint.
+		text, err := opsOutput(ctx, p, lastIn, first)
+		if err != nil {
+			return errorOutput(err, "ops: ")
+		}
+		got[wantOps] = text
 	}
 	old, want := map[string][]config.Leaf{}, first.Config
 	switch {
@@ -264,6 +284,30 @@ func run(ctx context.Context, p *pack.Pack, c *testCase, r *Result) (map[string]
 	return got, nil
 }
 
+// wantOps is the section holding the commands of the pack's ops (see opsOutput).
+const wantOps = "want/ops.txt"
+
+// opsOutput runs every op of the pack on every endpoint of the rendered service: one line per
+// op and endpoint, "<op> <endpoint> <device> (<vendor>): <command>" ("-" when the op has
+// nothing to run there), ops in pack.json order.
+func opsOutput(ctx context.Context, p *pack.Pack, in pack.RenderInput, rd *pack.Rendered) (string, error) {
+	var b strings.Builder
+	for _, op := range p.Meta.Ops {
+		for i := range rd.Endpoints {
+			c, err := p.Op(ctx, op.Name, in, i)
+			if err != nil {
+				return "", scriptErr{err}
+			}
+			cmd := c.Command
+			if cmd == "" {
+				cmd = "-"
+			}
+			fmt.Fprintf(&b, "%s %d %s (%s): %s\n", c.Op, c.Endpoint, c.Device, c.Vendor, cmd)
+		}
+	}
+	return b.String(), nil
+}
+
 // scriptErr marks an error of the pack (expected output), as opposed to a broken case.
 type scriptErr struct{ error }
 
@@ -281,7 +325,14 @@ func FormatError(err error, prefix string) string {
 	var b strings.Builder
 	var ve *pack.ValidationError
 	var se *pack.ScriptError
+	var me *pack.ModelError
 	switch {
+	case errors.As(err, &me):
+		// One line per refused value: where the pack produced it, the device, the config
+		// path and value, the reason and the model path.
+		for _, v := range me.Violations {
+			fmt.Fprintf(&b, "%s%s\n", prefix, v.Line(me.Device))
+		}
 	case errors.As(err, &ve):
 		for _, f := range ve.Fields {
 			ptr := f.Pointer

@@ -136,3 +136,26 @@ func checkGolden(t *testing.T, file, got string) {
 		t.Errorf("%s:\n--- got ---\n%s--- want ---\n%s", file, got, want)
 	}
 }
+
+// TestModelRefusesBrokenPack: a pack whose renderer produces what the Junos device model
+// refuses fails at pack test, offline, each refusal naming where the pack produced the value,
+// the device, the config path and value, the reason and the model path.
+func TestModelRefusesBrokenPack(t *testing.T) {
+	res, err := RunDir(context.Background(), "testdata/modelbroken", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Passed || res[0].Err != nil {
+		t.Fatalf("results %+v: want one failed case", res)
+	}
+	for _, want := range []string{
+		`+ junos.star:9:9: pe1: protocols/l2circuit/neighbor[10.255.1.2]/interface[xe-0/1/0.100]/mtu = "jumbo": invalid numeric value: 'jumbo' (model: protocols/l2circuit/neighbor/interface/mtu) [called from junos.star:30 render]`,
+		`+ junos.star:18:9: pe1: interfaces/interface[xe-0/1/0]/unit[100]/vlan-id = "9100": Value 9100 is not within range (1..4094) (model: interfaces/interface/unit/vlan-id)`,
+		`+ junos.star:20:5: pe1: interfaces/interface[xe-0/1/0]/unit[100]/colour: syntax error: 'colour' is not a statement of [edit interfaces interface unit] (model: interfaces/interface/unit/colour)`,
+		`+ junos.star:8:9: pe1: protocols/l2circuit/neighbor[10.255.1.2]/interface[xe-0/1/0.100]: Missing mandatory statement: 'virtual-circuit-id' (model: protocols/l2circuit/neighbor/interface/virtual-circuit-id) [called from junos.star:30 render]`,
+	} {
+		if !strings.Contains(res[0].Diff, want) {
+			t.Errorf("diff lacks\n%s\ndiff:\n%s", want, res[0].Diff)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -497,20 +498,33 @@ func (s *SQLite) excludedSet(ctx context.Context, target, exclude string) (owned
 // service id; pre-existing configuration appears as owner ExternalOwner (unless exclude is
 // ExternalOwner). Paths without other owners are absent from the map. Each path costs one
 // index probe per distinct value held, whatever the number of holders: the probe for the
-// next value skips the rest of this value's holders by key.
-func (s *SQLite) Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error) {
+// next value skips the rest of this value's holders by key. Further excluded services (a
+// batch's) are skipped while walking a value's holders, so each costs at most one more probe.
+func (s *SQLite) Owners(ctx context.Context, target string, paths []string, exclude ...string) (map[string][]Owner, error) {
+	first := ""
+	var skip map[string]bool
+	for i, x := range exclude {
+		if i == 0 {
+			first = x
+			continue
+		}
+		if skip == nil {
+			skip = map[string]bool{}
+		}
+		skip[x] = true
+	}
 	// The index probe and the holders' sets are read by separate statements on the read pool,
 	// so a writer can remove a set in between (a service recorded meanwhile): read again, the
 	// next pass sees the newer state whole.
 	for try := 0; ; try++ {
-		out, err := s.owners(ctx, target, paths, exclude)
+		out, err := s.owners(ctx, target, paths, first, skip)
 		if err == nil || !errors.Is(err, sql.ErrNoRows) || try == 4 {
 			return out, err
 		}
 	}
 }
 
-func (s *SQLite) owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error) {
+func (s *SQLite) owners(ctx context.Context, target string, paths []string, exclude string, skip map[string]bool) (map[string][]Owner, error) {
 	out := make(map[string][]Owner)
 	uniq := dedupe(paths)
 	if len(uniq) == 0 {
@@ -521,13 +535,17 @@ func (s *SQLite) owners(ctx context.Context, target string, paths []string, excl
 	if err != nil {
 		return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 	}
+	skipIDs, err := s.setIDs(ctx, target, skip)
+	if err != nil {
+		return nil, fmt.Errorf("store: owners on %s: %w", target, err)
+	}
 	sr := setReader{r: r}
 	for _, c := range chunk(uniq, ownersPerQuery) {
 		// The first probe of every path in one statement; ownersOf probes further only for
 		// paths whose first two holders leave it unsure.
-		args := make([]any, 0, 3*len(c))
+		args := make([]any, 0, 4*len(c))
 		for i, p := range c {
-			args = append(args, i, nodeKey(target, p), ex.id)
+			args = append(args, i, nodeKey(target, p), ex.id, skipIDs)
 		}
 		rows, err := r.QueryContext(ctx, ownersFirstSQL(len(c)), args...)
 		if err != nil {
@@ -550,12 +568,12 @@ func (s *SQLite) owners(ctx context.Context, target string, paths []string, excl
 			return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 		}
 		for i, p := range c {
-			if err := s.ownersOf(ctx, &sr, target, p, ex.id, first[i], out); err != nil {
+			if err := s.ownersOf(ctx, &sr, target, p, ex.id, skipIDs, skip, first[i], out); err != nil {
 				return nil, fmt.Errorf("store: owners on %s: %w", target, err)
 			}
 		}
 	}
-	if exclude != ExternalOwner {
+	if exclude != ExternalOwner && !skip[ExternalOwner] {
 		for _, c := range chunk(uniq, maxParams) {
 			args := make([]any, 0, len(c)+1)
 			args = append(args, target)
@@ -573,6 +591,42 @@ func (s *SQLite) owners(ctx context.Context, target string, paths []string, excl
 	return out, nil
 }
 
+// setIDs returns, as a JSON array for the owner probes, the ids of the sets the services in
+// skip hold on target ("[]" for none).
+func (s *SQLite) setIDs(ctx context.Context, target string, skip map[string]bool) (string, error) {
+	if len(skip) == 0 {
+		return "[]", nil
+	}
+	names := make([]string, 0, len(skip))
+	for n := range skip {
+		names = append(names, n)
+	}
+	arg, err := json.Marshal(names)
+	if err != nil {
+		return "", err
+	}
+	rows, err := s.read().QueryContext(ctx, qSetIDsOf, target, string(arg))
+	if err != nil {
+		return "", err
+	}
+	ids, err := collect(rows, func(sc scanner) (int64, error) {
+		var id int64
+		err := sc.Scan(&id)
+		return id, err
+	})
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return "", err
+	}
+	if len(ids) == 0 {
+		return "[]", nil
+	}
+	return string(b), nil
+}
+
 // ownersPerQuery is how many paths' first probes go in one statement.
 const ownersPerQuery = 32
 
@@ -587,9 +641,10 @@ type holder struct {
 	id int64
 }
 
-// ownersOf adds to out[p] one holder of each distinct value of p on target, skipping set ex.
-// first is the answer of the first probe (up to two holders, in key order).
-func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, ex int64, first []holder, out map[string][]Owner) error {
+// ownersOf adds to out[p] one holder of each distinct value of p on target, skipping set ex
+// and the sets of the services in skip. first is the answer of the first probe (up to two
+// holders, in key order).
+func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, ex int64, skipIDs string, skip map[string]bool, first []holder, out map[string][]Owner) error {
 	node := nodeKey(target, p)
 	// (after, afterSet) is the key the next probe starts after; int64(0) sorts before every
 	// TEXT and BLOB value.
@@ -607,8 +662,9 @@ func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, 
 				return err
 			}
 			l, ok := findLeaf(set.leaves, p)
-			if set.target != target || !ok || !sameValueKey(h.vk, l.Value) {
-				// A hash collision: the entry is another path's. Look at the next holder.
+			if set.target != target || !ok || !sameValueKey(h.vk, l.Value) || skip[set.service] {
+				// A hash collision (the entry is another path's) or a skipped service: look
+				// at the next holder.
 				after, afterSet = h.vk, h.id
 				continue
 			}
@@ -618,7 +674,7 @@ func (s *SQLite) ownersOf(ctx context.Context, sr *setReader, target, p string, 
 		if len(hs) < 2 {
 			return nil
 		}
-		rows, err := sr.r.QueryContext(ctx, qOwnerNext, node, after, afterSet, ex)
+		rows, err := sr.r.QueryContext(ctx, qOwnerNext, node, after, afterSet, ex, skipIDs)
 		if err != nil {
 			return err
 		}
@@ -667,8 +723,8 @@ func (s *SQLite) ownersExternal(ctx context.Context, q string, args []any, out m
 // pre-existing configuration (unless exclude is ExternalOwner). Each answer reads one counter
 // of owned_below (how many sets have a path below; 500 paths a statement), whatever the
 // number of holders, less exclude's own; paths with no such node are absent from the map.
-func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error) {
-	out := make(map[string]bool)
+func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]int, error) {
+	out := make(map[string]int)
 	r := s.read()
 	ex, err := s.excludedSet(ctx, target, exclude)
 	if err != nil {
@@ -703,20 +759,18 @@ func (s *SQLite) OwnedBelow(ctx context.Context, target string, paths []string, 
 		if n > 0 && hasBelow(ex.leaves, p) {
 			n--
 		}
+		if exclude != ExternalOwner {
+			var one int
+			switch err := r.QueryRowContext(ctx, qExternalBelow, target, p+"/", p+"0").Scan(&one); {
+			case err == nil:
+				n++
+			case errors.Is(err, sql.ErrNoRows):
+			default:
+				return nil, fmt.Errorf("store: owned below on %s %s: %w", target, p, err)
+			}
+		}
 		if n > 0 {
-			out[p] = true
-			continue
-		}
-		if exclude == ExternalOwner {
-			continue
-		}
-		var one int
-		switch err := r.QueryRowContext(ctx, qExternalBelow, target, p+"/", p+"0").Scan(&one); {
-		case err == nil:
-			out[p] = true
-		case errors.Is(err, sql.ErrNoRows):
-		default:
-			return nil, fmt.Errorf("store: owned below on %s %s: %w", target, p, err)
+			out[p] = int(n)
 		}
 	}
 	return out, nil

@@ -42,11 +42,15 @@ const (
 	// qOwnerNext is the first two holders after (value, set) of a node other than a set:
 	// called with the last value and the largest set id, it skips to the node's next distinct
 	// value. Two rows answer a node with one holder, or two values, in one probe.
-	qOwnerNext       = `SELECT value, set_id FROM owned_nodes WHERE node = ?1 AND (value, set_id) > (?2, ?3) AND set_id <> ?4 ORDER BY value, set_id LIMIT 2`
+	// ?5 is a JSON array of further set ids to pass over (the sets of a batch's earlier
+	// requests, see Owners): the index walk skips them without a statement per holder.
+	qOwnerNext       = `SELECT value, set_id FROM owned_nodes WHERE node = ?1 AND (value, set_id) > (?2, ?3) AND set_id <> ?4 AND set_id NOT IN (SELECT value FROM json_each(?5)) ORDER BY value, set_id LIMIT 2`
 	qDeleteOwnedNode = `DELETE FROM owned_nodes WHERE node = ? AND value = ? AND set_id = ?`
 	// qOwnerFirst is qOwnerNext from the start of a node, for one of several paths (?: its
 	// index) in one statement: ownersFirstSQL joins them with UNION ALL.
-	qOwnerFirst       = `SELECT * FROM (SELECT ? AS i, value, set_id FROM owned_nodes WHERE node = ? AND set_id <> ? ORDER BY value, set_id LIMIT 2)`
+	qOwnerFirst       = `SELECT * FROM (SELECT ? AS i, value, set_id FROM owned_nodes WHERE node = ? AND set_id <> ? AND set_id NOT IN (SELECT value FROM json_each(?)) ORDER BY value, set_id LIMIT 2)`
+	// qSetIDsOf is the ids of the sets of several services (a JSON array) on a target.
+	qSetIDsOf = `SELECT id FROM owned_sets WHERE target = ? AND service_id IN (SELECT value FROM json_each(?))`
 	qOwnedBelowCounts = `SELECT node, n FROM owned_below WHERE node IN (%s)`
 	// qDeleteOwnedBelow drops the counters that fell to zero (wtx.flush, %s: placeholders).
 	qDeleteOwnedBelow = `DELETE FROM owned_below WHERE node IN (%s) AND n <= 0`

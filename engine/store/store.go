@@ -266,12 +266,17 @@ type Store interface {
 	// value held by services other than exclude (a node shared by thousands of services with
 	// one value gives one owner), ordered by service, plus ExternalOwner for pre-existing
 	// configuration; paths nobody else owns are absent. Its cost is one index probe per
-	// distinct value held, so it does not grow with the number of sharers.
-	Owners(ctx context.Context, target string, paths []string, exclude string) (map[string][]Owner, error)
-	// OwnedBelow reports which of the given paths have a node strictly below them (a path
-	// that starts with path + "/") owned by a service other than exclude, or pre-existing
-	// (unless exclude is ExternalOwner). Its cost does not grow with the number of owners.
-	OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]bool, error)
+	// distinct value held, so it does not grow with the number of sharers. Every service in
+	// exclude is left out (the first is the requester; a batch adds the services planned in it
+	// before, whose stored ownership it replaces); a value held only by excluded services is
+	// absent.
+	Owners(ctx context.Context, target string, paths []string, exclude ...string) (map[string][]Owner, error)
+	// OwnedBelow counts, for each of the given paths, the owners of a node strictly below it
+	// (a path that starts with path + "/"): each service other than exclude that owns one
+	// counts once, and pre-existing configuration below counts once (unless exclude is
+	// ExternalOwner). Paths with none are absent. Its cost does not grow with the number of
+	// owners. (A count, not a yes/no, so that a batch can discount the services planned in it.)
+	OwnedBelow(ctx context.Context, target string, paths []string, exclude string) (map[string]int, error)
 
 	// Pools.
 	// Allocate returns the value held for (pool, scope, service, key), or takes the next free

@@ -23,6 +23,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -188,7 +190,7 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 
 	// Southbound first: with --demo the simulators must listen before discovery.
 	if o.Demo {
-		sb, err := startDemo(o.Logger)
+		sb, err := startDemo(o.Logger, cfg.DB+".junos-state.json", strings.TrimSuffix(cfg.DB, filepath.Ext(cfg.DB))+"-sam.json", o.Getenv("XPROV_SAM_PASSWORD"))
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,5 +107,101 @@ func TestConfigTargetsPasswordsFromEnv(t *testing.T) {
 				t.Fatalf("targets %v: %v", ts, err)
 			}
 		})
+	}
+}
+
+// TestDemoSAMStateSurvivesRestart: the demo's SAM keeps its objects beside the database, so
+// after a restart a Nokia service the store says is active is still on the SAM (audit in
+// sync), and deleting it works.
+func TestDemoSAMStateSurvivesRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	var out bytes.Buffer
+	in, err := Start(ctx, Options{Demo: true, Out: &out, Config: Config{Listen: "127.0.0.1:0", DB: db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &client.Client{Base: in.URL, Token: in.Token}
+	intent := json.RawMessage(`{"customer":"CUST-1","bandwidth":"100M","endpoints":[{"device":"sr1","port":"1/1/1","vlan":100},{"device":"sr2","port":"1/1/1","vlan":100}]}`)
+	res, err := c.CreateService(ctx, rest.CreateRequest{Type: "eline", ID: "n1", Intent: intent}, client.RunOptions{Wait: true})
+	if err != nil || res.Run.State != store.RunSucceeded {
+		t.Fatalf("create: %+v %v", res, err)
+	}
+	if err := in.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(db), "demo-sam.json")); err != nil {
+		t.Fatalf("no SAM state file: %v", err)
+	}
+	in2, err := Start(ctx, Options{Demo: true, Out: &out, Config: Config{Listen: "127.0.0.1:0", DB: db}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in2.Shutdown(context.Background())
+	c.Base = in2.URL
+	if a, err := c.AuditService(ctx, "n1"); err != nil || !a.InSync {
+		t.Fatalf("audit after restart %+v: %v", a, err)
+	}
+	if res, err := c.DeleteService(ctx, "n1", client.RunOptions{Wait: true}); err != nil || res.Run.State != store.RunSucceeded {
+		t.Fatalf("delete after restart: %+v %v", res, err)
+	}
+}
+
+// TestDemoSAMFaultsFromOutside: with XPROV_SAM_PASSWORD set, whoever runs the demo can inject
+// a SAM fault through the simulator's control endpoint (the banner says where) and watch a
+// Nokia service's run fail on it, then clear it; without the password the endpoint refuses.
+func TestDemoSAMFaultsFromOutside(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	env := func(k string) string {
+		if k == "XPROV_SAM_PASSWORD" {
+			return "demo-sam-pw"
+		}
+		return ""
+	}
+	in, err := Start(ctx, Options{Demo: true, Out: &out, Getenv: env, Config: Config{Listen: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "demo.db")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Shutdown(context.Background())
+	_, rest1, ok := strings.Cut(out.String(), "xprov sim sam fault --url ")
+	if !ok {
+		t.Fatalf("banner does not say where to inject faults:\n%s", out.String())
+	}
+	samURL, _, _ := strings.Cut(rest1, " ")
+	control := func(method, pw, body string) int {
+		req, _ := http.NewRequestWithContext(ctx, method, samURL+"/control/faults", strings.NewReader(body))
+		req.SetBasicAuth("admin", pw)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := control("POST", "guess", `{"unreachable": true}`); code != http.StatusUnauthorized {
+		t.Fatalf("control without the password: %d", code)
+	}
+	if code := control("POST", "demo-sam-pw", `{"method": "generic.GenericObject.configureChildInstance", "message": "deploy failed on sr1"}`); code != http.StatusOK {
+		t.Fatalf("inject: %d", code)
+	}
+	c := &client.Client{Base: in.URL, Token: in.Token}
+	intent := json.RawMessage(`{"customer":"CUST-1","endpoints":[{"device":"sr1","port":"1/1/2","vlan":100},{"device":"sr2","port":"1/1/2","vlan":100}]}`)
+	_, err = c.CreateService(ctx, rest.CreateRequest{Type: "eline", ID: "f1", Intent: intent}, client.RunOptions{Wait: true})
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Problem.Run == nil || ce.Problem.Run.State == store.RunSucceeded {
+		t.Fatalf("the run did not fail on the injected fault: %v", err)
+	}
+	if !strings.Contains(ce.Problem.Run.Error, "deploy failed on sr1") {
+		t.Fatalf("run error %q does not carry the injected fault", ce.Problem.Run.Error)
+	}
+	if code := control("DELETE", "demo-sam-pw", ""); code != http.StatusOK {
+		t.Fatalf("clear: %d", code)
+	}
+	res, err := c.CreateService(ctx, rest.CreateRequest{Type: "eline", ID: "f2", Intent: intent}, client.RunOptions{Wait: true})
+	if err != nil || res.Run.State != store.RunSucceeded {
+		t.Fatalf("create after clearing: %+v %v", res.Run, err)
 	}
 }

@@ -374,7 +374,13 @@ func (o *overlay) vcFirst(nb *cnode, vc string) string {
 // checkChange runs the commit check on cand, whose difference from the valid configuration
 // run is what changed; idx indexes run.
 func checkChange(run *cnode, idx *index, cand *cnode) []editError {
-	t := touches(run, cand)
+	// One walk of the difference classifies it and checks the model's constraints.
+	t, mc := newTouched(), newModelChecker()
+	diff(run, cand, nil, func(chain []*cnode, old, new *cnode) bool {
+		t.add(chain, old, new)
+		mc.visit(chain, old, new)
+		return true
+	})
 	o := newOverlay(cand, idx, t)
 	c := &checker{root: cand, q: o}
 
@@ -496,5 +502,6 @@ func checkChange(run *cnode, idx *index, cand *cnode) []editError {
 	for _, l := range ls {
 		c.l2Interface(l.nb, l.i)
 	}
+	c.errs = append(c.errs, mc.errs...)
 	return c.sorted()
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xprov/xprov/adapters/junos/model"
 	"github.com/xprov/xprov/adapters/xmltree"
 )
 
@@ -42,16 +43,30 @@ var leafLists = map[string]bool{
 	"members": true, "apply-groups": true, "vlan-id-list": true,
 }
 
-// hiddenLists maps a container to the list whose element name the CLI omits: `set interfaces
-// ge-0/0/1` is <interfaces><interface><name>ge-0/0/1</name>.
-var hiddenLists = map[string]string{
-	"interfaces": "interface", "routing-instances": "instance", "vlans": "vlan",
-	"bridge-domains": "domain",
-}
+// hiddenLists maps a container to the list whose element name the CLI omits (`set interfaces
+// ge-0/0/1` is <interfaces><interface><name>ge-0/0/1</name>), and hiddenLeaves a container to
+// the single leaf whose name the CLI omits (`route-distinguisher 65000:1` is
+// <route-distinguisher><rd-type>65000:1</rd-type>): the device model's "flat" statements.
+var hiddenLists, hiddenLeaves = flatStatements()
 
-// hiddenLeaves maps a container to the single leaf whose name the CLI omits:
-// `route-distinguisher 65000:1` is <route-distinguisher><rd-type>65000:1</rd-type>.
-var hiddenLeaves = map[string]string{"route-distinguisher": "rd-type", "vrf-target": "community"}
+func flatStatements() (lists, leaves map[string]string) {
+	lists, leaves = map[string]string{}, map[string]string{}
+	var walk func(n *model.Node)
+	walk = func(n *model.Node) {
+		if f := n.FlatChild(); f != nil {
+			if f.Kind == model.List {
+				lists[n.Name] = f.Name
+			} else {
+				leaves[n.Name] = f.Name
+			}
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	walk(model.Root())
+	return lists, leaves
+}
 
 // listWords and leafWords tell the set-line parser how to read the word after a statement.
 var listWords = map[string]bool{
@@ -371,9 +386,12 @@ func parseSetLines(text string) (*node, []editError) {
 			errs = append(errs, editError{tag: "invalid-value", severity: "error", message: "syntax error", bad: line})
 			continue
 		}
-		top, last := parseStatement(words[1:])
+		top, last, bad, at := parseStatementAt(words[1:])
 		if top == nil {
-			errs = append(errs, editError{tag: "invalid-value", severity: "error", message: "syntax error", bad: line})
+			if bad == "" {
+				bad = line
+			}
+			errs = append(errs, editError{tag: "operation-failed", severity: "error", path: at, message: "syntax error", bad: bad})
 			continue
 		}
 		if words[0] == "delete" {
@@ -385,10 +403,26 @@ func parseSetLines(text string) (*node, []editError) {
 }
 
 // parseStatement turns the words of one set line into a chain of nodes; it returns the top
-// node and the last node the words named.
-func parseStatement(words []string) (top, last *node) {
+// node and the last node the words named. The device model says what each word is (a
+// container, a list whose key follows, a leaf whose value follows, a statement whose name the
+// CLI omits); a word the model does not know is a syntax error (bad names it). Below a part
+// the model does not check, the words are read by their usual shapes.
+func parseStatement(words []string) (top, last *node, bad string) {
+	top, last, bad, _ = parseStatementAt(words)
+	return top, last, bad
+}
+
+// parseStatementAt is parseStatement that also returns, for a word the model does not know,
+// the [edit ...] path of the statement it was read under.
+func parseStatementAt(words []string) (top, last *node, bad, at string) {
 	parent := &node{name: "configuration"}
 	cur := parent
+	m := model.Root()
+	type level struct {
+		cur *node
+		m   *model.Node
+	}
+	var up *level // where the words were before the container just entered
 	add := func(n *node) *node {
 		cur.kids = append(cur.kids, n)
 		last = n
@@ -396,54 +430,120 @@ func parseStatement(words []string) (top, last *node) {
 	}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
-		next := ""
-		if i+1 < len(words) {
+		next, hasNext := "", i+1 < len(words)
+		if hasNext {
 			next = words[i+1]
 		}
-		switch {
-		case hiddenLists[cur.name] != "" && cur != parent && len(parentChain(parent, cur)) == 1:
-			cur = add(&node{name: hiddenLists[cur.name], kind: kEntry, key: w})
-		case listWords[w] && next != "":
-			cur = add(&node{name: w, kind: kEntry, key: next})
-			i++
-		case leafLists[w] && next != "":
-			vals := []string{next}
-			i++
-			if next == "[" {
-				vals = nil
-				for i++; i < len(words) && words[i] != "]"; i++ {
-					vals = append(vals, words[i])
-				}
+		if m == nil {
+			// An unchecked part of the hierarchy: the shapes the CLI usually has.
+			switch {
+			case listWords[w] && hasNext:
+				cur = add(&node{name: w, kind: kEntry, key: next})
+				i++
+			case leafLists[w] && hasNext:
+				i = addValues(add, w, words, i)
+			case leafWords[w] && hasNext:
+				add(&node{name: w, kind: kLeaf, value: next})
+				i++
+			default:
+				cur = add(&node{name: w})
 			}
-			for _, v := range vals {
-				add(&node{name: w, kind: kLLEntry, key: v})
-			}
-		case w == "vrf-target" && (next == "import" || next == "export"):
-			cur = add(&node{name: w})
-		case leafWords[w] && next != "":
-			add(&node{name: w, kind: kLeaf, value: next})
-			i++
-		default:
-			cur = add(&node{name: w})
+			continue
 		}
+		c := m.Child(w)
+		flatLeaf := false
+		if c == nil {
+			f := m.FlatChild()
+			if f == nil {
+				return nil, nil, w, editPath(chainTo(parent, cur))
+			}
+			// The word is the key or value of the statement the CLI does not name.
+			c, hasNext, next = f, true, w
+			flatLeaf = f.Kind == model.Leaf
+			i--
+		}
+		switch c.Kind {
+		case model.List:
+			if !hasNext {
+				return nil, nil, w, editPath(chainTo(parent, cur))
+			}
+			cur = add(&node{name: c.Name, kind: kEntry, key: next})
+			i++
+			m = c
+			if c.Open {
+				m = nil
+			}
+		case model.LeafList:
+			if !hasNext {
+				cur = add(&node{name: c.Name})
+				m = nil
+				continue
+			}
+			i = addValues(add, c.Name, words, i)
+		case model.Leaf:
+			if !hasNext {
+				// `delete ... vlan-id`: the statement without its value.
+				add(&node{name: c.Name})
+				continue
+			}
+			add(&node{name: c.Name, kind: kLeaf, value: next})
+			i++
+			if flatLeaf && up != nil {
+				// `route-distinguisher 65000:1 vrf-target ...`: the statement took its one
+				// value; the words after it are its siblings.
+				cur, m = up.cur, up.m
+			}
+		case model.Any:
+			cur = add(&node{name: c.Name})
+			m = nil
+		default:
+			n := &node{name: c.Name}
+			if len(c.Children()) == 0 {
+				add(n) // a statement without members: the next words are its siblings
+				continue
+			}
+			up = &level{cur, m}
+			cur = add(n)
+			m = c
+			continue
+		}
+		up = nil
 	}
 	if len(parent.kids) == 0 {
-		return nil, nil
+		return nil, nil, "", ""
 	}
-	return parent.kids[0], last
+	return parent.kids[0], last, "", ""
 }
 
-// parentChain returns the chain of nodes from root's child to n (inclusive).
-func parentChain(root, n *node) []*node {
+// chainTo returns the nodes from root's child down to n (none when n is root).
+func chainTo(root, n *node) []*node {
 	for _, k := range root.kids {
 		if k == n {
 			return []*node{k}
 		}
-		if c := parentChain(k, n); c != nil {
+		if c := chainTo(k, n); c != nil {
 			return append([]*node{k}, c...)
 		}
 	}
 	return nil
+}
+
+// addValues adds the values of leaf-list name that follow words[i] (one value, or "[ a b ]")
+// and returns the index of the last word read.
+func addValues(add func(*node) *node, name string, words []string, i int) int {
+	next := words[i+1]
+	vals := []string{next}
+	i++
+	if next == "[" {
+		vals = nil
+		for i++; i < len(words) && words[i] != "]"; i++ {
+			vals = append(vals, words[i])
+		}
+	}
+	for _, v := range vals {
+		add(&node{name: name, kind: kLLEntry, key: v})
+	}
+	return i
 }
 
 // sortedKeys returns the keys of m in order.

@@ -120,6 +120,8 @@ type pendingCommit struct {
 	persist    string
 	timer      *time.Timer
 	gen        int
+	deadline   time.Time
+	user       string
 }
 
 // port is one physical port of the simulated chassis.
@@ -155,7 +157,16 @@ type Device struct {
 	sessions   map[int]*session
 	commits    int
 
+	// fleet is the fleet the device belongs to (nil when alone): the operational commands
+	// find the other PEs there by loopback address.
+	fleet *Fleet
+
+	// onCommit, when set, is told (without the device lock) that running changed: a fleet
+	// with a state file saves it in the background.
+	onCommit func()
+
 	// Faults.
+	unreachable    atomic.Bool
 	refuseLogin    atomic.Bool
 	dropNextCommit atomic.Bool
 	dropNextRPC    atomic.Pointer[string]
@@ -185,6 +196,7 @@ func New(opts Options) (*Device, error) {
 		d.ports = append(d.ports, p)
 	}
 	initial, errs := parseSetLines(d.initialConfig())
+	errs = append(errs, modelEdit(initial)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("sim: %s: initial config: %s", opts.Name, errs[0].message)
 	}
@@ -298,12 +310,30 @@ func (d *Device) Close() error {
 	return err
 }
 
+// KillSessions ends every NETCONF session, as when the management link drops.
+func (d *Device) KillSessions() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, s := range d.sessions {
+		s.kill()
+	}
+}
+
+// SetUnreachable makes the device unreachable (true): every session ends and new
+// connections close before the SSH handshake; false makes it reachable again.
+func (d *Device) SetUnreachable(on bool) {
+	d.unreachable.Store(on)
+	if on {
+		d.KillSessions()
+	}
+}
+
 // RefuseLogin makes the device refuse (true) or accept (false) new logins.
 func (d *Device) RefuseLogin(refuse bool) { d.refuseLogin.Store(refuse) }
 
 // DropSessionOnNextCommit makes the next commit apply and then drop the session before the
-// reply is sent, as when a link fails mid-commit. A confirmed commit dropped this way rolls
-// back like any confirmed commit whose session ends.
+// reply is sent, as when a link fails mid-commit. A confirmed commit dropped this way stays
+// pending until its deadline, like any confirmed commit whose session ends.
 func (d *Device) DropSessionOnNextCommit() { d.dropNextCommit.Store(true) }
 
 // DropSessionOnNextRPC makes the device drop the session, without a reply and before acting
@@ -356,6 +386,17 @@ func (d *Device) CommitLog(n int) (log, user string, ok bool) {
 	return d.history[n].log, d.history[n].user, true
 }
 
+// ConfirmDeadline returns when the pending confirmed commit rolls back by itself; ok is
+// false when none is pending.
+func (d *Device) ConfirmDeadline() (deadline time.Time, ok bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.pending == nil {
+		return time.Time{}, false
+	}
+	return d.pending.deadline, true
+}
+
 // PendingConfirm reports whether a confirmed commit is waiting for confirmation.
 func (d *Device) PendingConfirm() bool {
 	d.mu.Lock()
@@ -392,6 +433,7 @@ func (d *Device) RunningHas(line string) bool {
 // another operator on the CLI), for tests that need drift or pre-existing configuration.
 func (d *Device) LoadSet(lines string) error {
 	ed, errs := parseSetLines(lines)
+	errs = append(errs, modelEdit(ed)...)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c := edit(d.running, ed, "merge", nil, &errs)
@@ -416,6 +458,9 @@ func (d *Device) commitLocked(tree *cnode, valid bool, how, user, log string) {
 	if len(d.history) > 50 {
 		d.history = d.history[:50]
 	}
+	if d.onCommit != nil {
+		d.onCommit()
+	}
 }
 
 // FleetOptions describe a fleet of devices.
@@ -430,12 +475,17 @@ type FleetOptions struct {
 	// Template holds the options every device shares (credentials, model, ports, ...).
 	// Name, Listen, Loopback and Serial are set per device; HostKey is shared.
 	Template Options
+	// StateFile, when set, keeps the devices' running configurations across restarts: a
+	// device whose name the file holds starts with that configuration, and every commit is
+	// saved to it in the background (state.go). Empty: devices start fresh.
+	StateFile string
 }
 
 // Fleet is a set of devices in one process.
 type Fleet struct {
 	devices []*Device
 	byName  map[string]*Device
+	saver   *saver
 }
 
 // NewFleet starts opts.Devices devices on consecutive ports. Device i (from 1) is named
@@ -463,6 +513,10 @@ func NewFleet(opts FleetOptions) (*Fleet, error) {
 			return nil, err
 		}
 	}
+	saved, err := readState(opts.StateFile)
+	if err != nil {
+		return nil, err
+	}
 	f := &Fleet{byName: map[string]*Device{}}
 	for i := 1; i <= opts.Devices; i++ {
 		o := opts.Template
@@ -479,8 +533,18 @@ func NewFleet(opts FleetOptions) (*Fleet, error) {
 			f.Close()
 			return nil, err
 		}
+		d.fleet = f
 		f.devices = append(f.devices, d)
 		f.byName[o.Name] = d
+		if lines, ok := saved[o.Name]; ok {
+			if err := d.restore(lines); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("sim: state file %s: %w", opts.StateFile, err)
+			}
+		}
+	}
+	if opts.StateFile != "" {
+		f.startSaver(opts.StateFile)
 	}
 	return f, nil
 }
@@ -488,10 +552,23 @@ func NewFleet(opts FleetOptions) (*Fleet, error) {
 // Devices returns the devices in order.
 func (f *Fleet) Devices() []*Device { return append([]*Device(nil), f.devices...) }
 
+// byLoopback returns the device of the fleet whose loopback is addr, or nil.
+func (f *Fleet) byLoopback(addr string) *Device {
+	if f == nil {
+		return nil
+	}
+	for _, d := range f.devices {
+		if d.Loopback() == addr {
+			return d
+		}
+	}
+	return nil
+}
+
 // Device returns the device named name, or nil.
 func (f *Fleet) Device(name string) *Device { return f.byName[name] }
 
-// Close stops every device.
+// Close stops every device (and saves the state file one last time).
 func (f *Fleet) Close() error {
 	var first error
 	var wg sync.WaitGroup
@@ -510,5 +587,10 @@ func (f *Fleet) Close() error {
 		}(d)
 	}
 	wg.Wait()
+	if f.saver != nil {
+		if err := f.saver.stop(); err != nil && first == nil {
+			first = err
+		}
+	}
 	return first
 }

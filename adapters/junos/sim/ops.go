@@ -190,6 +190,9 @@ func lastWord(s string) string {
 func (d *Device) runCommand(cmd string) (string, *xmltree.Node, bool) {
 	w := strings.Fields(cmd)
 	abbrev := func(i int, full string) bool { return i < len(w) && len(w[i]) >= 2 && strings.HasPrefix(full, w[i]) }
+	if len(w) >= 2 && w[0] == "ping" {
+		return d.ping(w[1], optArgs(w[2:]))
+	}
 	if !abbrev(0, "show") {
 		return "", nil, false
 	}
@@ -219,12 +222,25 @@ func (d *Device) runCommand(cmd string) (string, *xmltree.Node, bool) {
 		sub := t
 		if len(w) > 2 {
 			// Read the words as a set path and show that part of the tree.
-			top, _ := parseStatement(w[2:])
-			sub = selectPath(t, &node{name: "configuration", kids: []*node{top}})
+			if top, _, _ := parseStatement(w[2:]); top != nil {
+				sub = selectPath(t, &node{name: "configuration", kids: []*node{top}})
+			} else {
+				sub = &cnode{name: "configuration"}
+			}
 		}
 		return curly(sub), d.configElem(sub, true), true
 	case abbrev(1, "l2circuit") && abbrev(2, "connections"):
-		return d.l2circuitConnections()
+		return d.l2circuitConnections(optArgs(w[3:]))
+	case abbrev(1, "vpls") && abbrev(2, "connections"):
+		return d.vplsConnections(optArgs(w[3:])["instance"])
+	case abbrev(1, "mvpn") && abbrev(2, "instance"):
+		name := ""
+		if len(w) > 3 {
+			name = w[3]
+		}
+		return d.mvpnInstance(name)
+	case abbrev(1, "bgp") && abbrev(2, "summary"):
+		return d.bgpSummary(optArgs(w[3:])["instance"])
 	case abbrev(1, "route"):
 		table := "inet.0"
 		if len(w) >= 4 && abbrev(2, "table") {
@@ -292,38 +308,6 @@ func terseText(ifs []*ifState, only string) string {
 	}
 	tw.Flush()
 	return b.String()
-}
-
-func (d *Device) l2circuitConnections() (string, *xmltree.Node, bool) {
-	d.mu.Lock()
-	l2 := d.running.at("protocols", "l2circuit")
-	nbs := l2.entries("neighbor")
-	d.mu.Unlock()
-	up := map[string]bool{}
-	for _, st := range d.interfaces() {
-		for _, u := range st.units {
-			up[u.name] = u.oper == "up"
-		}
-	}
-	x := el("l2circuit-connection-information")
-	var b strings.Builder
-	b.WriteString("Layer-2 Circuit Connections:\n\nLegend for connection status (St)\nEI -- encapsulation invalid      NP -- interface h/w not present\nDn -- down                       Up -- operational\n\n")
-	for _, nb := range nbs {
-		xn := el("l2circuit-neighbor", tx("neighbor-address", nb.key))
-		fmt.Fprintf(&b, "Neighbor: %s\n    Interface                 Type  St     Time last up          # Up trans\n", nb.key)
-		for _, i := range nb.entries("interface") {
-			st := "Up"
-			if !up[normIFL(i.key)] {
-				st = "Dn"
-			}
-			id := fmt.Sprintf("%s(vc %s)", i.key, i.leafValue("virtual-circuit-id"))
-			xn.Add(el("connection", tx("connection-id", id), tx("connection-type", "rmt"), tx("connection-status", st),
-				tx("last-change", d.boot.Format("Jan _2 15:04:05 2006")), tx("up-transitions", "1")))
-			fmt.Fprintf(&b, "    %-25s rmt   %-6s %s  1\n", id, st, d.boot.Format("Jan _2 15:04:05 2006"))
-		}
-		x.Add(xn)
-	}
-	return b.String(), x, true
 }
 
 func (d *Device) routeTable(table string) (string, *xmltree.Node, bool) {

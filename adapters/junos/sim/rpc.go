@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -155,6 +156,8 @@ func (s *session) handle(msg []byte) ([]byte, action) {
 		r.e.Add(d.interfaceInformation(op.Child("terse") != nil, op.ChildText("interface-name")))
 	case "get-rollback-information":
 		s.rollbackInformation(r, op)
+	case "get-commit-information":
+		r.e.Add(d.commitInformation())
 	case "command":
 		s.command(r, op)
 	default:
@@ -394,6 +397,9 @@ func (s *session) writableLocked() (*cnode, *editError) {
 // applyEdit applies an edit tree to the session's candidate; the candidate only changes when
 // the whole edit succeeds.
 func (s *session) applyEdit(ed *node, defOp string, testOnly bool) []editError {
+	if errs := modelEdit(ed); hasErrors(errs) {
+		return errs
+	}
 	d := s.dev
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -461,6 +467,9 @@ func (s *session) editConfig(r *reply, op *xmltree.Node) {
 // applyReplaceAll implements default-operation replace and load override: the candidate
 // becomes exactly the given configuration.
 func (s *session) applyReplaceAll(wrap *node) []editError {
+	if errs := modelEdit(wrap.kids[0]); hasErrors(errs) {
+		return errs
+	}
 	d := s.dev
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -554,7 +563,14 @@ func (s *session) validate(r *reply, op *xmltree.Node) {
 			root = c
 		}
 		// A configuration given inline has nothing in common with running: check it all.
-		t, full = build(fromElem(root)), true
+		ed := fromElem(root)
+		if errs := modelEdit(ed); hasErrors(errs) {
+			for _, e := range errs {
+				r.e.Add(errElem(e, "application"))
+			}
+			return
+		}
+		t, full = build(ed), true
 	} else {
 		var ok bool
 		if t, ok = s.sourceTree(datastore(op, "source")); !ok {
@@ -660,7 +676,8 @@ func (s *session) doCommit(req commitRequest) ([]editError, action) {
 		}
 		d.pendingGen++
 		gen := d.pendingGen
-		p := &pendingCommit{prior: prior, priorValid: priorValid, session: s.id, persist: req.persist, gen: gen}
+		p := &pendingCommit{prior: prior, priorValid: priorValid, session: s.id, persist: req.persist, gen: gen,
+			deadline: time.Now().Add(req.timeout), user: s.user}
 		p.timer = time.AfterFunc(req.timeout, func() {
 			d.mu.Lock()
 			defer d.mu.Unlock()
@@ -808,6 +825,31 @@ func (s *session) killSession(r *reply, op *xmltree.Node) {
 	}
 	victim.kill()
 	r.e.Add(el("ok"))
+}
+
+// commitInformation answers <get-commit-information/> (`show system commit`): the commit
+// history, newest first; a confirmed commit still waiting for confirmation says so in its
+// comment with the CLI's words ("commit confirmed, rollback in 10mins").
+func (d *Device) commitInformation() *xmltree.Node {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	info := el("commit-information")
+	for i, h := range d.history {
+		e := el("commit-history", tx("sequence-number", strconv.Itoa(i)), tx("user", h.user), tx("client", h.how),
+			tx("date-time", h.at.UTC().Format("2006-01-02 15:04:05 MST")))
+		if i == 0 && d.pending != nil {
+			mins := int(math.Ceil(time.Until(d.pending.deadline).Minutes()))
+			if mins < 1 {
+				mins = 1
+			}
+			e.Add(tx("comment", fmt.Sprintf("commit confirmed, rollback in %dmins", mins)))
+		}
+		if h.log != "" {
+			e.Add(tx("log", h.log))
+		}
+		info.Add(e)
+	}
+	return info
 }
 
 func (s *session) rollbackInformation(r *reply, op *xmltree.Node) {

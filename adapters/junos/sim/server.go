@@ -56,6 +56,9 @@ func (d *Device) serve() {
 
 func (d *Device) handleConn(c net.Conn) {
 	defer c.Close()
+	if d.unreachable.Load() {
+		return // a device that cannot be reached: the connection closes before SSH
+	}
 	// The handshake must not pin a goroutine forever on a client that never speaks.
 	_ = c.SetDeadline(time.Now().Add(15 * time.Second))
 	sc, chans, reqs, err := ssh.NewServerConn(c, d.sshCfg)
@@ -146,7 +149,9 @@ type session struct {
 func (s *session) kill() {
 	s.once.Do(func() {
 		close(s.killed)
-		s.ch.Close()
+		if s.ch != nil { // nil for sessions tests drive without SSH
+			s.ch.Close()
+		}
 	})
 }
 
@@ -257,8 +262,11 @@ func parseClientHello(msg []byte) (bool, error) {
 	return b11, nil
 }
 
-// endSession releases what the session held: its lock (discarding uncommitted changes, as
-// Junos does) and a confirmed commit it started without persist (RFC 6241 §8.4.1).
+// endSession releases what the session held: its lock, discarding uncommitted changes, as
+// Junos does. A confirmed commit the session made stays pending until its deadline, as Junos
+// documents it (the automatic rollback happens "after the rollback deadline passes"; nothing
+// says the session's end rolls it back, unlike RFC 6241 §8.4.1): a later commit from any
+// session confirms it, `rollback 1` and a commit undo it.
 func (d *Device) endSession(s *session) {
 	s.kill()
 	d.mu.Lock()
@@ -267,9 +275,6 @@ func (d *Device) endSession(s *session) {
 	if d.lockHolder == s.id {
 		d.lockHolder = 0
 		d.candidate = d.running
-	}
-	if p := d.pending; p != nil && p.session == s.id && p.persist == "" {
-		d.rollbackPendingLocked("session ended")
 	}
 }
 

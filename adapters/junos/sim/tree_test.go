@@ -391,7 +391,15 @@ func TestIncrementalCheckRandomChanges(t *testing.T) {
 		port := pick("ge-0/0/1", "ge-0/0/2", "xe-0/1/1")
 		unit := pick("0", "1", "2", "3")
 		ifl := port + "." + unit
-		switch rng.Intn(9) {
+		switch rng.Intn(11) {
+		case 9:
+			return "interfaces lo0 unit 5 " + pick("family inet address 10.9.9.9/32", "description lo")
+		case 10:
+			ri := pick("A", "B")
+			return "routing-instances " + ri + " " + pick("protocols vpls vpls-id 5", "protocols vpls neighbor 10.0.0.9",
+				"protocols bgp group CE neighbor 192.0.2.2 peer-as 65001", "protocols bgp group CE type external",
+				"protocols bgp group CE neighbor 192.0.2.3", "protocols pim interface "+ifl+" mode sparse", "protocols mvpn",
+				"provider-tunnel ldp-p2mp", "interface lo0.5")
 		case 0:
 			return "interfaces " + port + " " + pick("flexible-vlan-tagging", "vlan-tagging", "encapsulation flexible-ethernet-services", "encapsulation vlan-ccc")
 		case 1, 2:

@@ -120,26 +120,120 @@ func (c *checker) instance(ri *cnode) {
 			c.fail(path, i.key, "interface %s in vpls instance %s needs encapsulation vlan-vpls", i.key, ri.key)
 		}
 	}
+	// route-distinguisher for vrf is the model's (mandatory when instance-type=vrf).
 	if typ == "vrf" {
-		if ri.findName("route-distinguisher") == nil {
-			c.fail(path, "route-distinguisher", "missing mandatory statement: 'route-distinguisher'")
-		}
 		hasTarget := ri.findName("vrf-target") != nil
 		hasPolicies := ri.hasName("vrf-import") && ri.hasName("vrf-export")
 		if !hasTarget && !hasPolicies {
 			c.fail(path, "vrf-target", "vrf-target or vrf-import and vrf-export must be configured for instance-type vrf")
 		}
 	}
+	protos := ri.findName("protocols")
+	forwarding := typ == "vrf" || typ == "virtual-router"
+	for _, p := range []string{"bgp", "ospf", "pim"} {
+		if protos.findName(p) != nil && !forwarding {
+			c.fail(path, p, "protocols %s is not supported in a routing instance of type %s (use vrf or virtual-router)", p, orNone(typ))
+		}
+	}
+	if vpls := protos.findName("vpls"); vpls != nil {
+		c.vpls(ri, vpls, path, typ)
+	}
+	if bgp := protos.findName("bgp"); bgp != nil {
+		c.bgp(bgp, path)
+	}
+	if pim := protos.findName("pim"); pim != nil && forwarding {
+		for _, i := range pim.entries("interface") {
+			if i.key != "all" && ri.entry("interface", i.key) == nil && ri.entry("interface", normIFL(i.key)) == nil {
+				c.fail(path, i.key, "PIM interface %s is not an interface of routing-instance %s", i.key, ri.key)
+			}
+		}
+	}
+	mvpn := protos.findName("mvpn")
+	if mvpn != nil {
+		if typ != "vrf" {
+			c.fail(path, "mvpn", "protocols mvpn is supported only in routing instances of type vrf")
+		}
+		if protos.findName("pim") != nil && !c.hasLoopback(ri) {
+			c.fail(path, "mvpn", "multicast VPN with PIM needs a loopback unit (lo0.N) with an IPv4 address in routing-instance %s", ri.key)
+		}
+	}
+	if pt := ri.findName("provider-tunnel"); pt != nil && mvpn == nil && pt.findName("pim-asm") == nil && pt.findName("pim-ssm") == nil {
+		c.fail(path, "provider-tunnel", "provider-tunnel %s requires protocols mvpn in routing-instance %s", firstChild(pt), ri.key)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func firstChild(n *cnode) string {
+	if ks := n.children(); len(ks) > 0 {
+		return ks[0].name
+	}
+	return ""
+}
+
+// vpls checks the signalling of a VPLS instance: LDP (neighbors, with a vpls-id) or BGP
+// (sites, with a route distinguisher and route targets).
+func (c *checker) vpls(ri, vpls *cnode, path, typ string) {
+	if typ != "vpls" {
+		c.fail(path, "vpls", "protocols vpls requires instance-type vpls (routing-instance %s is %s)", ri.key, orNone(typ))
+		return
+	}
+	if vpls.hasName("neighbor") && vpls.findName("vpls-id") == nil {
+		c.fail(path, "vpls-id", "LDP-signalled VPLS needs a vpls-id (protocols vpls neighbor is configured)")
+	}
+	if vpls.hasName("site") {
+		if ri.findName("route-distinguisher") == nil {
+			c.fail(path, "route-distinguisher", "BGP-signalled VPLS (protocols vpls site) needs a route-distinguisher")
+		}
+		if ri.findName("vrf-target") == nil && !(ri.hasName("vrf-import") && ri.hasName("vrf-export")) {
+			c.fail(path, "vrf-target", "BGP-signalled VPLS (protocols vpls site) needs vrf-target or vrf-import and vrf-export")
+		}
+	}
+	if !vpls.hasName("neighbor") && !vpls.hasName("site") && vpls.findName("vpls-id") == nil {
+		c.fail(path, "vpls", "protocols vpls needs neighbors with a vpls-id (LDP) or sites (BGP)")
+	}
+}
+
+// bgp checks the peers of a BGP configuration: an external peer needs its AS.
+func (c *checker) bgp(bgp *cnode, path string) {
+	for _, g := range bgp.entries("group") {
+		typ := g.leafValue("type")
+		for _, nb := range g.entries("neighbor") {
+			if typ != "internal" && nb.leafValue("peer-as") == "" && g.leafValue("peer-as") == "" {
+				c.fail(fmt.Sprintf("%s protocols bgp group %s neighbor %s]", strings.TrimSuffix(path, "]"), quote(g.key), nb.key), "peer-as",
+					"peer-as must be configured for external BGP peer %s (group %s)", nb.key, g.key)
+			}
+		}
+	}
+}
+
+// hasLoopback reports whether one of ri's interfaces is a lo0 unit with an IPv4 address.
+func (c *checker) hasLoopback(ri *cnode) bool {
+	for _, i := range ri.entries("interface") {
+		name := normIFL(i.key)
+		if !strings.HasPrefix(name, "lo0.") {
+			continue
+		}
+		if u := ifl(c.root, name); u != nil && u.at("family", "inet").hasName("address") {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *checker) l2Interface(nb, i *cnode) {
 	path := fmt.Sprintf("[edit protocols l2circuit neighbor %s interface %s]", nb.key, i.key)
 	name := normIFL(i.key)
-	vc := i.leafValue("virtual-circuit-id")
-	if vc == "" {
-		c.fail(path, "virtual-circuit-id", "missing mandatory statement: 'virtual-circuit-id'")
-	} else if other := c.q.vcFirst(nb, vc); other != i.key {
-		c.fail(path, "virtual-circuit-id", "duplicate virtual-circuit-id %s for neighbor %s (also on %s)", vc, nb.key, other)
+	// A missing virtual-circuit-id is the model's (mandatory).
+	if vc := i.leafValue("virtual-circuit-id"); vc != "" {
+		if other := c.q.vcFirst(nb, vc); other != i.key {
+			c.fail(path, "virtual-circuit-id", "duplicate virtual-circuit-id %s for neighbor %s (also on %s)", vc, nb.key, other)
+		}
 	}
 	u := ifl(c.root, name)
 	if u == nil {
@@ -221,6 +315,7 @@ func checkConfig(root *cnode) []editError {
 			c.l2Interface(nb, i)
 		}
 	}
+	c.errs = append(c.errs, modelFull(root)...)
 	return c.sorted()
 }
 

@@ -123,6 +123,20 @@ type Generic_GenericObject_deleteInstanceResponse struct {
 	XMLName xml.Name `xml:"xmlapi_1.0 generic.GenericObject.deleteInstanceResponse"`
 }
 
+type Script_ScriptManager_executeCli struct {
+	XMLName xml.Name `xml:"xmlapi_1.0 script.ScriptManager.executeCli"`
+
+	SiteId string `xml:"siteId,omitempty" json:"siteId,omitempty"`
+
+	Command string `xml:"command,omitempty" json:"command,omitempty"`
+}
+
+type Script_ScriptManager_executeCliResponse struct {
+	XMLName xml.Name `xml:"xmlapi_1.0 script.ScriptManager.executeCliResponse"`
+
+	Result string `xml:"result,omitempty" json:"result,omitempty"`
+}
+
 type Exception struct {
 	XMLName xml.Name `xml:"xmlapi_1.0 exception"`
 
@@ -165,6 +179,10 @@ type XmlApi interface {
 	Generic_GenericObject_deleteInstance(request *Generic_GenericObject_deleteInstance) (*Generic_GenericObject_deleteInstanceResponse, error)
 
 	Generic_GenericObject_deleteInstanceContext(ctx context.Context, request *Generic_GenericObject_deleteInstance) (*Generic_GenericObject_deleteInstanceResponse, error)
+
+	Script_ScriptManager_executeCli(request *Script_ScriptManager_executeCli) (*Script_ScriptManager_executeCliResponse, error)
+
+	Script_ScriptManager_executeCliContext(ctx context.Context, request *Script_ScriptManager_executeCli) (*Script_ScriptManager_executeCliResponse, error)
 }
 
 type xmlApi struct {
@@ -274,6 +292,23 @@ func (service *xmlApi) Generic_GenericObject_deleteInstanceContext(ctx context.C
 
 func (service *xmlApi) Generic_GenericObject_deleteInstance(request *Generic_GenericObject_deleteInstance) (*Generic_GenericObject_deleteInstanceResponse, error) {
 	return service.Generic_GenericObject_deleteInstanceContext(
+		context.Background(),
+		request,
+	)
+}
+
+func (service *xmlApi) Script_ScriptManager_executeCliContext(ctx context.Context, request *Script_ScriptManager_executeCli) (*Script_ScriptManager_executeCliResponse, error) {
+	response := new(Script_ScriptManager_executeCliResponse)
+	err := service.client.CallContext(ctx, "script.ScriptManager.executeCli", request, response)
+	if err != nil {
+		return nil, err
+	}
+
+	return response, nil
+}
+
+func (service *xmlApi) Script_ScriptManager_executeCli(request *Script_ScriptManager_executeCli) (*Script_ScriptManager_executeCliResponse, error) {
+	return service.Script_ScriptManager_executeCliContext(
 		context.Background(),
 		request,
 	)

@@ -43,6 +43,12 @@ type Options struct {
 	FaultStatus int
 	// Latency delays every reply, after the request took effect.
 	Latency time.Duration
+	// StateFile, when set, is where the configured objects are kept: Restore reads it, and
+	// every change that took effect rewrites it (atomically), so a restarted simulator holds
+	// what it held. Off by default (tests); the demo turns it on.
+	StateFile string
+	// OnSaveError is told when the state file cannot be written (default: ignored).
+	OnSaveError func(error)
 }
 
 // Node describes one simulated network element.
@@ -93,9 +99,12 @@ type Server struct {
 	mu sync.RWMutex // guards st
 	st *store
 
+	saveMu sync.Mutex // serializes writes of the state file
+
 	cfgMu       sync.Mutex // guards the fields below
 	user, pass  string
 	busy        bool
+	unreachable bool
 	latency     time.Duration
 	faultStatus int
 	injections  []*injection
@@ -139,7 +148,18 @@ func New(o Options) *Server {
 	}
 	s := &Server{opts: o, st: newStore(), user: o.User, pass: o.Password, latency: o.Latency, faultStatus: o.FaultStatus}
 	st := s.st
-	st.add(&object{class: svcMgrClass, fdn: svcMgrFDN, props: map[string]string{}})
+	for _, mg := range sam.Managers {
+		st.add(&object{class: mg.Class, fdn: mg.FDN, props: map[string]string{}})
+	}
+	for _, e := range sam.Existing {
+		// The default policies every node has: present, not configurable.
+		c := classes[e.Class]
+		kp, _ := c.KeyProps(e.Key)
+		kp["displayedName"], kp["description"] = "default", e.Doc
+		parent := st.objs[sam.ManagerOf(c).FDN]
+		o := &object{class: e.Class, fdn: c.FDN(parent.fdn, kp), parent: parent, props: kp, builtin: true}
+		st.add(o)
+	}
 	for _, c := range o.Customers {
 		id := strconv.Itoa(c)
 		st.customer[id] = true
@@ -255,10 +275,10 @@ func (s *Server) Inject(in Injection) {
 	s.cfgMu.Unlock()
 }
 
-// ClearInjections removes every fault injection and the busy state.
+// ClearInjections removes every fault injection, the busy state and unreachability.
 func (s *Server) ClearInjections() {
 	s.cfgMu.Lock()
-	s.injections, s.busy = nil, false
+	s.injections, s.busy, s.unreachable = nil, false, false
 	s.cfgMu.Unlock()
 }
 
@@ -285,6 +305,8 @@ func (s *Server) record(method string, m *xmltree.Node) {
 		target = m.ChildText("fullClassName")
 	case "generic.GenericObject.deleteInstance":
 		target = m.ChildText("instanceName")
+	case "script.ScriptManager.executeCli":
+		target = m.ChildText("siteId") + " " + m.ChildText("command")
 	case "generic.GenericObject.configureChildInstance":
 		if c := m.Child("childConfigInfo"); c != nil && len(c.Children) > 0 {
 			target += " " + c.Children[0].Name.Local
@@ -330,11 +352,14 @@ func (s *Server) Props(fdn string) map[string]string {
 	return out
 }
 
-// ServeHTTP answers GET /wsdl and POST /xmlapi/invoke.
+// ServeHTTP answers GET /wsdl, POST /xmlapi/invoke and the fault-injection control
+// /control/faults (GET, POST, DELETE; HTTP basic authentication with the SAM-O credentials).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && (r.URL.Path == "/wsdl" || r.URL.RawQuery == "wsdl"):
 		s.serveWSDL(w, r)
+	case r.URL.Path == "/control/faults":
+		s.serveControl(w, r)
 	case r.URL.Path == "/xmlapi/invoke":
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", "POST")
@@ -371,8 +396,11 @@ func (s *Server) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	req := &request{received: time.Now()}
 	s.cfgMu.Lock()
-	latency, status := s.latency, s.faultStatus
+	latency, status, unreachable := s.latency, s.faultStatus, s.unreachable
 	s.cfgMu.Unlock()
+	if unreachable {
+		panic(http.ErrAbortHandler) // net/http closes the connection without a reply
+	}
 
 	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
 	env, err := xmltree.Parse(body, xmltree.Limits{MaxBytes: s.opts.MaxBodyBytes, MaxDepth: s.opts.MaxDepth, MaxElements: 200000})
@@ -503,6 +531,16 @@ func (s *Server) authenticate(hdr *xmltree.Node) *fault {
 }
 
 func (s *Server) dispatch(method string, m *xmltree.Node) (func(*xmlWriter), *fault) {
+	resp, f := s.dispatchMethod(method, m)
+	if f == nil && s.opts.StateFile != "" && strings.HasPrefix(method, "generic.GenericObject.") {
+		if err := s.save(); err != nil && s.opts.OnSaveError != nil {
+			s.opts.OnSaveError(err)
+		}
+	}
+	return resp, f
+}
+
+func (s *Server) dispatchMethod(method string, m *xmltree.Node) (func(*xmlWriter), *fault) {
 	switch method {
 	case "ping":
 		return func(w *xmlWriter) { w.startNS("pingResponse"); w.end("pingResponse") }, nil
@@ -523,6 +561,8 @@ func (s *Server) dispatch(method string, m *xmltree.Node) (func(*xmlWriter), *fa
 		return s.configure(m)
 	case "generic.GenericObject.deleteInstance":
 		return s.deleteInstance(m)
+	case "script.ScriptManager.executeCli":
+		return s.executeCli(m)
 	}
 	return nil, clientFault(excXML, "", "unknown method %s", method)
 }
@@ -532,8 +572,10 @@ func (s *Server) find(m *xmltree.Node) (func(*xmlWriter), *fault) {
 	if class == "" {
 		return nil, clientFault(excXML, "", "find: fullClassName is missing")
 	}
-	if _, ok := classes[class]; !ok && class != neClass && class != portClass && class != subClass && class != svcMgrClass {
-		return nil, clientFault(excClass, "", "unknown class %s", class)
+	if !knownClass(class) {
+		f := clientFault(excClass, "", "unknown class %s", class)
+		f.class = class
+		return nil, f
 	}
 	flt, f := compileFilter(m.Child("filter"))
 	if f != nil {
@@ -687,8 +729,13 @@ func (s *Server) deleteInstance(m *xmltree.Node) (func(*xmlWriter), *fault) {
 	if o == nil {
 		return nil, clientFault(excNotFound, fdn, "object %s does not exist", fdn)
 	}
-	if _, ok := classes[o.class]; !ok {
+	if _, ok := classes[o.class]; !ok || o.builtin {
 		return nil, clientFault(excValidation, fdn, "objects of class %s cannot be deleted", o.class)
+	}
+	if user := s.st.inUse(o); user != nil {
+		f := clientFault(excValidation, fdn, "%s is in use by %s and cannot be deleted", fdn, user.fdn)
+		f.class = o.class
+		return nil, f
 	}
 	s.st.remove(o)
 	return func(w *xmlWriter) {
@@ -729,6 +776,13 @@ func (s *Server) reply(w http.ResponseWriter, req *request, resp func(*xmlWriter
 		xw.leaf("description", f.msg)
 		if f.fdn != "" {
 			xw.leaf("objectFullName", f.fdn)
+		}
+		if f.class != "" {
+			xw.leaf("className", f.class)
+		}
+		if f.prop != "" {
+			xw.leaf("propertyName", f.prop)
+			xw.leaf("propertyValue", f.value)
 		}
 		xw.end("exception")
 		xw.end("detail")

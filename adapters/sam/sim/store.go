@@ -3,10 +3,10 @@ package sim
 import (
 	"fmt"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/xprov/xprov/adapters/sam/model"
 	"github.com/xprov/xprov/adapters/xmltree"
 )
 
@@ -19,6 +19,9 @@ type object struct {
 	children map[string]*object
 	// site is the network element the object is configured on (sites and below), nil otherwise.
 	ne *neInfo
+	// builtin marks an object every SAM has (a default QoS policy): it cannot be changed or
+	// deleted.
+	builtin bool
 }
 
 type neInfo struct {
@@ -46,12 +49,17 @@ type store struct {
 // indexed are the attributes whose equality find answers from an index: the naming
 // attributes of the classes (model.go), the node references and the names SAM users look
 // services up by.
-var indexed = map[string]bool{
-	"serviceId": true, "displayedName": true, "siteId": true, "siteName": true,
-	"portName": true, "innerEncapValue": true, "outerEncapValue": true,
-	"tunnelSelectionTerminationSiteId": true, "vcId": true,
-	"interfaceName": true, "destination": true, "peerAddress": true,
-}
+var indexed = func() map[string]bool {
+	m := map[string]bool{"serviceId": true, "displayedName": true, "siteId": true, "siteName": true, "portName": true}
+	for _, c := range classes {
+		for _, p := range c.Props {
+			if p.Naming || p.Ref != nil {
+				m[p.Name] = true
+			}
+		}
+	}
+	return m
+}()
 
 type attrKey struct{ class, attr, value string }
 
@@ -165,6 +173,8 @@ type fault struct {
 	typ    string // exception type
 	msg    string
 	fdn    string
+	// class, prop and value name what a validation refused, when it is one property.
+	class, prop, value string
 }
 
 func (f *fault) Error() string { return f.msg }
@@ -226,48 +236,43 @@ func parseSpec(n *xmltree.Node) (*spec, *fault) {
 	return sp, nil
 }
 
+// propFault turns the model's refusal of a property into SAM's validation fault, naming the
+// class, the property and the value.
+func propFault(class, fdn string, e model.PropError) *fault {
+	f := clientFault(excValidation, fdn, "%v", e.Err)
+	f.class, f.prop, f.value = class, e.Prop, e.Value
+	return f
+}
+
 // create validates and creates sp (and its children) below parent. It returns the FDNs
 // created, parents first, so a failed request can be undone.
 func (s *store) create(parent *object, sp *spec, made *[]*object) (*object, *fault) {
 	cd, ok := classes[sp.class]
 	if !ok {
-		return nil, clientFault(excClass, "", "unknown class %s", sp.class)
+		f := clientFault(excClass, "", "unknown class %s", sp.class)
+		f.class = sp.class
+		return nil, f
 	}
 	if sp.action != "" && sp.action != "create" {
 		return nil, clientFault(excXML, "", "unsupported action %q for a new %s", sp.action, sp.class)
 	}
-	allowed := false
-	for _, pc := range cd.parents {
-		if pc == parent.class {
-			allowed = true
-		}
-	}
-	if !allowed {
-		return nil, clientFault(excValidation, parent.fdn, "class %s cannot be created below %s (%s)", sp.class, parent.fdn, parent.class)
+	if !cd.AllowedUnder(parent.class) {
+		f := clientFault(excValidation, parent.fdn, "class %s cannot be created below %s (%s)", sp.class, parent.fdn, parent.class)
+		f.class = sp.class
+		return nil, f
 	}
 	props := map[string]string{}
-	for _, k := range sortedKeys(sp.props) {
-		v := sp.props[k]
-		d, ok := cd.props[k]
-		if !ok {
-			return nil, clientFault(excValidation, parent.fdn, "attribute %s is not valid for class %s", k, sp.class)
-		}
-		if v == "" {
-			continue
-		}
-		if err := checkValue(sp.class, k, v, d); err != nil {
-			return nil, clientFault(excValidation, parent.fdn, "%v", err)
-		}
-		props[k] = v
-	}
-	for _, k := range sortedPropNames(cd) {
-		if cd.props[k].required && props[k] == "" {
-			return nil, clientFault(excValidation, parent.fdn, "required attribute %s of class %s is missing", k, sp.class)
+	for k, v := range sp.props {
+		if v != "" || cd.Props[k] == nil {
+			props[k] = v
 		}
 	}
-	fdn := cd.rdn(parent.fdn, props)
+	if errs := cd.CheckProps(props, true); len(errs) > 0 {
+		return nil, propFault(sp.class, parent.fdn, errs[0])
+	}
+	fdn := cd.FDN(parent.fdn, props)
 	o := &object{class: sp.class, fdn: fdn, parent: parent, props: props, ne: parent.ne}
-	if f := s.checkRefs(o); f != nil {
+	if f := s.checkRefs(o, sortedKeys(props), true); f != nil {
 		return nil, f
 	}
 	if _, exists := s.objs[fdn]; exists {
@@ -284,32 +289,23 @@ func (s *store) create(parent *object, sp *spec, made *[]*object) (*object, *fau
 	return o, nil
 }
 
-// checkRefs applies the referential rules of a SAM: services have unique ids and an existing
-// customer; sites sit on managed nodes; SAPs on existing ports, once per encapsulation; SDP
-// bindings reach a managed node; PIM runs on an interface of the same site.
-func (s *store) checkRefs(o *object) *fault {
+// checkRefs applies the referential rules of a SAM to o (new, or with the properties
+// changed given): services have unique ids; sites sit on managed nodes; SAPs on existing
+// ports, once per encapsulation; SDP bindings reach a unicast far end; and every reference
+// of the model (a customer, a QoS policy, a sibling interface) names an existing object.
+func (s *store) checkRefs(o *object, changed []string, isNew bool) *fault {
 	p := o.props
 	switch {
 	case o.parent.class == svcMgrClass:
-		if other, dup := s.svcIDs[p["serviceId"]]; dup {
+		if other, dup := s.svcIDs[p["serviceId"]]; dup && (isNew || other != o.fdn) {
 			return clientFault(excExists, o.fdn, "service id %s is already used by %s", p["serviceId"], other)
 		}
-		if !s.customer[p["customerId"]] {
-			return clientFault(excNotFound, o.fdn, "customer %s does not exist (subscriberPointer subscriber-%s)", p["customerId"], p["customerId"])
-		}
-	case strings.HasSuffix(o.class, ".Site"):
+	case sam.Classes[o.class] != nil && sam.Classes[o.class].Props["siteId"] != nil && sam.Classes[o.class].Props["siteId"].Naming:
 		ne := s.nesByIP[p["siteId"]]
 		if ne == nil {
 			return clientFault(excNotFound, o.fdn, "network element with system address %s is not managed", p["siteId"])
 		}
 		o.ne = ne
-	case hasEncap(o.class):
-		if o.ne.ports[p["portName"]] == nil {
-			return clientFault(excNotFound, o.fdn, "port %s does not exist on %s (%s)", p["portName"], o.ne.name, o.ne.addr)
-		}
-		if other, dup := s.encaps[encapKey(o)]; dup {
-			return clientFault(excExists, o.fdn, "encapsulation %s:%s is already used on %s by %s", p["portName"], encap(p), o.ne.name, other)
-		}
 	case o.class == "svt.SpokeSdpBinding" || o.class == "svt.MeshSdpBinding":
 		far := p["tunnelSelectionTerminationSiteId"]
 		// Like SAM, an SDP may end on any PE, managed or not (a Juniper PE's loopback in a
@@ -320,9 +316,83 @@ func (s *store) checkRefs(o *object) *fault {
 		if far == o.ne.addr {
 			return clientFault(excValidation, o.fdn, "SDP far end %s is the site itself", far)
 		}
-	case o.class == "pim.Interface":
-		if o.parent.children[o.parent.fdn+":interface-"+p["interfaceName"]] == nil {
-			return clientFault(excNotFound, o.fdn, "interface %s does not exist in %s", p["interfaceName"], o.parent.fdn)
+	}
+	if hasEncap(o.class) && o.ne != nil {
+		if o.ne.ports[p["portName"]] == nil {
+			f := clientFault(excNotFound, o.fdn, "port %s does not exist on %s (%s)", p["portName"], o.ne.name, o.ne.addr)
+			f.class, f.prop, f.value = o.class, "portName", p["portName"]
+			return f
+		}
+		if other, dup := s.encaps[encapKey(o)]; dup && (isNew || other != o.fdn) {
+			return clientFault(excExists, o.fdn, "encapsulation %s:%s is already used on %s by %s", p["portName"], encap(p), o.ne.name, other)
+		}
+	}
+	cd := classes[o.class]
+	for _, k := range changed {
+		pr := cd.Props[k]
+		v := p[k]
+		if pr == nil || pr.Ref == nil || v == "" {
+			continue
+		}
+		if !s.refExists(o, pr.Ref, v) {
+			if pr.Ref.Class == subClass {
+				f := clientFault(excNotFound, o.fdn, "customer %s does not exist (subscriberPointer subscriber-%s)", v, v)
+				f.class, f.prop, f.value = o.class, k, v
+				return f
+			}
+			f := clientFault(excNotFound, o.fdn, "%s %s referred to by attribute %s of class %s does not exist", pr.Ref.Class, v, k, o.class)
+			f.class, f.prop, f.value = o.class, k, v
+			return f
+		}
+	}
+	return nil
+}
+
+// refExists tells whether the object a reference names exists.
+func (s *store) refExists(o *object, r *model.Ref, v string) bool {
+	if r.Class == subClass {
+		return s.customer[v]
+	}
+	target := classes[r.Class]
+	if target == nil {
+		return false
+	}
+	kp, err := target.KeyProps(v)
+	if err != nil {
+		return false
+	}
+	if r.Scope == model.Sibling {
+		return o.parent.children[target.FDN(o.parent.fdn, kp)] != nil
+	}
+	if mg := sam.ManagerOf(target); mg != nil {
+		return s.objs[target.FDN(mg.FDN, kp)] != nil
+	}
+	return s.byAttr[attrKey{r.Class, target.KeyForm, v}].len() > 0
+}
+
+// inUse returns an object outside o's subtree that refers to o, nil when none does: SAM
+// refuses to delete a QoS policy a SAP uses, or an interface PIM runs on.
+func (s *store) inUse(o *object) *object {
+	refs := referrers[o.class]
+	if len(refs) == 0 {
+		return nil
+	}
+	key := classes[o.class].KeyOf(o.props)
+	for _, r := range refs {
+		var cands []*object
+		if r.scope == model.Sibling {
+			for _, c := range o.parent.children {
+				if c.class == r.class {
+					cands = append(cands, c)
+				}
+			}
+		} else {
+			cands = s.byAttr[attrKey{r.class, r.prop, key}].objects()
+		}
+		for _, c := range cands {
+			if c.props[r.prop] == key && !strings.HasPrefix(c.fdn, o.fdn+":") {
+				return c
+			}
 		}
 	}
 	return nil
@@ -336,27 +406,6 @@ func encapKeyOf(ne *neInfo, p map[string]string) string {
 	return ne.addr + "|" + p["portName"] + "|" + encap(p)
 }
 
-// hasEncap tells the classes that take a port and an encapsulation on it.
-func hasEncap(class string) bool {
-	return class == "vll.L2AccessInterface" || class == "vpls.L2AccessInterface" || class == "vprn.L3AccessInterface"
-}
-
-// checkMove applies to a modification the port rules checkRefs applies to a creation: an L3
-// interface moved to another port or VLAN needs the port to exist and the encapsulation to
-// be free (SAPs cannot move: their port and VLANs are fixed).
-func (s *store) checkMove(o *object, np map[string]string) *fault {
-	if !hasEncap(o.class) || o.ne == nil || encapKeyOf(o.ne, np) == encapKey(o) {
-		return nil
-	}
-	if o.ne.ports[np["portName"]] == nil {
-		return clientFault(excNotFound, o.fdn, "port %s does not exist on %s (%s)", np["portName"], o.ne.name, o.ne.addr)
-	}
-	if other, dup := s.encaps[encapKeyOf(o.ne, np)]; dup {
-		return clientFault(excExists, o.fdn, "encapsulation %s:%s is already used on %s by %s", np["portName"], encap(np), o.ne.name, other)
-	}
-	return nil
-}
-
 // index adds (or removes) o to the uniqueness indexes.
 func (s *store) index(o *object, add bool) {
 	switch {
@@ -366,7 +415,7 @@ func (s *store) index(o *object, add bool) {
 		} else {
 			delete(s.svcIDs, o.props["serviceId"])
 		}
-	case hasEncap(o.class):
+	case hasEncap(o.class) && o.ne != nil:
 		if add {
 			s.encaps[encapKey(o)] = o.fdn
 		} else {
@@ -398,28 +447,23 @@ func (s *store) modify(o *object, sp *spec, made *[]*object, undo *[]func()) *fa
 		return clientFault(excXML, o.fdn, "unsupported action %q for existing %s", sp.action, o.fdn)
 	}
 	cd, ok := classes[o.class]
-	if !ok {
+	if !ok || o.builtin {
 		return clientFault(excValidation, o.fdn, "objects of class %s are not configurable", o.class)
 	}
-	for _, k := range sortedKeys(sp.props) {
-		v := sp.props[k]
-		d, ok := cd.props[k]
-		if !ok {
-			return clientFault(excValidation, o.fdn, "attribute %s is not valid for class %s", k, o.class)
+	changed := map[string]string{}
+	for k, v := range sp.props {
+		if v != o.props[k] || cd.Props[k] == nil {
+			changed[k] = v
 		}
-		if v == o.props[k] {
-			continue
-		}
-		if d.immutable {
-			return clientFault(excValidation, o.fdn, "attribute %s of %s cannot be modified after creation", k, o.fdn)
-		}
-		if v == "" && d.required {
-			return clientFault(excValidation, o.fdn, "required attribute %s of %s cannot be reset", k, o.fdn)
-		}
-		if v != "" {
-			if err := checkValue(o.class, k, v, d); err != nil {
-				return clientFault(excValidation, o.fdn, "%v", err)
-			}
+	}
+	if errs := cd.CheckProps(changed, false); len(errs) > 0 {
+		return propFault(o.class, o.fdn, errs[0])
+	}
+	for _, k := range sortedKeys(changed) {
+		if cd.Props[k].Fixed {
+			f := clientFault(excValidation, o.fdn, "attribute %s of %s cannot be modified after creation", k, o.fdn)
+			f.class, f.prop, f.value = o.class, k, changed[k]
+			return f
 		}
 	}
 	old := o.props
@@ -434,7 +478,11 @@ func (s *store) modify(o *object, sp *spec, made *[]*object, undo *[]func()) *fa
 			np[k] = v
 		}
 	}
-	if f := s.checkMove(o, np); f != nil {
+	if errs := cd.CheckRules(np); len(errs) > 0 {
+		return propFault(o.class, o.fdn, errs[0])
+	}
+	moved := &object{class: o.class, fdn: o.fdn, parent: o.parent, props: np, ne: o.ne}
+	if f := s.checkRefs(moved, sortedKeys(changed), false); f != nil {
 		return f
 	}
 	*undo = append(*undo, func() { s.setProps(o, old) })
@@ -445,7 +493,7 @@ func (s *store) modify(o *object, sp *spec, made *[]*object, undo *[]func()) *fa
 			if !ok {
 				return clientFault(excClass, "", "unknown class %s", c.class)
 			}
-			child := o.children[cd.rdn(o.fdn, c.props)]
+			child := o.children[cd.FDN(o.fdn, c.props)]
 			if child == nil {
 				return clientFault(excNotFound, o.fdn, "child %s of %s does not exist", c.class, o.fdn)
 			}
@@ -459,15 +507,6 @@ func (s *store) modify(o *object, sp *spec, made *[]*object, undo *[]func()) *fa
 		}
 	}
 	return nil
-}
-
-func sortedPropNames(cd *classDef) []string {
-	ks := make([]string, 0, len(cd.props))
-	for k := range cd.props {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // attrs returns the attributes find reports for o: its properties plus read-only ones.

@@ -627,10 +627,20 @@ func testOwners(t *testing.T, s store.Store) {
 		{"exclude external", "pe1", many[2:3], store.ExternalOwner, map[string][]store.Owner{}},
 		{"other target", "pe2", many, "x", map[string][]store.Owner{"if[ge-0/0/1]": {{Service: "z"}}}},
 		{"no paths", "pe1", nil, "", map[string][]store.Owner{}},
+		// Several excluded services (a batch replacing what they own): a value held only by
+		// excluded services is absent; a shared value names a holder that is not excluded.
+		{"exclude x and y", "pe1", many[:3], "x,y", map[string][]store.Owner{
+			"if[ge-0/0/1]/description": {{Service: store.ExternalOwner, Value: "uplink"}},
+		}},
+		{"exclude nobody first, then x", "pe1", many[:2], ",x", map[string][]store.Owner{
+			"if[ge-0/0/1]":     {{Service: "y"}},
+			"if[ge-0/0/1]/mtu": {{Service: "y", Value: "1500"}},
+		}},
+		{"exclude y, then x and external", "pe1", many[:3], "y,x," + store.ExternalOwner, map[string][]store.Owner{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := s.Owners(ctx, tt.target, tt.paths, tt.exclude)
+			got, err := s.Owners(ctx, tt.target, tt.paths, strings.Split(tt.exclude, ",")...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -661,9 +671,10 @@ func testOwnedBelow(t *testing.T, s store.Store) {
 		exclude string
 		want    []string
 	}{
-		{"exclude a", "pe1", "a", []string{"interfaces", "interfaces/interface[ge-0/0/1]", "system"}},
-		{"exclude b", "pe1", "b", []string{"interfaces", "interfaces/interface[ge-0/0/1]", "interfaces/interface[ge-0/0/1]/unit[100]", "system"}},
-		{"exclude external", "pe1", store.ExternalOwner, []string{"interfaces", "interfaces/interface[ge-0/0/1]", "interfaces/interface[ge-0/0/1]/unit[100]"}},
+		{"exclude a", "pe1", "a", []string{"interfaces=1", "interfaces/interface[ge-0/0/1]=1", "system=1"}},
+		{"exclude b", "pe1", "b", []string{"interfaces=1", "interfaces/interface[ge-0/0/1]=1", "interfaces/interface[ge-0/0/1]/unit[100]=1", "system=1"}},
+		{"exclude external", "pe1", store.ExternalOwner, []string{"interfaces=2", "interfaces/interface[ge-0/0/1]=2", "interfaces/interface[ge-0/0/1]/unit[100]=1"}},
+		{"exclude nobody", "pe1", "", []string{"interfaces=2", "interfaces/interface[ge-0/0/1]=2", "interfaces/interface[ge-0/0/1]/unit[100]=1", "system=1"}},
 		{"other target", "pe2", "", nil},
 	}
 	for _, tt := range tests {
@@ -673,10 +684,8 @@ func testOwnedBelow(t *testing.T, s store.Store) {
 				t.Fatal(err)
 			}
 			var keys []string
-			for k, v := range got {
-				if v {
-					keys = append(keys, k)
-				}
+			for k, n := range got {
+				keys = append(keys, fmt.Sprintf("%s=%d", k, n))
 			}
 			sort.Strings(keys)
 			w := slices.Clone(tt.want)
@@ -1099,6 +1108,24 @@ func testJournal(t *testing.T, s store.Store) {
 	if n := len(j); j[n-2].Step != "m1" || j[n-2].Seq != 12 || j[n-1].Phase != "done" || j[n-1].Seq != 13 {
 		t.Fatalf("tail after a two-entry append and a refused one = %+v", j[n-2:])
 	}
+	// Large entries (a batch's plans) read back byte for byte, whatever form the store keeps
+	// them in.
+	var big strings.Builder
+	big.WriteString(`{"plans":[`)
+	for i := range 2000 {
+		if i > 0 {
+			big.WriteByte(',')
+		}
+		fmt.Fprintf(&big, `["interfaces/interface[ge-0/0/%d]/unit[%d]/vlan-id","%d"]`, i%48, i, i)
+	}
+	big.WriteString(`],"note":"unicode \u00e9 é and \"quotes\""}`)
+	if err := s.AppendJournal(ctx, store.JournalEntry{RunID: "r", Step: "big", Phase: "done", Data: json.RawMessage(big.String())}); err != nil {
+		t.Fatal(err)
+	}
+	j, _ = s.Journal(ctx, "r")
+	if got := j[len(j)-1]; got.Step != "big" || string(got.Data) != big.String() {
+		t.Fatalf("large entry read back as %d bytes (%.60q...), wrote %d", len(got.Data), got.Data, big.Len())
+	}
 }
 
 func testPlans(t *testing.T, s store.Store) {
@@ -1265,8 +1292,8 @@ func testOwnersSharers(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 		var keys []string
-		for k, v := range below {
-			if v {
+		for k, n := range below {
+			if n > 0 {
 				keys = append(keys, k)
 			}
 		}
