@@ -27,7 +27,9 @@ func TestDemoPacksAuditInSync(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = in.Shutdown(context.Background()) })
 	api := &client.Client{Base: in.URL, Token: in.Token}
-	ep := func(dev, port string, vlan int) map[string]any { return map[string]any{"device": dev, "port": port, "vlan": vlan} }
+	ep := func(dev, port string, vlan int) map[string]any {
+		return map[string]any{"device": dev, "port": port, "vlan": vlan}
+	}
 	svcs := []struct {
 		typ string
 		eps []any
