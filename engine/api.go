@@ -5,6 +5,7 @@ import (
 
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/adapters/config"
+	"github.com/xprov/xprov/engine/audit"
 	"github.com/xprov/xprov/engine/pack"
 )
 
@@ -83,24 +84,13 @@ func (p *Plan) Empty() bool {
 	return true
 }
 
-// AuditResult compares what a service owns with what its targets hold.
-type AuditResult struct {
-	Service string        `json:"service"`
-	InSync  bool          `json:"in_sync"`
-	Drift   []TargetDrift `json:"drift,omitempty"`
-}
+// AuditResult is the audit of one service (engine/audit.Report): in sync, drifted (missing,
+// changed and extra nodes per target, every path a string) or unknown (a target could not be
+// read).
+type AuditResult = audit.Report
 
-// TargetDrift lists the differences on one target.
-type TargetDrift struct {
-	Target  string        `json:"target"`
-	Missing []config.Leaf `json:"missing,omitempty"` // owned but absent on the device
-	Changed []DriftLeaf   `json:"changed,omitempty"` // present with another value
-	Error   string        `json:"error,omitempty"`   // the target could not be read
-}
+// TargetDrift lists the differences on one target (engine/audit.TargetDrift).
+type TargetDrift = audit.TargetDrift
 
-// DriftLeaf is a node whose value differs on the device.
-type DriftLeaf struct {
-	Path   string `json:"path"`
-	Want   string `json:"want"`
-	Actual string `json:"actual"`
-}
+// DriftLeaf is one node that differs (engine/audit.DriftLeaf).
+type DriftLeaf = audit.DriftLeaf

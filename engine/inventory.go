@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/xprov/xprov/adapters"
-	"github.com/xprov/xprov/adapters/config"
 	"github.com/xprov/xprov/builtins"
+	"github.com/xprov/xprov/engine/audit"
 	"github.com/xprov/xprov/engine/store"
 )
 
@@ -168,56 +168,14 @@ func (e *Engine) RunOp(ctx context.Context, device, command string) (adapters.Op
 	return tg.Op(ctx, device, command)
 }
 
-// Audit compares what a service owns with what its targets hold.
+// Audit compares what a service owns with what its targets hold now: missing, changed and
+// extra nodes (engine/audit.Check). A target that cannot be read makes the service unknown,
+// not drifted. Audits of many services at once are engine/audit.Auditor jobs.
 func (e *Engine) Audit(ctx context.Context, serviceID string) (*AuditResult, error) {
-	if _, err := e.st.GetService(ctx, serviceID); err != nil {
-		return nil, fmt.Errorf("engine: audit %s: %w", serviceID, err)
-	}
-	owned, err := e.st.Owned(ctx, serviceID)
+	res, err := audit.Check(ctx, e.st, e.Target, serviceID)
 	if err != nil {
 		return nil, fmt.Errorf("engine: audit %s: %w", serviceID, err)
 	}
-	per := map[string][]config.Leaf{}
-	for _, o := range owned {
-		p, err := config.ParsePath(o.Path)
-		if err != nil {
-			return nil, fmt.Errorf("engine: audit %s: %w", serviceID, err)
-		}
-		per[o.Target] = append(per[o.Target], config.Leaf{Path: p, Value: o.Value})
-	}
-	names := make([]string, 0, len(per))
-	for t := range per {
-		names = append(names, t)
-	}
-	sort.Strings(names)
-	res := &AuditResult{Service: serviceID, InSync: true}
-	for _, t := range names {
-		actual, err := e.fetchActual(ctx, t, per[t], nil)
-		if err != nil {
-			res.InSync = false
-			res.Drift = append(res.Drift, TargetDrift{Target: t, Error: err.Error()})
-			continue
-		}
-		have := map[string]string{}
-		for _, l := range actual {
-			have[l.Path.String()] = l.Value
-		}
-		var d TargetDrift
-		for _, l := range per[t] {
-			v, ok := have[l.Path.String()]
-			switch {
-			case !ok:
-				d.Missing = append(d.Missing, l)
-			case v != l.Value:
-				d.Changed = append(d.Changed, DriftLeaf{Path: l.Path.String(), Want: l.Value, Actual: v})
-			}
-		}
-		if len(d.Missing) > 0 || len(d.Changed) > 0 {
-			d.Target = t
-			res.InSync = false
-			res.Drift = append(res.Drift, d)
-		}
-	}
-	e.emit(ctx, "audit.done", serviceID, "", map[string]any{"in_sync": res.InSync})
+	e.emit(ctx, "audit.done", serviceID, "", map[string]any{"in_sync": res.InSync, "status": res.Status})
 	return res, nil
 }

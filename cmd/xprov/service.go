@@ -222,7 +222,7 @@ func serviceRedeployCmd(f *clientFlags) *cobra.Command {
 func serviceAuditCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "audit ID",
-		Short: "Compare what a service owns with what its devices hold (exit 4 on drift)",
+		Short: "Compare what a service owns with what its devices hold (exit 4 on drift, 1 when unknown)",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.client()
@@ -234,21 +234,14 @@ func serviceAuditCmd(f *clientFlags) *cobra.Command {
 				return fail(err)
 			}
 			err = f.printer(cmd).print(a, func(w *tabwriter.Writer) {
-				fmt.Fprintf(w, "service\t%s\nin sync\t%v\n", a.Service, a.InSync)
-				for _, d := range a.Drift {
-					if d.Error != "" {
-						fmt.Fprintf(w, "%s\tcannot read: %s\n", d.Target, d.Error)
-					}
-					for _, m := range d.Missing {
-						fmt.Fprintf(w, "%s\tmissing %s = %q\n", d.Target, m.Path, m.Value)
-					}
-					for _, ch := range d.Changed {
-						fmt.Fprintf(w, "%s\tchanged %s: want %q, device has %q\n", d.Target, ch.Path, ch.Want, ch.Actual)
-					}
-				}
+				fmt.Fprintf(w, "service\t%s\nstatus\t%s\nin sync\t%v\n", a.Service, a.Status, a.InSync)
+				printDrift(w, a.Drift)
 			})
-			if err == nil && !a.InSync {
+			if err == nil && a.Status == "drifted" {
 				return &exitError{code: exitConflict, err: fmt.Errorf("service %s drifted; repair with: xprov service redeploy %s", a.Service, a.Service)}
+			}
+			if err == nil && a.Status == "unknown" {
+				return &exitError{code: exitFailure, err: fmt.Errorf("service %s: a device could not be read; its state is unknown", a.Service)}
 			}
 			return err
 		},

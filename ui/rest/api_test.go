@@ -59,6 +59,7 @@ func TestAPI(t *testing.T) {
 	t.Run("runs", func(t *testing.T) { testRuns(t, h) })
 	t.Run("devices", func(t *testing.T) { testDevices(t, h) })
 	t.Run("reports", func(t *testing.T) { testReports(t, h) })
+	t.Run("audits", func(t *testing.T) { testAudits(t, h) })
 	t.Run("events", func(t *testing.T) { testEvents(t, h) })
 	t.Run("tokens and audit log", func(t *testing.T) { testTokens(t, h) })
 	t.Run("console", func(t *testing.T) { testConsole(t, h) })

@@ -123,6 +123,10 @@ func TestBadInputCorpus(t *testing.T) {
 		{"POST", "/api/v1/devices/pe1/ops", operator, false},
 		{"POST", "/api/v1/session", viewer, false},
 		{"DELETE", "/api/v1/session", viewer, false},
+		{"POST", "/api/v1/audits?wait=true", operator, false},
+		{"POST", "/api/v1/audit-schedules", operator, false},
+		{"DELETE", "/api/v1/audit-schedules/sched-nope", operator, false},
+		{"POST", "/api/v1/audit-targets/check", operator, false},
 	}
 	st := &corpusStats{byStatus: map[int]int{}, byRoute: map[string]int{}}
 	send := func(t *testing.T, what string, rq req, want []int) {

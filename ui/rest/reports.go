@@ -23,6 +23,8 @@ type Compliance struct {
 	Audited int64 `json:"audited"`
 	InSync  int64 `json:"in_sync"`
 	Drifted int64 `json:"drifted"`
+	// Unknown services had a target that could not be read at their latest audit.
+	Unknown int64 `json:"unknown"`
 	// Services is how many services exist; Services - Audited were never audited.
 	Services int64 `json:"services"`
 }
@@ -104,6 +106,6 @@ func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out.Compliance = Compliance{Audited: c.Audited, InSync: c.InSync, Drifted: c.Drifted, Services: out.Services}
+	out.Compliance = Compliance{Audited: c.Audited, InSync: c.InSync, Drifted: c.Drifted, Unknown: c.Unknown, Services: out.Services}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -87,6 +87,8 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// UI is mounted at / (the web UI); nil serves 404 there.
 	UI http.Handler
+	// Audits runs audit jobs and schedules (/audits, /audit-schedules); nil answers 501 there.
+	Audits Audits
 }
 
 // Server is the REST API. Create it with New, serve Handler, and Close it when done.
@@ -264,6 +266,15 @@ func (s *Server) table() []route {
 		{"POST", "/devices/discover", operator, s.discover},
 		{"GET", "/devices/{name}", viewer, s.getDevice},
 		{"POST", "/devices/{name}/ops", operator, s.runOp},
+		{"GET", "/audits", viewer, s.listAudits},
+		{"POST", "/audits", operator, s.startAudit},
+		{"GET", "/audits/{id}", viewer, s.getAudit},
+		{"GET", "/audits/{id}/results", viewer, s.auditResults},
+		{"GET", "/audit-schedules", viewer, s.listAuditSchedules},
+		{"POST", "/audit-schedules", operator, s.createAuditSchedule},
+		{"DELETE", "/audit-schedules/{id}", operator, s.deleteAuditSchedule},
+		{"GET", "/audit-targets", viewer, s.listTargetSync},
+		{"POST", "/audit-targets/check", operator, s.checkTargetChanges},
 		{"GET", "/pools", viewer, s.pools},
 		{"GET", "/reports/summary", viewer, s.summary},
 		{"GET", "/events", viewer, s.events},

@@ -307,10 +307,10 @@ func (s *Server) auditService(w http.ResponseWriter, r *http.Request) {
 	}
 	// The audit happened whatever the store says; a failure to keep it is logged, not
 	// answered (the service may have been deleted meanwhile).
-	if err := s.state.PutAuditOutcome(context.WithoutCancel(r.Context()), store.AuditOutcome{Service: id, InSync: res.InSync,
+	if err := s.state.PutAuditOutcome(context.WithoutCancel(r.Context()), store.AuditOutcome{Service: id, Status: res.Status, InSync: res.InSync,
 		Drift: drift, User: user(r), At: time.Now().UTC()}); err != nil {
 		s.log.WarnContext(r.Context(), "keep audit outcome", "service", id, "err", err)
 	}
-	noteAudit(r, "", "in_sync", res.InSync)
+	noteAudit(r, "", "in_sync", res.InSync, "status", res.Status)
 	writeJSON(w, http.StatusOK, res)
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/xprov/xprov/adapters/junos"
 	"github.com/xprov/xprov/adapters/sam"
 	"github.com/xprov/xprov/engine"
+	"github.com/xprov/xprov/engine/audit"
 	"github.com/xprov/xprov/engine/pack"
 	"github.com/xprov/xprov/engine/store"
 	"github.com/xprov/xprov/flexservices"
@@ -132,6 +133,7 @@ type Instance struct {
 	http    *http.Server
 	rest    *rest.Server
 	eng     *engine.Engine
+	audits  *audit.Auditor
 	st      *store.SQLite
 	targets []adapters.Target
 	closers []func() error
@@ -245,6 +247,13 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 		o.Logger.Info("discovered", "devices", len(devs))
 	}
 
+	// Audit jobs run beside the engine, reading the same targets; scheduled ones start from
+	// the schedules kept in the store. Every 5 minutes the devices' commit histories are read
+	// for changes made behind xprov's back.
+	if in.audits, err = audit.New(ctx, audit.Options{Store: st, Target: eng.Target, Logger: o.Logger, ChangeEvery: 5 * time.Minute}); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+
 	reg2 := prometheus.NewRegistry()
 	reg2.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	rs, err := rest.New(rest.Options{
@@ -268,8 +277,9 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 			return 0, 0, false
 		},
 		// Unready while the engine refuses changes (shutting down, or the store refuses writes).
-		Ready: func(ctx context.Context) error { return eng.Ready() },
-		UI:    web.Handler(web.Options{}),
+		Ready:  func(ctx context.Context) error { return eng.Ready() },
+		UI:     web.Handler(web.Options{}),
+		Audits: in.audits,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -375,6 +385,9 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 	if in.rest != nil {
 		in.rest.Close()
 	}
+	if in.audits != nil {
+		in.audits.Close()
+	}
 	if in.eng != nil {
 		if err := in.eng.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("server: engine shutdown: %w", err))
@@ -385,6 +398,10 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 }
 
 func (in *Instance) closeAll() {
+	if in.audits != nil {
+		in.audits.Close() // before the targets and the store it reads
+		in.audits = nil
+	}
 	for _, t := range in.targets {
 		_ = t.Close()
 	}

@@ -16,6 +16,7 @@ type Extended interface {
 	store.Status
 	store.Idempotency
 	store.AuditResults
+	store.AuditJobs
 }
 
 // ExerciseExtended runs the contract of the additions in Extended against fresh stores made by
@@ -31,6 +32,13 @@ func ExerciseExtended(t *testing.T, open func(t *testing.T) Extended) {
 		{"Idempotency", testIdempotency},
 		{"CountUnfinishedRuns", testCountUnfinishedRuns},
 		{"AuditOutcomes", testAuditOutcomes},
+		{"AuditUnknownOutcome", testAuditUnknownOutcome},
+		{"AuditJobs", testAuditJobs},
+		{"AuditJobResults", testAuditJobResults},
+		{"AuditPruneJobs", testAuditPruneJobs},
+		{"AuditOwnedSets", testAuditOwnedSets},
+		{"AuditSchedules", testAuditSchedules},
+		{"TargetSync", testTargetSync},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/xprov/xprov/adapters"
 	"github.com/xprov/xprov/adapters/memory"
 	"github.com/xprov/xprov/engine"
+	"github.com/xprov/xprov/engine/audit"
 	"github.com/xprov/xprov/engine/pack"
 	"github.com/xprov/xprov/engine/store"
 	"github.com/xprov/xprov/ui/rest"
@@ -101,7 +102,11 @@ func New(t testing.TB, o Options) *Env {
 	if _, err := eng.Discover(ctx); err != nil {
 		t.Fatalf("resttest: discover: %v", err)
 	}
-	ro := rest.Options{Engine: eng, Packs: engine.RegistryPacks(reg), Auth: wrapped, Logger: slog.New(slog.DiscardHandler),
+	aud, err := audit.New(ctx, audit.Options{Store: st, Target: eng.Target, ScheduleTick: -1})
+	if err != nil {
+		t.Fatalf("resttest: auditor: %v", err)
+	}
+	ro := rest.Options{Engine: eng, Packs: engine.RegistryPacks(reg), Auth: wrapped, Logger: slog.New(slog.DiscardHandler), Audits: aud,
 		Reload: func(ctx context.Context) ([]pack.Problem, error) { _ = reg.Reload(); return reg.Problems(), nil },
 		PoolBounds: func(pool string) (int64, int64, bool) {
 			for _, p := range reg.Packs() {
@@ -139,6 +144,7 @@ func New(t testing.TB, o Options) *Env {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = eng.Shutdown(sctx)
+		aud.Close()
 		_ = st.Close()
 	})
 	return env

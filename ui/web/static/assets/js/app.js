@@ -8,6 +8,7 @@ import * as services from './services.js';
 import * as consolePages from './console.js';
 import * as runs from './runs.js';
 import * as admin from './admin.js';
+import * as audits from './audits.js';
 import { session, navigate, setRouter } from './state.js';
 
 
@@ -28,7 +29,8 @@ const routes = [
   [/^\/inventory$/, consolePages.inventory, 'Inventory'],
   [/^\/inventory\/([^/]+)$/, consolePages.deviceDetail, 'Device'],
   [/^\/pools$/, consolePages.pools, 'Pools'],
-  [/^\/audits$/, consolePages.audits, 'Audits'],
+  [/^\/audits$/, audits.list, 'Audits'],
+  [/^\/audits\/([^/]+)$/, audits.job, 'Audit'],
   [/^\/reports$/, consolePages.reports, 'Reports'],
   [/^\/tokens$/, consolePages.tokens, 'API tokens'],
   [/^\/audit-log$/, admin.auditLog, 'Audit log'],
