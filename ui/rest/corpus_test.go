@@ -123,6 +123,9 @@ func TestBadInputCorpus(t *testing.T) {
 		{"POST", "/api/v1/devices/pe1/ops", operator, false},
 		{"POST", "/api/v1/session", viewer, false},
 		{"DELETE", "/api/v1/session", viewer, false},
+		{"POST", "/api/v1/customers", operator, false},
+		{"PUT", "/api/v1/customers/corpus-cust", operator, false},
+		{"DELETE", "/api/v1/customers/corpus-cust", operator, false},
 	}
 	st := &corpusStats{byStatus: map[int]int{}, byRoute: map[string]int{}}
 	send := func(t *testing.T, what string, rq req, want []int) {

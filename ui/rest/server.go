@@ -271,7 +271,7 @@ func (s *Server) table() []route {
 		{"GET", "/tokens", admin, s.listTokens},
 		{"POST", "/tokens", admin, s.createToken},
 		{"DELETE", "/tokens/{id}", admin, s.revokeToken},
-	}, s.consoleRoutes()...)
+	}, append(s.consoleRoutes(), s.customerRoutes()...)...)
 }
 
 // Route describes one authenticated route for tests and documentation.
