@@ -8,6 +8,7 @@ import * as services from './services.js';
 import * as consolePages from './console.js';
 import * as runs from './runs.js';
 import * as admin from './admin.js';
+import * as customers from './customers.js';
 import { session, navigate, setRouter } from './state.js';
 
 
@@ -24,7 +25,8 @@ const routes = [
   [/^\/services\/([^/]+)$/, services.detail, 'Service'],
   [/^\/services\/([^/]+)\/modify$/, services.modify, 'Modify service'],
   [/^\/services\/([^/]+)\/migrate$/, services.migrate, 'Migrate an endpoint'],
-  [/^\/customers\/([^/]+)$/, services.customer, 'Customer'],
+  [/^\/customers$/, customers.list, 'Customers'],
+  [/^\/customers\/([^/]+)$/, customers.detail, 'Customer'],
   [/^\/inventory$/, consolePages.inventory, 'Inventory'],
   [/^\/inventory\/([^/]+)$/, consolePages.deviceDetail, 'Device'],
   [/^\/pools$/, consolePages.pools, 'Pools'],
@@ -35,7 +37,7 @@ const routes = [
 ];
 
 const navItems = [
-  ['/dashboard', 'Dashboard'], ['/services', 'Services'], ['/runs', 'Runs'], ['/catalogue', 'Catalogue'], ['/inventory', 'Inventory'],
+  ['/dashboard', 'Dashboard'], ['/services', 'Services'], ['/customers', 'Customers'], ['/runs', 'Runs'], ['/catalogue', 'Catalogue'], ['/inventory', 'Inventory'],
   ['/pools', 'Pools'], ['/audits', 'Audits'], ['/reports', 'Reports'], ['/tokens', 'Tokens', 'admin'], ['/audit-log', 'Audit log', 'admin'],
 ];
 
