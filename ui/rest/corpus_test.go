@@ -124,6 +124,7 @@ func TestBadInputCorpus(t *testing.T) {
 		{"POST", "/api/v1/session", viewer, false},
 		{"DELETE", "/api/v1/session", viewer, false},
 		{"POST", "/api/v1/customers", operator, false},
+		{"POST", "/api/v1/services/{svc}/clone?dry_run=true", operator, false},
 		{"PUT", "/api/v1/customers/corpus-cust", operator, false},
 		{"DELETE", "/api/v1/customers/corpus-cust", operator, false},
 	}
