@@ -19,7 +19,7 @@ func TestCLIClone(t *testing.T) {
 	}{
 		{"source", []string{"service", "create", "--type", "eline", "--id", "src", "--intent", src}, 0, []string{"succeeded"}},
 		{"usage: no id", []string{"service", "clone", "src"}, 2, []string{"--id is required"}},
-		{"dry-run", []string{"service", "clone", "src", "--id", "c2", "--dry-run", "--patch", patch}, 0, []string{"plan", "unit 101"}},
+		{"dry-run", []string{"service", "clone", "src", "--id", "c2", "--dry-run", "--patch", patch}, 0, []string{"plan", "unit[101]/vlan-id = 101"}},
 		{"clash without a patch", []string{"service", "clone", "src", "--id", "c1"}, 4, []string{"409"}},
 		{"clone", []string{"service", "clone", "src", "--id", "c2", "--patch", patch}, 0, []string{"create", "succeeded"}},
 		{"the clone", []string{"service", "get", "c2"}, 0, []string{"c2", "active", "acme"}},
