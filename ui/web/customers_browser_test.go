@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -50,4 +51,40 @@ func TestBrowserCustomers(t *testing.T) {
 	)
 	p.A11y("customers")
 	p.Shot("customers")
+}
+
+// TestBrowserClone: the service page's Clone button opens a form seeded with the source's
+// intent; with other VLANs the clone is created and its run succeeds; a bad id is refused
+// on the page.
+func TestBrowserClone(t *testing.T) {
+	ctx, dir := bt.Start(t)
+	l := startLab(t)
+	p := &bt.Page{T: t, Ctx: ctx, Base: l.srv.URL, Dir: dir}
+	p.SignIn(l.srv.Token)
+	src := `{"customer":"CUST-1","endpoints":[{"device":"pe1","port":"ge-0/0/1","vlan":100},{"device":"sr1","port":"1/1/1","vlan":100}]}`
+	p.Run("a source service",
+		bt.Eval(`(window.__st = 0, fetch('/api/v1/services?wait=true', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Xprov-Csrf': '1'}, credentials: 'same-origin', body: JSON.stringify({type: 'eline', id: 'clone-src', intent: `+src+`})}).then(r => { window.__st = r.status; }), true)`),
+		bt.WaitJS(`window.__st === 200`),
+		chromedp.Navigate(p.Base+"/services/clone-src"),
+		bt.Click(`main a[href="/services/clone-src/clone"]`),
+		bt.WaitText(`main h1`, "Clone clone-src"),
+		bt.WaitJS(`JSON.parse(document.querySelector('#clone-intent').value).endpoints[0].vlan === 100`),
+	)
+	p.A11y("clone-form")
+	p.Shot("clone-form")
+	p.Run("a bad id is refused",
+		bt.Fill(`#clone-id`, "-bad"),
+		bt.Click(`form.cloneform button[type=submit]`),
+		bt.WaitText(`main .error`, "id"),
+	)
+	p.Run("clone on other VLANs",
+		bt.Fill(`#clone-id`, "clone-1"),
+		bt.Fill(`#clone-intent`, strings.ReplaceAll(src, "100", "101")),
+		bt.Click(`form.cloneform button[type=submit]`),
+		bt.WaitJS(`location.pathname.startsWith('/runs/')`),
+		bt.WaitJS(`!!document.querySelector('.outcome .banner.st-succeeded')`),
+		chromedp.Navigate(p.Base+"/services/clone-1"),
+		bt.WaitText(`main`, "CUST-1"),
+		bt.WaitText(`main`, "active"),
+	)
 }

@@ -9,6 +9,7 @@ import * as consolePages from './console.js';
 import * as runs from './runs.js';
 import * as admin from './admin.js';
 import * as customers from './customers.js';
+import * as clone from './clone.js';
 import { session, navigate, setRouter } from './state.js';
 
 
@@ -25,6 +26,7 @@ const routes = [
   [/^\/services\/([^/]+)$/, services.detail, 'Service'],
   [/^\/services\/([^/]+)\/modify$/, services.modify, 'Modify service'],
   [/^\/services\/([^/]+)\/migrate$/, services.migrate, 'Migrate an endpoint'],
+  [/^\/services\/([^/]+)\/clone$/, clone.clonePage, 'Clone a service'],
   [/^\/customers$/, customers.list, 'Customers'],
   [/^\/customers\/([^/]+)$/, customers.detail, 'Customer'],
   [/^\/inventory$/, consolePages.inventory, 'Inventory'],
