@@ -38,7 +38,7 @@ type clientFlags struct {
 // clientCommands are the REST client command groups, built fresh for each root (tests build
 // their own root so that flag values never leak between runs).
 func clientCommands() []*cobra.Command {
-	return []*cobra.Command{serviceCmd(), runCmd(), planCmd(), deviceCmd(), typeCmd(), poolCmd(), tokenCmd(), auditCmd()}
+	return []*cobra.Command{serviceCmd(), runCmd(), planCmd(), deviceCmd(), typeCmd(), poolCmd(), tokenCmd(), auditCmd(), customerCmd()}
 }
 
 func init() {

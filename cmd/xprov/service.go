@@ -16,7 +16,7 @@ func serviceCmd() *cobra.Command {
 	f := &clientFlags{}
 	return group("service", "Create, inspect, modify, audit and delete services", f,
 		serviceCreateCmd(f), serviceGetCmd(f), serviceListCmd(f), serviceModifyCmd(f),
-		serviceDeleteCmd(f), serviceAuditCmd(f), serviceRedeployCmd(f), serviceOpCmd(f))
+		serviceDeleteCmd(f), serviceAuditCmd(f), serviceRedeployCmd(f), serviceOpCmd(f), serviceCloneCmd(f))
 }
 
 func serviceCreateCmd(f *clientFlags) *cobra.Command {

@@ -36,6 +36,7 @@ func TestConformance(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			storetest.Exercise(t, func(t *testing.T) store.Store { return setup(t, tt.path(t)) })
 			storetest.ExerciseAuth(t, func(t *testing.T) store.Auth { return setup(t, tt.path(t)) })
+			storetest.ExerciseCustomers(t, func(t *testing.T) store.Customers { return setup(t, tt.path(t)) })
 		})
 	}
 }

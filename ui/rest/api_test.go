@@ -65,6 +65,8 @@ func TestAPI(t *testing.T) {
 	t.Run("console", func(t *testing.T) { testConsole(t, h) })
 	t.Run("session", func(t *testing.T) { testSession(t, h) })
 	t.Run("native config", func(t *testing.T) { testNativeConfig(t, h) })
+	t.Run("customers", func(t *testing.T) { testCustomers(t, h) })
+	t.Run("clone", func(t *testing.T) { testClone(t, h) })
 	h.checkCoverage(t)
 }
 

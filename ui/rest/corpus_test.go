@@ -127,6 +127,10 @@ func TestBadInputCorpus(t *testing.T) {
 		{"POST", "/api/v1/audit-schedules", operator, false},
 		{"DELETE", "/api/v1/audit-schedules/sched-nope", operator, false},
 		{"POST", "/api/v1/audit-targets/check", operator, false},
+		{"POST", "/api/v1/customers", operator, false},
+		{"POST", "/api/v1/services/{svc}/clone?dry_run=true", operator, false},
+		{"PUT", "/api/v1/customers/corpus-cust", operator, false},
+		{"DELETE", "/api/v1/customers/corpus-cust", operator, false},
 	}
 	st := &corpusStats{byStatus: map[int]int{}, byRoute: map[string]int{}}
 	send := func(t *testing.T, what string, rq req, want []int) {

@@ -256,6 +256,7 @@ func (s *Server) table() []route {
 		{"GET", "/services/{id}/runs", viewer, s.serviceRuns},
 		{"POST", "/services/{id}/audit", operator, s.auditService},
 		{"POST", "/services/{id}/redeploy", operator, s.redeployService},
+		{"POST", "/services/{id}/clone", operator, s.cloneService},
 		{"POST", "/services/{id}/ops/{op}", operator, s.serviceOp},
 		{"GET", "/plans/{id}", viewer, s.getPlan},
 		{"POST", "/plans/{id}/apply", operator, s.applyPlan},
@@ -282,7 +283,7 @@ func (s *Server) table() []route {
 		{"GET", "/tokens", admin, s.listTokens},
 		{"POST", "/tokens", admin, s.createToken},
 		{"DELETE", "/tokens/{id}", admin, s.revokeToken},
-	}, s.consoleRoutes()...)
+	}, append(s.consoleRoutes(), s.customerRoutes()...)...)
 }
 
 // Route describes one authenticated route for tests and documentation.

@@ -9,6 +9,8 @@ import * as consolePages from './console.js';
 import * as runs from './runs.js';
 import * as admin from './admin.js';
 import * as audits from './audits.js';
+import * as customers from './customers.js';
+import * as clone from './clone.js';
 import { session, navigate, setRouter } from './state.js';
 
 
@@ -25,7 +27,9 @@ const routes = [
   [/^\/services\/([^/]+)$/, services.detail, 'Service'],
   [/^\/services\/([^/]+)\/modify$/, services.modify, 'Modify service'],
   [/^\/services\/([^/]+)\/migrate$/, services.migrate, 'Migrate an endpoint'],
-  [/^\/customers\/([^/]+)$/, services.customer, 'Customer'],
+  [/^\/services\/([^/]+)\/clone$/, clone.clonePage, 'Clone a service'],
+  [/^\/customers$/, customers.list, 'Customers'],
+  [/^\/customers\/([^/]+)$/, customers.detail, 'Customer'],
   [/^\/inventory$/, consolePages.inventory, 'Inventory'],
   [/^\/inventory\/([^/]+)$/, consolePages.deviceDetail, 'Device'],
   [/^\/pools$/, consolePages.pools, 'Pools'],
@@ -37,7 +41,7 @@ const routes = [
 ];
 
 const navItems = [
-  ['/dashboard', 'Dashboard'], ['/services', 'Services'], ['/runs', 'Runs'], ['/catalogue', 'Catalogue'], ['/inventory', 'Inventory'],
+  ['/dashboard', 'Dashboard'], ['/services', 'Services'], ['/customers', 'Customers'], ['/runs', 'Runs'], ['/catalogue', 'Catalogue'], ['/inventory', 'Inventory'],
   ['/pools', 'Pools'], ['/audits', 'Audits'], ['/reports', 'Reports'], ['/tokens', 'Tokens', 'admin'], ['/audit-log', 'Audit log', 'admin'],
 ];
 

@@ -280,6 +280,7 @@ export async function detail(view, id) {
     const modify = link(`/services/${encodeURIComponent(id)}/modify`, 'Modify'); modify.classList.add('btn', 'primary');
     bar.append(modify);
     if (p && hasEndpoints(p)) { const mg = link(`/services/${encodeURIComponent(id)}/migrate`, 'Migrate an endpoint'); mg.classList.add('btn', 'secondary'); bar.append(mg); }
+    { const cl = link(`/services/${encodeURIComponent(id)}/clone`, 'Clone'); cl.classList.add('btn', 'secondary'); bar.append(cl); }
     bar.append(
       act('Run audit', async () => { clear(auditOut, h('p', { class: 'muted' }, 'Auditing…')); const r = (await call('POST', `/services/${encodeURIComponent(id)}/audit`)).data; clear(auditOut, renderAudit(r, etag)); }),
       act('Re-deploy', () => previewOp('POST', `/services/${encodeURIComponent(id)}/redeploy`, etag)),
