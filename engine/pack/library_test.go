@@ -146,3 +146,41 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestSymlinkedPackDir: a pack directory that is a symbolic link loads like any other, and a
+// dangling link is reported with its name rather than skipped.
+func TestSymlinkedPackDir(t *testing.T) {
+	root, elsewhere := t.TempDir(), t.TempDir()
+	for name, f := range collection(t) {
+		if !strings.HasPrefix(name, "own/") {
+			continue
+		}
+		p := filepath.Join(elsewhere, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "own"), filepath.Join(root, "eline")); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	r := NewRegistry(Options{}, DirSource(root))
+	if err := r.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Get("eline"); !ok {
+		t.Fatal("the symlinked pack directory was not loaded")
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "gone"), filepath.Join(root, "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	err := r.Reload()
+	if err == nil || !strings.Contains(err.Error(), "dangling is a symbolic link that cannot be followed") {
+		t.Errorf("want the dangling link reported by name, got %v", err)
+	}
+	if _, ok := r.Get("eline"); !ok {
+		t.Error("a dangling link next to it unloaded the good pack")
+	}
+}

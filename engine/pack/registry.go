@@ -248,7 +248,21 @@ func (r *Registry) scan() snapshot {
 			lib, _ = fs.Sub(src.FS, LibDir)
 		}
 		for _, e := range ents {
-			if !e.IsDir() || e.Name() == LibDir {
+			if e.Name() == LibDir {
+				continue
+			}
+			if e.Type()&fs.ModeSymlink != 0 {
+				// A symlinked pack directory is followed (os.DirFS opens through links);
+				// a dangling link is reported, not skipped.
+				st, err := fs.Stat(src.FS, e.Name())
+				if err != nil {
+					s.ioErrs = append(s.ioErrs, fmt.Errorf("pack registry: %s is a symbolic link that cannot be followed: %w", path.Join(src.Name, e.Name()), err))
+					continue
+				}
+				if !st.IsDir() {
+					continue
+				}
+			} else if !e.IsDir() {
 				continue
 			}
 			sub, err := fs.Sub(src.FS, e.Name())
