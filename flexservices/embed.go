@@ -1,9 +1,15 @@
 // Package flexservices holds the bundled service packs, each in its own directory: eline/,
 // elan/, l3vpn/ and iptv-l3vpn/. FS embeds their pack files (pack.json, schema.json,
-// form.json and every *.star, not the tests) so the binary can ship them:
+// form.json and every *.star, not the tests) and the shared libraries of lib/ they load as
+// load("../lib/common.star", ...), so the binary can ship them:
+//
+//	reg := pack.NewRegistry(pack.Options{}, pack.Source{Name: "flexservices", FS: flexservices.FS})
+//
+// or, for one pack:
 //
 //	sub, _ := fs.Sub(flexservices.FS, "eline")
-//	p, err := pack.LoadFS(sub, "flexservices/eline", pack.Options{})
+//	lib, _ := fs.Sub(flexservices.FS, "lib")
+//	p, err := pack.LoadFSLib(sub, lib, "flexservices/eline", pack.Options{})
 package flexservices
 
 import "embed"
@@ -14,6 +20,7 @@ import "embed"
 //go:embed elan/*.json elan/*.star
 //go:embed l3vpn/*.json l3vpn/*.star
 //go:embed iptv-l3vpn/*.json iptv-l3vpn/*.star
+//go:embed lib/*.star
 var FS embed.FS
 
 // Names lists the bundled packs, in the order the demo shows them.

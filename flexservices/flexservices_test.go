@@ -1,7 +1,6 @@
 package flexservices_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -35,14 +34,18 @@ import (
 var update = flag.Bool("update", false, "rewrite the packs' golden want sections")
 
 // TestBundledPacksLoad loads every bundled pack from the embedded FS (what the binary ships)
-// and from its directory: no problems, same content hash.
+// and from its directory: no problems, same content hash (libraries included).
 func TestBundledPacksLoad(t *testing.T) {
+	lib, err := fs.Sub(flexservices.FS, pack.LibDir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range flexservices.Names {
 		sub, err := fs.Sub(flexservices.FS, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		emb, err := pack.LoadFS(sub, "flexservices/"+name, pack.Options{})
+		emb, err := pack.LoadFSLib(sub, lib, "flexservices/"+name, pack.Options{})
 		if err != nil {
 			t.Errorf("embedded %s: %v", name, err)
 			continue
@@ -57,32 +60,6 @@ func TestBundledPacksLoad(t *testing.T) {
 		}
 		if emb.Name() != name {
 			t.Errorf("directory %s holds pack %q", name, emb.Name())
-		}
-	}
-}
-
-// TestCommonLibraryInSync checks that the packs carry identical copies of the shared
-// libraries (load() cannot reach outside a pack, so they are copied): common.star in every
-// pack, l3.star in every pack that has one.
-func TestCommonLibraryInSync(t *testing.T) {
-	for _, lib := range []string{"common.star", "l3.star"} {
-		var first []byte
-		var firstPack string
-		for _, name := range flexservices.Names {
-			b, err := os.ReadFile(filepath.Join(name, lib))
-			if os.IsNotExist(err) && lib != "common.star" {
-				continue
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if first == nil {
-				first, firstPack = b, name
-				continue
-			}
-			if !bytes.Equal(first, b) {
-				t.Errorf("%s/%s differs from %s/%s: copy the edited one to every pack", name, lib, firstPack, lib)
-			}
 		}
 	}
 }

@@ -80,6 +80,8 @@ func TestCLI(t *testing.T) {
 		{"op", "operator", []string{"device", "op", "pe1", "show", "configuration"}, 0, []string{"interfaces"}},
 		{"types", "viewer", []string{"type", "list"}, 0, []string{"eline"}},
 		{"type", "viewer", []string{"type", "show", "eline"}, 0, []string{"schema"}},
+		{"type reload", "designer", []string{"type", "reload"}, 0, []string{"type", "eline"}},
+		{"type reload: viewer", "viewer", []string{"type", "reload"}, 1, []string{"403"}},
 		{"pools", "viewer", []string{"pool", "list"}, 0, []string{"vc-id"}},
 		{"token create", "admin", []string{"token", "create", "ci", "--role", "operator"}, 0, []string{"token", "xp_"}},
 		{"token list", "admin", []string{"token", "list"}, 0, []string{"ci", "operator"}},

@@ -177,7 +177,7 @@ func typeCmd() *cobra.Command {
 			})
 		},
 	}
-	return group("type", "Service types (packs)", f, list, show)
+	return group("type", "Service types (packs)", f, list, show, typeReloadCmd(f))
 }
 
 func poolCmd() *cobra.Command {

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -51,7 +53,7 @@ var packValidateCmd = &cobra.Command{
 // prefixed shows a problem with its file relative to the current directory, so editors can
 // jump to it.
 func prefixed(dir string, p pack.Problem) string {
-	p.File = strings.TrimSuffix(dir, "/") + "/" + p.File
+	p.File = path.Join(filepath.ToSlash(dir), p.File) // a library's ../lib/x.star becomes DIR/../lib/x.star, cleaned
 	return p.String()
 }
 

@@ -10,6 +10,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -44,19 +46,102 @@ var fileOptions = &syntax.FileOptions{
 
 var starName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*\.star$`)
 
-// Load loads the pack in directory dir with default options.
-func Load(dir string) (*Pack, error) {
-	return LoadFS(os.DirFS(dir), dir, Options{})
+// LibDir is the directory of a pack collection (next to its pack directories) holding the
+// shared Starlark libraries its packs load as load("../lib/NAME.star", ...).
+const LibDir = "lib"
+
+// libPrefix is how a pack file names a library: relative to the pack directory.
+const libPrefix = "../" + LibDir + "/"
+
+// Load loads the pack in directory dir with default options, with the shared libraries of
+// the collection it belongs to (dir/../lib).
+func Load(dir string) (*Pack, error) { return LoadDir(dir, Options{}) }
+
+// LoadDir loads the pack in directory dir, with the shared libraries of dir/../lib.
+func LoadDir(dir string, opts Options) (*Pack, error) {
+	return LoadFSLib(os.DirFS(dir), os.DirFS(filepath.Join(filepath.Dir(filepath.Clean(dir)), LibDir)), dir, opts)
 }
 
 // LoadFS loads the pack whose directory is the root of fsys; dir names it in messages. Every
-// problem found is returned in one *LoadError; I/O failures are wrapped plainly.
+// problem found is returned in one *LoadError; I/O failures are wrapped plainly. The pack
+// cannot load shared libraries (see LoadFSLib).
 func LoadFS(fsys fs.FS, dir string, opts Options) (*Pack, error) {
+	return LoadFSLib(fsys, nil, dir, opts)
+}
+
+// LoadFSLib is LoadFS with lib (nil for none) the collection's library directory: the
+// libraries the pack loads, directly or through each other, become part of the pack's files
+// and of its version.
+func LoadFSLib(fsys, lib fs.FS, dir string, opts Options) (*Pack, error) {
 	files, err := readPackFiles(fsys)
+	if err == nil {
+		err = addLibs(files, lib)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pack %s: %w", dir, err)
 	}
 	return loadFiles(files, dir, opts)
+}
+
+// resolveLoad returns the file key a load() of mod in file from names, or "" when the
+// module is not one a pack may load. Pack files load their own *.star by name and the
+// collection's libraries as ../lib/NAME.star; a library loads other libraries by name.
+func resolveLoad(from, mod string) string {
+	if strings.HasPrefix(from, libPrefix) {
+		mod = strings.TrimPrefix(mod, libPrefix)
+		if starName.MatchString(mod) {
+			return libPrefix + mod
+		}
+		return ""
+	}
+	if starName.MatchString(mod) || (strings.HasPrefix(mod, libPrefix) && starName.MatchString(strings.TrimPrefix(mod, libPrefix))) {
+		return mod
+	}
+	return ""
+}
+
+// addLibs adds to files the libraries of lib that its scripts load, directly or through
+// each other, as "../lib/NAME.star". A library that does not exist is left out (its load()
+// reports it with the loading file's position).
+func addLibs(files map[string][]byte, lib fs.FS) error {
+	if lib == nil {
+		return nil
+	}
+	var queue []string
+	for n := range files {
+		if strings.HasSuffix(n, ".star") {
+			queue = append(queue, n)
+		}
+	}
+	sort.Strings(queue)
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		f, err := fileOptions.Parse(n, files[n], 0)
+		if err != nil {
+			continue // reported when the pack loads
+		}
+		for _, st := range f.Stmts {
+			ld, ok := st.(*syntax.LoadStmt)
+			if !ok {
+				continue
+			}
+			key := resolveLoad(n, ld.ModuleName())
+			if !strings.HasPrefix(key, libPrefix) || files[key] != nil {
+				continue
+			}
+			b, err := fs.ReadFile(lib, strings.TrimPrefix(key, libPrefix))
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("library %s: %w", strings.TrimPrefix(key, "../"), err)
+			}
+			files[key] = b
+			queue = append(queue, key)
+		}
+	}
+	return nil
 }
 
 // loadFiles loads a pack from the contents of its files (as readPackFiles returns them).
@@ -385,7 +470,7 @@ func (l *loader) loadScripts(p *Pack) {
 	sort.Strings(names)
 	predecl := predeclared()
 	for _, n := range names {
-		if !starName.MatchString(n) {
+		if !starName.MatchString(strings.TrimPrefix(n, libPrefix)) {
 			l.addf(n, "script names are lower case letters, digits, - and _, ending in .star")
 			continue
 		}
@@ -403,8 +488,14 @@ func (l *loader) loadScripts(p *Pack) {
 		s := &script{file: n, prog: prog}
 		for i := 0; i < prog.NumLoads(); i++ {
 			mod, pos := prog.Load(i)
-			if !starName.MatchString(mod) || l.files[mod] == nil {
-				l.add(posProblem(pos, fmt.Sprintf("load(%q): only other .star files of this pack can be loaded", mod)))
+			key := resolveLoad(n, mod)
+			switch {
+			case key == "" && strings.HasPrefix(n, libPrefix):
+				l.add(posProblem(pos, fmt.Sprintf("load(%q): a library loads only other libraries of %s/, by name", mod, LibDir)))
+			case key == "" || (l.files[key] == nil && !strings.HasPrefix(key, libPrefix)):
+				l.add(posProblem(pos, fmt.Sprintf("load(%q): only other .star files of this pack, or the collection's libraries as %sNAME.star, can be loaded", mod, libPrefix)))
+			case l.files[key] == nil:
+				l.add(posProblem(pos, fmt.Sprintf("load(%q): no library %s in the pack collection's %s/ directory", mod, path.Base(key), LibDir)))
 			}
 		}
 		l.scripts[n] = s
@@ -468,10 +559,11 @@ func (l *loader) initScript(file string) (starlark.StringDict, error) {
 	thread := &starlark.Thread{Name: "load " + file}
 	thread.SetMaxExecutionSteps(l.opts.maxSteps())
 	thread.Load = func(_ *starlark.Thread, module string) (starlark.StringDict, error) {
-		if l.files[module] == nil || !starName.MatchString(module) {
+		key := resolveLoad(file, module)
+		if key == "" || l.files[key] == nil {
 			return nil, errLoadFailed // reported when the file compiled
 		}
-		g, err := l.initScript(module)
+		g, err := l.initScript(key)
 		if err != nil {
 			return nil, errLoadFailed
 		}

@@ -377,6 +377,14 @@ func TestRenderOutput(t *testing.T) {
 	if r.Derived["vc_id"] != int64(1000) {
 		t.Errorf("derived vc_id = %v", r.Derived["vc_id"])
 	}
+	// The render keeps its own copy of the lines it sent to Log, in order.
+	var kept []string
+	for _, l := range r.Logs {
+		kept = append(kept, l.Level+" "+l.Msg)
+	}
+	if len(logs) == 0 || strings.Join(kept, "\n") != strings.Join(logs, "\n") {
+		t.Errorf("Rendered.Logs = %q, want the lines sent to Log %q", kept, logs)
+	}
 }
 
 func TestPoolSpec(t *testing.T) {

@@ -14,7 +14,8 @@ import (
 )
 
 // Source is one root holding pack directories (one pack per sub-directory with a pack.json):
-// a directory on disk (DirSource) or an embedded fs.FS.
+// a directory on disk (DirSource) or an embedded fs.FS. Its LibDir sub-directory, when
+// present, holds the shared libraries its packs load as load("../lib/NAME.star", ...).
 type Source struct {
 	// Name prefixes pack directories in messages (e.g. "flexservices").
 	Name string
@@ -242,8 +243,26 @@ func (r *Registry) scan() snapshot {
 			s.ioErrs = append(s.ioErrs, fmt.Errorf("pack registry: %s: %w", src.Name, err))
 			continue
 		}
+		var lib fs.FS
+		if st, err := fs.Stat(src.FS, LibDir); err == nil && st.IsDir() {
+			lib, _ = fs.Sub(src.FS, LibDir)
+		}
 		for _, e := range ents {
-			if !e.IsDir() {
+			if e.Name() == LibDir {
+				continue
+			}
+			if e.Type()&fs.ModeSymlink != 0 {
+				// A symlinked pack directory is followed (os.DirFS opens through links);
+				// a dangling link is reported, not skipped.
+				st, err := fs.Stat(src.FS, e.Name())
+				if err != nil {
+					s.ioErrs = append(s.ioErrs, fmt.Errorf("pack registry: %s is a symbolic link that cannot be followed: %w", path.Join(src.Name, e.Name()), err))
+					continue
+				}
+				if !st.IsDir() {
+					continue
+				}
+			} else if !e.IsDir() {
 				continue
 			}
 			sub, err := fs.Sub(src.FS, e.Name())
@@ -255,6 +274,9 @@ func (r *Registry) scan() snapshot {
 				continue // not a pack
 			}
 			files, err := readPackFiles(sub)
+			if err == nil {
+				err = addLibs(files, lib)
+			}
 			if err != nil {
 				s.ioErrs = append(s.ioErrs, fmt.Errorf("pack registry: %s: %w", path.Join(src.Name, e.Name()), err))
 				continue

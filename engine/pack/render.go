@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xprov/xprov/adapters/config"
 	"github.com/xprov/xprov/adapters/model"
@@ -29,6 +30,29 @@ var shapes = map[string]string{
 // (fail with a field, a device missing from inventory, a vendor the pack does not support), or
 // wrapped I/O errors of Pools/Inventory.
 func (p *Pack) Render(ctx context.Context, in RenderInput) (*Rendered, error) {
+	var (
+		logMu sync.Mutex
+		logs  []LogLine
+	)
+	next := in.Log
+	in.Log = func(level, msg string) {
+		logMu.Lock()
+		logs = append(logs, LogLine{Level: level, Msg: msg})
+		logMu.Unlock()
+		if next != nil {
+			next(level, msg)
+		}
+	}
+	out, err := p.render(ctx, in)
+	if out != nil {
+		logMu.Lock()
+		out.Logs = append([]LogLine(nil), logs...)
+		logMu.Unlock()
+	}
+	return out, err
+}
+
+func (p *Pack) render(ctx context.Context, in RenderInput) (*Rendered, error) {
 	sv, err := p.service(ctx, in)
 	if err != nil {
 		return nil, err

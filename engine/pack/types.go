@@ -202,6 +202,15 @@ type Rendered struct {
 	Config map[string][]config.Leaf `json:"config"`
 	// Derived is service.star's result without endpoints (shared derived values), for display.
 	Derived map[string]any `json:"derived,omitempty"`
+	// Logs are the script's log.* and print lines of this render, in order (also sent to
+	// RenderInput.Log as they happen), for the engine to keep with the run.
+	Logs []LogLine `json:"logs,omitempty"`
+}
+
+// LogLine is one script log line.
+type LogLine struct {
+	Level string `json:"level"`
+	Msg   string `json:"msg"`
 }
 
 // Meta is the content of pack.json.

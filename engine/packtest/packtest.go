@@ -83,7 +83,7 @@ type Result struct {
 // RunDir loads the pack in dir and runs its tests/*.txtar. A pack that does not load returns
 // its *pack.LoadError.
 func RunDir(ctx context.Context, dir string, opts Options) ([]Result, error) {
-	p, err := pack.LoadFS(os.DirFS(dir), dir, opts.Pack)
+	p, err := pack.LoadDir(dir, opts.Pack)
 	if err != nil {
 		return nil, err
 	}

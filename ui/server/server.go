@@ -227,6 +227,17 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 			o.Logger.Warn("pack problem", "problem", p.String())
 		}
 	}
+	if cfg.Packs != "" {
+		// Packs on disk are watched: a saved edit is live within a poll, no reload needed.
+		wctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			reg.Watch(wctx, packsPoll, func(err error) { logReload(o.Logger, reg, err) })
+		}()
+		in.closers = append(in.closers, func() error { stop(); <-done; return nil })
+		o.Logger.Info("watching packs", "dir", cfg.Packs, "poll", packsPoll)
+	}
 	packs := engine.RegistryPacks(reg)
 
 	retention := store.DefaultRetention()
@@ -308,6 +319,27 @@ func Start(ctx context.Context, o Options) (_ *Instance, err error) {
 	}
 	o.Logger.Info("serving", "url", in.URL, "db", cfg.DB, "targets", len(in.targets), "tls", tlsConf != nil)
 	return in, nil
+}
+
+// packsPoll is how often serve looks for changed pack files under --packs.
+var packsPoll = 2 * time.Second
+
+// logReload logs the outcome of a reload the pack watcher made.
+func logReload(log *slog.Logger, reg *pack.Registry, err error) {
+	var le *pack.LoadError
+	if err != nil && !errors.As(err, &le) {
+		log.Warn("packs reload failed", "err", err)
+		return
+	}
+	probs := reg.Problems()
+	for _, p := range probs {
+		log.Warn("pack problem", "problem", p.String())
+	}
+	vers := make([]string, 0)
+	for _, p := range reg.Packs() {
+		vers = append(vers, p.Meta.Name+" "+p.Version)
+	}
+	log.Info("packs reloaded", "packs", strings.Join(vers, ", "), "problems", len(probs))
 }
 
 // tlsConfig loads the server certificate of cfg; nil without one.
