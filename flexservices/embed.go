@@ -1,5 +1,5 @@
 // Package flexservices holds the bundled service packs, each in its own directory: eline/,
-// elan/, l3vpn/ and iptv-l3vpn/. FS embeds their pack files (pack.json, schema.json,
+// elan/, l3vpn/, iptv-l3vpn/ and dia/. FS embeds their pack files (pack.json, schema.json,
 // form.json and every *.star, not the tests) and the shared libraries of lib/ they load as
 // load("../lib/common.star", ...), so the binary can ship them:
 //
@@ -21,7 +21,8 @@ import "embed"
 //go:embed l3vpn/*.json l3vpn/*.star
 //go:embed iptv-l3vpn/*.json iptv-l3vpn/*.star
 //go:embed lib/*.star
+//go:embed dia/*.json dia/*.star
 var FS embed.FS
 
 // Names lists the bundled packs, in the order the demo shows them.
-var Names = []string{"eline", "elan", "l3vpn", "iptv-l3vpn"}
+var Names = []string{"eline", "elan", "l3vpn", "iptv-l3vpn", "dia"}

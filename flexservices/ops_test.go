@@ -21,7 +21,7 @@ import (
 func TestOps(t *testing.T) {
 	ctx := context.Background()
 	var b strings.Builder
-	for _, name := range []string{"eline", "elan", "l3vpn", "iptv-l3vpn"} {
+	for _, name := range []string{"eline", "elan", "l3vpn", "iptv-l3vpn", "dia"} {
 		p, err := pack.Load(name)
 		if err != nil {
 			t.Fatal(err)

@@ -52,12 +52,14 @@ func num(v any) int64 {
 
 // TestPoolsHoldTheCatalogue: every pool that used to cap the catalogue (9,000 E-LINEs,
 // 10,000 E-LANs, L3VPNs, route distinguishers and targets, 16,384 automatic PE-CE subnets,
-// 900 IPTV VRFs per PE) hands out values beyond its old limit once the old range is full.
+// 900 IPTV VRFs per PE) hands out values beyond its old limit once the old range is full;
+// the DIA link pool hands out addresses past 100,000 links held by other services.
 func TestPoolsHoldTheCatalogue(t *testing.T) {
 	const (
 		eline = `{"customer": "CUST-7", "endpoints": [{"device": "pe1", "port": "ge-0/0/1", "vlan": 100}, {"device": "sr1", "port": "1/1/3", "vlan": 100}]}`
 		elan  = `{"customer": "CUST-7", "endpoints": [{"device": "pe1", "port": "ge-0/0/2", "vlan": 200}, {"device": "sr1", "port": "1/1/4", "vlan": 200}]}`
 		l3vpn = `{"customer": "CUST-7", "endpoints": [{"device": "pe1", "port": "ge-0/0/3", "vlan": 300}, {"device": "sr1", "port": "1/1/5", "vlan": 300}]}`
+		dia   = `{"customer": "CUST-7", "bandwidth": "10M", "endpoints": [{"device": "pe1", "port": "ge-0/0/3", "vlan": 300}, {"device": "sr1", "port": "1/1/5", "vlan": 300}]}`
 		iptv  = `{"customer": "CUST-7", "multicast": {"mode": "ssm"}, "endpoints": [{"device": "pe1", "port": "ge-0/0/4", "vlan": 400}, {"device": "sr1", "port": "1/1/6", "vlan": 400}]}`
 	)
 	tests := []struct {
@@ -131,6 +133,21 @@ func TestPoolsHoldTheCatalogue(t *testing.T) {
 			check: func(t *testing.T, r *pack.Rendered) {
 				if got := num(r.Endpoints[0].Data["lo0_unit"]); got != 1000 {
 					t.Errorf("lo0_unit %d, want 1000", got)
+				}
+			},
+		},
+		{
+			// dia-link-30 holds 4,194,304 /30s (100.64.0.0/10): a catalogue of a million
+			// dual-homed services fits. Filling 100,000 keeps the test light.
+			name: "dia beyond 100,000 links", pack: "dia", intent: dia,
+			fill: func(t *testing.T, p *memory.Pools) { fill(t, p, "dia-link-30", "global", 0, 99999) },
+			check: func(t *testing.T, r *pack.Rendered) {
+				if got := r.Endpoints[0].Data["pe_address"]; got != "100.70.26.129/30" {
+					t.Errorf("pe_address %v, want 100.70.26.129/30 (the 100,001st /30)", got)
+				}
+				links, _ := r.Derived["links"].([]any)
+				if len(links) != 2 || links[0] != "pe1 ge-0/0/3 VLAN 300: PE 100.70.26.129/30, CE 100.70.26.130/30" {
+					t.Errorf("derived links %v, want the PE and CE addresses of both links", r.Derived["links"])
 				}
 			},
 		},

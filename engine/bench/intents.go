@@ -51,7 +51,7 @@ func (s *slots) take(dev string) (string, int, error) {
 }
 
 // endpointsOf is how many endpoints a service of each type gets.
-var endpointsOf = map[string]int{"eline": 2, "elan": 3, "l3vpn": 2, "iptv-l3vpn": 2}
+var endpointsOf = map[string]int{"eline": 2, "elan": 3, "l3vpn": 2, "iptv-l3vpn": 2, "dia": 2}
 
 // plan makes n services of the given types in turn, each on distinct devices chosen so that
 // every device and every vendor pairing gets its share: Junos and SR nodes alternate in the
