@@ -106,8 +106,9 @@ func (e *Engine) cleanup(s store.Service, out chan<- reconcileResult) {
 		if err != nil {
 			return err
 		}
+		runID := j.run.ID
 		e.enqueue([]*job{j})
-		r, err := e.Wait(ctx, j.run.ID)
+		r, err := e.Wait(ctx, runID)
 		if err != nil {
 			return err
 		}

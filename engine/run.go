@@ -25,8 +25,9 @@ func (e *Engine) Submit(ctx context.Context, req Request) (store.Run, error) {
 	if err != nil {
 		return store.Run{}, err
 	}
+	run := j.run // the batch owns j once it is in the order
 	e.enqueue([]*job{j})
-	return j.run, nil
+	return run, nil
 }
 
 // ApplyPlan applies a saved plan exactly as previewed. It is refused with ErrPlanChanged when
@@ -48,8 +49,9 @@ func (e *Engine) ApplyPlan(ctx context.Context, planID, user string) (store.Run,
 	if err != nil {
 		return store.Run{}, err
 	}
+	run := j.run // the batch owns j once it is in the order
 	e.enqueue([]*job{j})
-	return j.run, nil
+	return run, nil
 }
 
 // admit checks a request before it takes its place in the order: it is computed against what
