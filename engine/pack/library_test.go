@@ -128,12 +128,12 @@ func TestLibraryOnDisk(t *testing.T) {
 	if p.Name() != "eline-shared" {
 		t.Errorf("loaded %q", p.Name())
 	}
-	if err := os.WriteFile(filepath.Join(root, "lib", "base.star"), []byte("load(\"../shared/lib.star\", \"x\")\nBASE = 1\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "lib", "base.star"), []byte("load(\"../eline/lib.star\", \"x\")\nBASE = 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err = Load(filepath.Join(root, "shared"))
 	var le *LoadError
-	if !errors.As(err, &le) || !strings.Contains(le.Error(), `../lib/base.star:1:6: load("../shared/lib.star"): a library loads only other libraries of lib/, by name`) {
+	if !errors.As(err, &le) || !strings.Contains(le.Error(), `../lib/base.star:1:6: load("../eline/lib.star"): a library loads only other libraries of lib/, by name`) {
 		t.Errorf("want the library's load refused at its file:line, got %v", err)
 	}
 }
