@@ -445,8 +445,8 @@ func startLab(ctx context.Context, o Options, dir string) (_ *lab, err error) {
 		}
 		return env
 	}
-	if l.junos, err = startChild("junos simulators", o.Exe, profile("sim-junos"), jlog, "sim", "junos", "--devices", strconv.Itoa(o.Junos),
-		"--listen", "127.0.0.1:0", "--user", "bench", "--password", l.password, "--ports", "10"); err != nil {
+	if l.junos, err = startChild("junos simulators", o.Exe, append(profile("sim-junos"), "XPROV_SIM_PASSWORD="+l.password), jlog, "sim", "junos",
+		"--devices", strconv.Itoa(o.Junos), "--listen", "127.0.0.1:0", "--user", "bench", "--ports", "10"); err != nil {
 		return nil, err
 	}
 	samlog, err := logf("sim-sam")
